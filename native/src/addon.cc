@@ -1,0 +1,23 @@
+#include "addon.h"
+
+#include "uv_min.h"
+
+namespace {
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  // uv_min.h relies on the libuv 1.x ABI; refuse to load against anything else.
+  if ((uv_version() >> 16) != 1) {
+    Napi::Error::New(env, "io_native: unsupported libuv major version").ThrowAsJavaScriptException();
+    return exports;
+  }
+  io::InitEpoll(env, exports);
+  io::InitSockets(env, exports);
+  io::InitUring(env, exports);
+  io::InitMultiplex(env, exports);
+  io::InitSignal(env, exports);
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(io_native, Init)

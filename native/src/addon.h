@@ -1,0 +1,16 @@
+// The addon's module table. Each backend lives in its own .cc file and adds its classes and
+// functions to the exports object here. There is no global mutable state: anything a backend
+// needs per thread hangs off its own objects (the addon is context-aware, DESIGN.md decision 1).
+#pragma once
+
+#include <napi.h>
+
+namespace io {
+
+void InitEpoll(Napi::Env env, Napi::Object exports);      // epoll.cc
+void InitSockets(Napi::Env env, Napi::Object exports);    // sockets.cc
+void InitUring(Napi::Env env, Napi::Object exports);      // uring.cc
+void InitMultiplex(Napi::Env env, Napi::Object exports);  // multiplex.cc (select, poll)
+void InitSignal(Napi::Env env, Napi::Object exports);     // sigio.cc
+
+}  // namespace io

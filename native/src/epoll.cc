@@ -1,0 +1,248 @@
+// Epoll: one epoll instance and its ready list.
+//
+// Ready-list layout (shared with JavaScript, DESIGN.md decision 2). One ArrayBuffer of
+// 8 * maxEvents bytes, owned by JavaScript and kept alive by this object:
+//
+//   bytes [0, 4*maxEvents)             Uint32 tokens[maxEvents]   caller's token of event i
+//   bytes [4*maxEvents, 8*maxEvents)   Uint32 events[maxEvents]   EPOLL* bits of event i
+//
+// wait() and the loop callback fill entries [0, count) and report count; nothing else is
+// allocated per event. The token travels in epoll_event.data, so the kernel hands back exactly
+// what the caller registered, never an fd number that may since have been reused.
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <ctime>
+#include <vector>
+
+#include "addon.h"
+#include "args.h"
+#include "errors.h"
+#include "loop_watcher.h"
+
+namespace io {
+namespace {
+
+constexpr uint32_t kInterestMask = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLPRI | EPOLLET |
+                                   EPOLLONESHOT | EPOLLEXCLUSIVE | EPOLLWAKEUP;
+constexpr int64_t kMaxEventsLimit = 1 << 20;
+
+int64_t MonotonicMs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+class Epoll : public Napi::ObjectWrap<Epoll>, public LoopWatcher::Owner {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(
+        env, "Epoll",
+        {
+            InstanceMethod<&Epoll::Add>("add"),
+            InstanceMethod<&Epoll::Modify>("modify"),
+            InstanceMethod<&Epoll::Delete>("delete"),
+            InstanceMethod<&Epoll::Wait>("wait"),
+            InstanceMethod<&Epoll::Start>("start"),
+            InstanceMethod<&Epoll::Stop>("stop"),
+            InstanceMethod<&Epoll::RefHandle>("ref"),
+            InstanceMethod<&Epoll::UnrefHandle>("unref"),
+            InstanceMethod<&Epoll::HasRef>("hasRef"),
+            InstanceMethod<&Epoll::Close>("close"),
+            InstanceAccessor<&Epoll::GetFd>("fd"),
+            InstanceAccessor<&Epoll::GetMaxEvents>("maxEvents"),
+            InstanceAccessor<&Epoll::GetReadyBuffer>("readyBuffer"),
+            InstanceAccessor<&Epoll::GetClosed>("closed"),
+            InstanceAccessor<&Epoll::GetActive>("active"),
+        });
+  }
+
+  explicit Epoll(const Napi::CallbackInfo& info)
+      : Napi::ObjectWrap<Epoll>(info), watcher_(info.Env(), this) {
+    Napi::Env env = info.Env();
+    max_events_ = static_cast<int>(ArgIntOr(info, 0, "maxEvents", 1, kMaxEventsLimit, 1024));
+    epfd_ = epoll_create1(EPOLL_CLOEXEC);
+    if (epfd_ < 0) ThrowSystemError(env, errno, "epoll_create1");
+    kernel_events_.resize(max_events_);
+    Napi::ArrayBuffer ready = Napi::ArrayBuffer::New(env, static_cast<size_t>(max_events_) * 8);
+    ready_ = Napi::Persistent(ready);
+  }
+
+  ~Epoll() override { CloseFd(); }
+
+  void OnLoopReadable(int status) override {
+    if (epfd_ < 0 || on_ready_.IsEmpty()) return;
+    Napi::Env env = Env();
+    Napi::HandleScope scope(env);
+    int count = Collect(0);
+    if (count < 0) {
+      // EINTR cannot happen with a zero timeout; anything else means the fd is unusable.
+      return;
+    }
+    if (count == 0) return;  // readiness consumed elsewhere (e.g. a wait() from JS)
+    watcher_.CallFromLoop(on_ready_, Value(), {Napi::Number::New(env, count)});
+  }
+
+  void OnEnvTeardown() override { CloseFd(); }
+
+ private:
+  void CheckOpen(Napi::Env env) {
+    if (epfd_ < 0) ThrowCodeError(env, "ERR_EPOLL_CLOSED", "Epoll is closed");
+  }
+
+  void Ctl(const Napi::CallbackInfo& info, int op, const char* what) {
+    Napi::Env env = info.Env();
+    int fd = ArgFd(info, 0);
+    uint32_t events = static_cast<uint32_t>(ArgInt(info, 1, "interest", 0, UINT32_MAX));
+    if ((events & ~kInterestMask) != 0)
+      ThrowRangeError(env, "\"interest\" has bits that are not epoll interest flags");
+    uint32_t token = static_cast<uint32_t>(ArgInt(info, 2, "token", 0, UINT32_MAX));
+    CheckOpen(env);
+    epoll_event ev{};
+    ev.events = events;
+    ev.data.u64 = token;
+    if (epoll_ctl(epfd_, op, fd, &ev) < 0) ThrowSystemError(env, errno, what);
+  }
+
+  void Add(const Napi::CallbackInfo& info) { Ctl(info, EPOLL_CTL_ADD, "epoll_ctl"); }
+  void Modify(const Napi::CallbackInfo& info) { Ctl(info, EPOLL_CTL_MOD, "epoll_ctl"); }
+
+  void Delete(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    int fd = ArgFd(info, 0);
+    CheckOpen(env);
+    epoll_event ev{};  // non-NULL for kernels before 2.6.9
+    if (epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, &ev) < 0) ThrowSystemError(env, errno, "epoll_ctl");
+  }
+
+  // Waits up to timeout ms (-1: forever) and copies what arrived into the ready list.
+  // Returns the count, or -errno. EINTR is retried with the time that is left.
+  int Collect(int timeout) {
+    uint32_t* out = ReadyWords();
+    if (out == nullptr) return -EFAULT;
+    int64_t deadline = timeout > 0 ? MonotonicMs() + timeout : 0;
+    int n;
+    for (;;) {
+      n = epoll_wait(epfd_, kernel_events_.data(), max_events_, timeout);
+      if (n >= 0 || errno != EINTR) break;
+      if (timeout > 0) {
+        int64_t left = deadline - MonotonicMs();
+        if (left <= 0) return 0;
+        timeout = static_cast<int>(left);
+      }
+    }
+    if (n < 0) return -errno;
+    uint32_t* tokens = out;
+    uint32_t* events = out + max_events_;
+    for (int i = 0; i < n; i++) {
+      tokens[i] = static_cast<uint32_t>(kernel_events_[i].data.u64);
+      events[i] = kernel_events_[i].events;
+    }
+    return n;
+  }
+
+  // The ready list's memory, looked up on every use: JavaScript could have detached
+  // (transferred) the ArrayBuffer, and a stale pointer must never be written through.
+  uint32_t* ReadyWords() {
+    napi_value value = ready_.Value();
+    void* data = nullptr;
+    size_t length = 0;
+    if (napi_get_arraybuffer_info(Env(), value, &data, &length) != napi_ok) return nullptr;
+    if (data == nullptr || length < static_cast<size_t>(max_events_) * 8) return nullptr;
+    return static_cast<uint32_t*>(data);
+  }
+
+  Napi::Value Wait(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    int timeout = ArgTimeout(info, 0);
+    CheckOpen(env);
+    int n = Collect(timeout);
+    if (n == -EFAULT) ThrowCodeError(env, "ERR_READY_LIST_DETACHED", "the ready list was detached");
+    if (n < 0) ThrowSystemError(env, -n, "epoll_wait");
+    return Napi::Number::New(env, n);
+  }
+
+  void Start(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Function fn = ArgFunction(info, 0, "onReady");
+    CheckOpen(env);
+    on_ready_ = Napi::Persistent(fn);
+    watcher_.Start(epfd_);
+    if (!pinned_) {
+      Ref();  // stay alive while the loop may call us, even if JavaScript drops its reference
+      pinned_ = true;
+    }
+  }
+
+  void Stop(const Napi::CallbackInfo& info) { StopWatching(); }
+
+  void StopWatching() {
+    watcher_.Stop();
+    on_ready_.Reset();
+    if (pinned_) {
+      pinned_ = false;
+      Unref();
+    }
+  }
+
+  void RefHandle(const Napi::CallbackInfo& info) { watcher_.Ref(); }
+  void UnrefHandle(const Napi::CallbackInfo& info) { watcher_.Unref(); }
+  Napi::Value HasRef(const Napi::CallbackInfo& info) {
+    return Napi::Boolean::New(info.Env(), watcher_.HasRef());
+  }
+
+  void Close(const Napi::CallbackInfo& info) {
+    if (epfd_ < 0) return;
+    StopWatching();
+    watcher_.Close();
+    CloseFd();
+  }
+
+  void CloseFd() {
+    if (epfd_ >= 0) {
+      close(epfd_);
+      epfd_ = -1;
+    }
+  }
+
+  Napi::Value GetFd(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), epfd_); }
+  Napi::Value GetMaxEvents(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), max_events_);
+  }
+  Napi::Value GetReadyBuffer(const Napi::CallbackInfo& info) { return ready_.Value(); }
+  Napi::Value GetClosed(const Napi::CallbackInfo& info) {
+    return Napi::Boolean::New(info.Env(), epfd_ < 0);
+  }
+  Napi::Value GetActive(const Napi::CallbackInfo& info) {
+    return Napi::Boolean::New(info.Env(), watcher_.Active());
+  }
+
+  LoopWatcher watcher_;
+  int epfd_ = -1;
+  int max_events_ = 0;
+  bool pinned_ = false;
+  std::vector<epoll_event> kernel_events_;
+  Napi::Reference<Napi::ArrayBuffer> ready_;
+  Napi::FunctionReference on_ready_;
+};
+
+}  // namespace
+
+void InitEpoll(Napi::Env env, Napi::Object exports) {
+  exports.Set("Epoll", Epoll::Define(env));
+  Napi::Object c = Napi::Object::New(env);
+  c.Set("EPOLLIN", Napi::Number::New(env, EPOLLIN));
+  c.Set("EPOLLOUT", Napi::Number::New(env, EPOLLOUT));
+  c.Set("EPOLLRDHUP", Napi::Number::New(env, EPOLLRDHUP));
+  c.Set("EPOLLPRI", Napi::Number::New(env, EPOLLPRI));
+  c.Set("EPOLLERR", Napi::Number::New(env, EPOLLERR));
+  c.Set("EPOLLHUP", Napi::Number::New(env, EPOLLHUP));
+  c.Set("EPOLLET", Napi::Number::New(env, static_cast<uint32_t>(EPOLLET)));
+  c.Set("EPOLLONESHOT", Napi::Number::New(env, EPOLLONESHOT));
+  c.Set("EPOLLEXCLUSIVE", Napi::Number::New(env, EPOLLEXCLUSIVE));
+  exports.Set("epollConstants", c);
+}
+
+}  // namespace io

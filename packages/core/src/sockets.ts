@@ -1,0 +1,72 @@
+/**
+ * Socket and fd syscalls on plain fd numbers, non-blocking capable.
+ *
+ * Conventions: reads and writes return the bytes moved, 0 for end of file, or
+ * {@link WOULD_BLOCK} (-1) for EAGAIN. `accept` returns an fd or WOULD_BLOCK; `acceptBatch`
+ * accepts up to `out.length` connections in one call. `connect` returns true when connected at
+ * once and false while in progress (wait for WRITABLE, then read SO_ERROR). `send` and
+ * `writev` use MSG_NOSIGNAL, so a vanished peer gives EPIPE, never SIGPIPE. Every new fd is
+ * close-on-exec. Other failures throw a Node-style SystemError.
+ */
+import { native } from './native.js'
+
+/** Socket, fcntl and eventfd constants (AF_INET, SOCK_NONBLOCK, SO_REUSEPORT, ...). */
+export const constants: Readonly<Record<string, number>> = Object.freeze({ ...native.socketConstants })
+/** Returned by the I/O calls instead of throwing EAGAIN. */
+export const WOULD_BLOCK: -1 = -1
+
+export interface SocketAddress {
+  family: 'IPv4' | 'IPv6' | 'unix' | 'unknown'
+  address: string
+  port: number
+}
+
+type Bytes = NodeJS.ArrayBufferView | ArrayBuffer
+
+/** socket(2); SOCK_CLOEXEC is always added. `type` may include SOCK_NONBLOCK. */
+export const socket: (domain: number, type: number, protocol?: number) => number = native.socket
+/** bind(2) to an IPv4 or IPv6 literal and a port (0 picks one). */
+export const bind: (fd: number, host: string, port: number) => void = native.bind
+/** listen(2); backlog defaults to 511. */
+export const listen: (fd: number, backlog?: number) => void = native.listen
+/** accept4(2): new fd (non-blocking and close-on-exec by default) or WOULD_BLOCK. */
+export const accept: (fd: number, flags?: number) => number = native.accept
+/**
+ * Accepts until the queue is empty or `out` is full; returns how many fds it stored in `out`.
+ * An error after at least one accept is left for the next call (EMFILE, for instance).
+ */
+export const acceptBatch: (fd: number, out: Int32Array, flags?: number) => number = native.acceptBatch
+/** connect(2): true when connected, false when in progress (EINPROGRESS). */
+export const connect: (fd: number, host: string, port: number) => boolean = native.connect
+/** read(2) into `buffer[offset, offset+length)`. */
+export const read: (fd: number, buffer: Bytes, offset?: number, length?: number) => number = native.read
+/** write(2) from `buffer[offset, offset+length)`. May raise SIGPIPE on pipes; prefer `send` on sockets. */
+export const write: (fd: number, buffer: Bytes, offset?: number, length?: number) => number = native.write
+/** recv(2) with flags (MSG_PEEK...). */
+export const recv: (fd: number, buffer: Bytes, offset?: number, length?: number, flags?: number) => number =
+  native.recv
+/** send(2) with MSG_NOSIGNAL always added. */
+export const send: (fd: number, buffer: Bytes, offset?: number, length?: number, flags?: number) => number =
+  native.send
+/** readv(2) into several buffers, filled in order. */
+export const readv: (fd: number, buffers: NodeJS.ArrayBufferView[]) => number = native.readv
+/** writev(2) (sendmsg with MSG_NOSIGNAL on sockets) from several buffers in one syscall. */
+export const writev: (fd: number, buffers: NodeJS.ArrayBufferView[]) => number = native.writev
+/** shutdown(2): SHUT_RD, SHUT_WR or SHUT_RDWR. */
+export const shutdown: (fd: number, how: number) => void = native.shutdown
+/** close(2). Not retried on EINTR (Linux releases the fd either way). */
+export const close: (fd: number) => void = native.close
+/** setsockopt(2) with an int value (SO_REUSEADDR, TCP_NODELAY, SO_RCVBUF...). */
+export const setsockopt: (fd: number, level: number, option: number, value: number) => void = native.setsockopt
+/** getsockopt(2) of an int option (SO_ERROR after a non-blocking connect...). */
+export const getsockopt: (fd: number, level: number, option: number) => number = native.getsockopt
+export const getsockname: (fd: number) => SocketAddress = native.getsockname
+export const getpeername: (fd: number) => SocketAddress = native.getpeername
+/** pipe2(2): [readEnd, writeEnd]; flags O_NONBLOCK (O_CLOEXEC always added). */
+export const pipe2: (flags?: number) => [number, number] = native.pipe2
+/** socketpair(2), AF_UNIX/SOCK_STREAM by default. */
+export const socketpair: (domain?: number, type?: number, protocol?: number) => [number, number] = native.socketpair
+/** eventfd(2); flags EFD_NONBLOCK, EFD_SEMAPHORE (EFD_CLOEXEC always added). */
+export const eventfd: (initval?: number, flags?: number) => number = native.eventfd
+/** Sets or clears O_NONBLOCK with fcntl(2). */
+export const setNonBlocking: (fd: number, on?: boolean) => void = native.setNonBlocking
