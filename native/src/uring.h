@@ -78,8 +78,11 @@ class Uring : public Napi::ObjectWrap<Uring>, public LoopWatcher::Owner {
   uint32_t Begin(OpKind kind, uint32_t token);
   void Pin(uint32_t slot, napi_value value);
   io_uring_sqe* Prepare(uint8_t opcode, int fd, uint32_t slot, unsigned reserve = 1);
+  io_uring_sqe* PrepareTransfer(const Napi::CallbackInfo& info, uint8_t opcode);
   io_uring_sqe* PrepareInternal(uint8_t opcode, int fd, unsigned reserve = 1);
   void Queued();
+  template <typename Match>
+  uint32_t TargetLive(uint32_t token, uint8_t opcode, Match match);
   BufferGroup* FindGroup(uint16_t gid);
 
   void PollAdd(const Napi::CallbackInfo& info);

@@ -106,6 +106,22 @@ void Uring::Queued() {
   schedule_submit_.Call({});
 }
 
+// Queues an internal `opcode` (ASYNC_CANCEL or POLL_REMOVE, both keyed by sqe->addr) for each
+// live operation carrying `token` that `match` accepts. Returns how many.
+template <typename Match>
+uint32_t Uring::TargetLive(uint32_t token, uint8_t opcode, Match match) {
+  uint32_t found = 0;
+  for (uint32_t i = 0; i < slots_.size(); i++) {
+    const Slot& s = slots_[i];
+    if (!s.live || s.token != token || !match(s)) continue;
+    io_uring_sqe* sqe = PrepareInternal(opcode, -1);
+    sqe->addr = UserData(i, token);
+    found++;
+  }
+  if (found > 0) Queued();
+  return found;
+}
+
 BufferGroup* Uring::FindGroup(uint16_t gid) {
   for (auto& group : groups_)
     if (group->gid == gid) return group.get();
@@ -134,16 +150,9 @@ Napi::Value Uring::PollRemove(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   uint32_t token = ArgToken(info, 0);
   CheckOpen(env);
-  uint32_t found = 0;
-  for (uint32_t i = 0; i < slots_.size(); i++) {
-    const Slot& s = slots_[i];
-    if (!s.live || s.kind != OpKind::kPollAdd || s.token != token) continue;
-    io_uring_sqe* sqe = PrepareInternal(kOpPollRemove, -1);
-    sqe->addr = UserData(i, token);
-    found++;
-  }
-  if (found > 0) Queued();
-  return Napi::Number::New(env, found);
+  return Napi::Number::New(env, TargetLive(token, kOpPollRemove, [](const Slot& s) {
+                             return s.kind == OpKind::kPollAdd;
+                           }));
 }
 
 void Uring::Accept(const Napi::CallbackInfo& info) {
@@ -159,18 +168,24 @@ void Uring::Accept(const Napi::CallbackInfo& info) {
   Queued();
 }
 
-void Uring::Recv(const Napi::CallbackInfo& info) {
+// recv and send: (fd, buffer, offset, length, token), the buffer pinned until the last CQE.
+io_uring_sqe* Uring::PrepareTransfer(const Napi::CallbackInfo& info, uint8_t opcode) {
   Napi::Env env = info.Env();
   int fd = ArgFd(info, 0);
   ByteSpan span = ArgBytesRange(info, 1, "buffer");
   CheckTransferLength(env, span.length);
   uint32_t token = ArgToken(info, 4);
   CheckOpen(env);
-  uint32_t slot = Begin(OpKind::kRecv, token);
+  uint32_t slot = Begin(opcode == kOpRecv ? OpKind::kRecv : OpKind::kSend, token);
   Pin(slot, info[1]);
-  io_uring_sqe* sqe = Prepare(kOpRecv, fd, slot);
+  io_uring_sqe* sqe = Prepare(opcode, fd, slot);
   sqe->addr = reinterpret_cast<uint64_t>(span.data);
   sqe->len = static_cast<uint32_t>(span.length);
+  return sqe;
+}
+
+void Uring::Recv(const Napi::CallbackInfo& info) {
+  PrepareTransfer(info, kOpRecv);
   Queued();
 }
 
@@ -196,21 +211,11 @@ void Uring::RecvMultishot(const Napi::CallbackInfo& info) {
 }
 
 void Uring::Send(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  int fd = ArgFd(info, 0);
-  ByteSpan span = ArgBytesRange(info, 1, "buffer");
-  CheckTransferLength(env, span.length);
-  uint32_t token = ArgToken(info, 4);
   bool zero_copy = OptionFlag(info, 5, "zeroCopy") && send_zc_;
-  CheckOpen(env);
-  uint32_t slot = Begin(OpKind::kSend, token);
-  Pin(slot, info[1]);
   // A zero-copy send completes twice: the result (with IORING_CQE_F_MORE), then, once the
   // kernel no longer references the pages, a notification (IORING_CQE_F_NOTIF, no F_MORE).
   // The pin is released only then.
-  io_uring_sqe* sqe = Prepare(zero_copy ? kOpSendZc : kOpSend, fd, slot);
-  sqe->addr = reinterpret_cast<uint64_t>(span.data);
-  sqe->len = static_cast<uint32_t>(span.length);
+  io_uring_sqe* sqe = PrepareTransfer(info, zero_copy ? kOpSendZc : kOpSend);
   sqe->msg_flags = MSG_NOSIGNAL;  // a vanished peer gives -EPIPE, never SIGPIPE
   Queued();
 }
@@ -314,17 +319,9 @@ Napi::Value Uring::Cancel(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   uint32_t token = ArgToken(info, 0);
   CheckOpen(env);
-  uint32_t found = 0;
-  for (uint32_t i = 0; i < slots_.size(); i++) {
-    const Slot& s = slots_[i];
-    if (!s.live || s.token != token || s.kind == OpKind::kClose || s.kind == OpKind::kCancelFd)
-      continue;
-    io_uring_sqe* sqe = PrepareInternal(kOpAsyncCancel, -1);
-    sqe->addr = UserData(i, token);
-    found++;
-  }
-  if (found > 0) Queued();
-  return Napi::Number::New(env, found);
+  return Napi::Number::New(env, TargetLive(token, kOpAsyncCancel, [](const Slot& s) {
+                             return s.kind != OpKind::kClose && s.kind != OpKind::kCancelFd;
+                           }));
 }
 
 void Uring::CancelFd(const Napi::CallbackInfo& info) {

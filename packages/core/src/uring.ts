@@ -110,19 +110,39 @@ export interface UringFeatures {
 
 type Bytes = NodeJS.ArrayBufferView | ArrayBuffer
 
+// The native class, with the JSDoc editors show for the methods Uring inherits.
 interface NativeUring {
+  /** The ring's fd. -1 once closed. */
   readonly fd: number
   readonly closed: boolean
+  /** True while started in Node's loop. */
   readonly active: boolean
+  /** Operations submitted or queued whose last completion has not been reaped. */
   readonly inFlight: number
+  /** Size of the completion arrays: the most completions one wait returns (the CQ size). */
   readonly capacity: number
-  readonly completionBuffer: ArrayBuffer
+  /** What the kernel offered (setup flags in use, opcodes, multishot, zero copy...). */
   readonly features: UringFeatures
+  /**
+   * Poll `fd` for `pollEvents` (READABLE, WRITABLE... from the epoll constants). Result: the
+   * ready events mask. `multishot`: keep reporting each wakeup (edge-like), with F_MORE.
+   */
   pollAdd(fd: number, pollEvents: number, token: number, multishot?: boolean): void
+  /** Removes the poll(s) queued with `token`; they complete with -ECANCELED. Returns how many. */
   pollRemove(token: number): number
+  /**
+   * Accepts a connection on a listening socket. Result: the new fd (non-blocking,
+   * close-on-exec). `multishot`: one completion per connection until it ends without F_MORE.
+   */
   accept(fd: number, token: number, options?: { multishot?: boolean }): void
+  /** Receives into `buffer[offset, offset+length)`. Result: bytes, 0 at end of stream. */
   recv(fd: number, buffer: Bytes, offset: number | undefined, length: number | undefined, token: number): void
-  recvMultishotGroup(fd: number, groupId: number, token: number): void
+  /**
+   * Sends `buffer[offset, offset+length)` (MSG_NOSIGNAL: -EPIPE, never SIGPIPE). Result: bytes
+   * sent, which may be fewer than asked. `zeroCopy` (IORING_OP_SEND_ZC, Linux >= 6.0; a plain
+   * send elsewhere): a second completion with IORING_CQE_F_NOTIF follows when the kernel is
+   * done with the buffer; do not reuse it before.
+   */
   send(
     fd: number,
     buffer: Bytes,
@@ -131,22 +151,51 @@ interface NativeUring {
     token: number,
     options?: { zeroCopy?: boolean },
   ): void
+  /** Writes several buffers in one operation (IORING_OP_WRITEV). Result: bytes written. */
   writev(fd: number, buffers: NodeJS.ArrayBufferView[], token: number): void
+  /** Connects a socket to an IPv4 or IPv6 literal. Result: 0 or -errno (-ECONNREFUSED...). */
   connect(fd: number, host: string, port: number, token: number): void
+  /** shutdown(2) with SHUT_RD, SHUT_WR or SHUT_RDWR. Result: 0 or -errno. */
   shutdown(fd: number, how: number, token: number): void
-  closeFd(fd: number, token: number): void
+  /**
+   * Cancels every operation in flight carrying `token`; each completes with -ECANCELED (or
+   * with its result, if it finished first). The cancel itself reports nothing. Returns how
+   * many operations it targets.
+   */
   cancel(token: number): number
+  /** Cancels every operation on `fd`. Result under `token`: how many (0 for none); -EINVAL before Linux 5.19. */
   cancelFd(fd: number, token: number): void
+  /** A timer: completes after `ms` (fractions allowed) with -ETIME. */
   timeout(ms: number, token: number): void
+  /** Sends the queued operations to the kernel in one io_uring_enter. Returns how many. */
   submit(): number
+  /**
+   * Submits what is queued, then waits until at least `minComplete` completions (default 1,
+   * at most `capacity`) were copied into the completion arrays, or `timeoutMs` passed
+   * (undefined/null/negative: no limit; 0: just reap). Returns the count. With nothing in
+   * flight it returns at once instead of waiting forever.
+   */
   wait(minComplete?: number, timeoutMs?: number | null): number
-  startNative(onComplete: (count: number) => void, scheduleSubmit: () => void): void
+  /** Stops watching in Node's loop. Operations stay in flight; `wait` still works. */
   stop(): void
+  /** Keeps the process alive while started (the default), like `net.Socket#ref`. */
   ref(): void
+  /** Lets the process exit while started, like `net.Socket#unref`. */
   unref(): void
   hasRef(): boolean
+  /** @internal recvMultishot after its checks. */
+  recvMultishotGroup(fd: number, groupId: number, token: number): void
+  /** @internal close(fd, token). */
+  closeFd(fd: number, token: number): void
+  /** @internal close(). */
   closeRing(): void
+  /** @internal start(onComplete). */
+  startNative(onComplete: (count: number) => void, scheduleSubmit: () => void): void
+  /** @internal The memory behind the completion arrays (layout in native/src/uring.h). */
+  readonly completionBuffer: ArrayBuffer
+  /** @internal Used by BufferRing. */
   registerBufferRing(count: number, size: number, groupId?: number): BufferRingMemory
+  /** @internal Used by BufferRing. */
   unregisterBufferRing(groupId: number): void
 }
 
@@ -247,79 +296,4 @@ export class Uring extends NativeUringClass {
   [Symbol.dispose](): void {
     this.closeRing()
   }
-}
-
-// The JSDoc of the native methods, for editors (declaration merging with the class above).
-export interface Uring {
-  /** The ring's fd. -1 once closed. */
-  readonly fd: number
-  readonly closed: boolean
-  /** True while started in Node's loop. */
-  readonly active: boolean
-  /** Operations submitted or queued whose last completion has not been reaped. */
-  readonly inFlight: number
-  /** Size of the completion arrays: the most completions one wait returns (the CQ size). */
-  readonly capacity: number
-  /** What the kernel offered (setup flags in use, opcodes, multishot, zero copy...). */
-  readonly features: UringFeatures
-  /**
-   * Poll `fd` for `pollEvents` (READABLE, WRITABLE... from the epoll constants). Result: the
-   * ready events mask. `multishot`: keep reporting each wakeup (edge-like), with F_MORE.
-   */
-  pollAdd(fd: number, pollEvents: number, token: number, multishot?: boolean): void
-  /** Removes the poll(s) queued with `token`; they complete with -ECANCELED. Returns how many. */
-  pollRemove(token: number): number
-  /**
-   * Accepts a connection on a listening socket. Result: the new fd (non-blocking,
-   * close-on-exec). `multishot`: one completion per connection until it ends without F_MORE.
-   */
-  accept(fd: number, token: number, options?: { multishot?: boolean }): void
-  /** Receives into `buffer[offset, offset+length)`. Result: bytes, 0 at end of stream. */
-  recv(fd: number, buffer: Bytes, offset: number | undefined, length: number | undefined, token: number): void
-  /**
-   * Sends `buffer[offset, offset+length)` (MSG_NOSIGNAL: -EPIPE, never SIGPIPE). Result: bytes
-   * sent, which may be fewer than asked. `zeroCopy` (IORING_OP_SEND_ZC, Linux >= 6.0; a plain
-   * send elsewhere): a second completion with IORING_CQE_F_NOTIF follows when the kernel is
-   * done with the buffer; do not reuse it before.
-   */
-  send(
-    fd: number,
-    buffer: Bytes,
-    offset: number | undefined,
-    length: number | undefined,
-    token: number,
-    options?: { zeroCopy?: boolean },
-  ): void
-  /** Writes several buffers in one operation (IORING_OP_WRITEV). Result: bytes written. */
-  writev(fd: number, buffers: NodeJS.ArrayBufferView[], token: number): void
-  /** Connects a socket to an IPv4 or IPv6 literal. Result: 0 or -errno (-ECONNREFUSED...). */
-  connect(fd: number, host: string, port: number, token: number): void
-  /** shutdown(2) with SHUT_RD, SHUT_WR or SHUT_RDWR. Result: 0 or -errno. */
-  shutdown(fd: number, how: number, token: number): void
-  /**
-   * Cancels every operation in flight carrying `token`; each completes with -ECANCELED (or
-   * with its result, if it finished first). The cancel itself reports nothing. Returns how
-   * many operations it targets.
-   */
-  cancel(token: number): number
-  /** Cancels every operation on `fd`. Result under `token`: how many (0 for none); -EINVAL before Linux 5.19. */
-  cancelFd(fd: number, token: number): void
-  /** A timer: completes after `ms` (fractions allowed) with -ETIME. */
-  timeout(ms: number, token: number): void
-  /** Sends the queued operations to the kernel in one io_uring_enter. Returns how many. */
-  submit(): number
-  /**
-   * Submits what is queued, then waits until at least `minComplete` completions (default 1,
-   * at most `capacity`) were copied into the completion arrays, or `timeoutMs` passed
-   * (undefined/null/negative: no limit; 0: just reap). Returns the count. With nothing in
-   * flight it returns at once instead of waiting forever.
-   */
-  wait(minComplete?: number, timeoutMs?: number | null): number
-  /** Stops watching in Node's loop. Operations stay in flight; `wait` still works. */
-  stop(): void
-  /** Keeps the process alive while started (the default), like `net.Socket#ref`. */
-  ref(): void
-  /** Lets the process exit while started, like `net.Socket#unref`. */
-  unref(): void
-  hasRef(): boolean
 }
