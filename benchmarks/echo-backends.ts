@@ -130,7 +130,9 @@ for (const backend of backends) servers.set(backend, await startServer(backend))
 const scenarios = connCounts.flatMap((conns) => sizes.flatMap((size) => depths.map((depth) => ({ conns, size, depth }))))
 const rows: Row[] = []
 const results: unknown[] = []
-const ratioOf = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}x` : 'n/a')
+// Ratios are paired: backend a over backend b within each run (measured seconds apart), then
+// the median over runs. On a shared machine this cancels most of the drift between runs.
+const pairedRatio = (a: number[], b: number[]) => `${median(a.map((v, i) => v / b[i])).toFixed(2)}x`
 for (const { conns, size, depth } of scenarios) {
   const samples = new Map<string, number[]>(backends.map((b) => [b, []]))
   const errors = new Map<string, number>(backends.map((b) => [b, 0]))
@@ -145,9 +147,13 @@ for (const { conns, size, depth } of scenarios) {
   const med = (b: string) => (samples.has(b) ? median(samples.get(b)!) : NaN)
   const row: Row = { conns, size, depth }
   for (const b of backends) row[LABELS[b]] = errors.get(b)! > 0 ? `${Math.round(med(b))} (${errors.get(b)} errors)` : med(b)
-  if (samples.has('c') && samples.has('uring')) row['uring / C'] = ratioOf(med('uring'), med('c'))
-  if (samples.has('epoll') && samples.has('uring')) row['uring / epoll'] = ratioOf(med('uring'), med('epoll'))
-  if (samples.has('c') && samples.has('uring-wait')) row['uring-wait / C'] = ratioOf(med('uring-wait'), med('c'))
+  const ratio = (a: string, b: string, label: string) => {
+    if (samples.has(a) && samples.has(b)) row[label] = pairedRatio(samples.get(a)!, samples.get(b)!)
+  }
+  ratio('uring', 'c', 'uring / C')
+  ratio('uring', 'epoll', 'uring / epoll')
+  ratio('uring-wait', 'c', 'uring-wait / C')
+  ratio('epoll', 'c', 'epoll / C')
   rows.push(row)
   results.push({ conns, size, depth, rps: Object.fromEntries(samples), errors: Object.fromEntries(errors) })
   console.log(markdownTable([row]).split('\n').slice(rows.length === 1 ? 0 : 2).join('\n'))
@@ -176,14 +182,14 @@ const chartSeries = backends.filter((b) => b !== 'c')
 writeFileSync(
   `${docsDir}echo-backends.svg`,
   barChart({
-    title: 'Echo round trips/s relative to the C epoll server (dashed line = 1.0)',
+    title: 'Echo round trips/s relative to the C epoll server (paired medians; dashed line = 1.0)',
     yLabel: 'x C epoll server',
     series: chartSeries.map((b) => LABELS[b]),
     reference: 1,
     groups: (results as Array<{ conns: number; size: number; depth: number; rps: Record<string, number[]> }>).map(
       (r) => ({
         label: `${r.conns}c ${r.size}B d${r.depth}`,
-        values: chartSeries.map((b) => (r.rps.c ? median(r.rps[b]) / median(r.rps.c) : NaN)),
+        values: chartSeries.map((b) => (r.rps.c ? median(r.rps[b].map((v, i) => v / r.rps.c[i])) : NaN)),
       }),
     ),
   }),

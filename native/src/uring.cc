@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <climits>
 #include <ctime>
+#include <utility>
 
 #include "addon.h"
 #include "args.h"
@@ -280,6 +281,9 @@ Napi::Value Uring::Wait(const Napi::CallbackInfo& info) {
   CheckOpen(env);
   unsigned min_complete = static_cast<unsigned>(ArgIntOr(info, 0, "minComplete", 0, capacity_, 1));
   int timeout = ArgTimeout(info, 1);
+  // The callback is reading the arrays this would overwrite.
+  if (in_callback_)
+    ThrowCodeError(env, "ERR_URING_REENTRANT_WAIT", "wait() cannot be called from onComplete");
   if (deferred_error_ != 0) {
     int err = deferred_error_;
     deferred_error_ = 0;
@@ -341,6 +345,16 @@ void Uring::SignalSelf() {
   (void)rc;  // EAGAIN means the counter is already non-zero: the wakeup is coming anyway
 }
 
+// The ring itself failed (or the arrays were detached): stop, and report it the way Node
+// reports any error from its loop (process 'uncaughtException').
+void Uring::FailInLoop(int err) {
+  Napi::Env env = Env();
+  StopWatching();
+  Napi::Error error = err == EFAULT ? Napi::Error::New(env, "the completion arrays were detached")
+                                    : SystemError(env, err, "io_uring_enter");
+  napi_fatal_exception(env, error.Value());
+}
+
 void Uring::OnLoopReadable(int status) {
   if (!queue_.IsOpen() || on_complete_.IsEmpty()) return;
   Napi::Env env = Env();
@@ -351,17 +365,8 @@ void Uring::OnLoopReadable(int status) {
   ssize_t got = read(eventfd_, &counter, sizeof(counter));
   (void)got;
   for (int round = 0; round < kRoundsPerWakeup; round++) {
-    int n = Collect(0, 0);
-    if (n < 0) {
-      // The ring itself failed (or the arrays were detached): stop, and report it the way
-      // Node reports any error from its loop.
-      StopWatching();
-      Napi::Error error = n == -EFAULT
-                              ? Napi::Error::New(env, "the completion arrays were detached")
-                              : SystemError(env, -n, "io_uring_enter");
-      napi_fatal_exception(env, error.Value());
-      return;
-    }
+    int n = deferred_error_ != 0 ? -std::exchange(deferred_error_, 0) : Collect(0, 0);
+    if (n < 0) return FailInLoop(-n);
     if (n == 0) break;
     in_callback_ = true;
     watcher_.CallFromLoop(on_complete_, Value(), {Napi::Number::New(env, n)});
@@ -370,11 +375,11 @@ void Uring::OnLoopReadable(int status) {
     if (on_complete_.IsEmpty()) break;
   }
   // Operations the last callback queued go now, in one io_uring_enter.
+  submit_scheduled_ = false;
   if (queue_.Pending() > 0) {
     int rc = queue_.Enter(false, 0, -1);
-    if (rc < 0) deferred_error_ = -rc;
+    if (rc < 0) return FailInLoop(-rc);
   }
-  submit_scheduled_ = false;
   // Completions left in the ring after the last round: come back on the next loop iteration.
   if (queue_.CqReady() > 0 || deferred_error_ != 0) SignalSelf();
 }

@@ -53,6 +53,7 @@ class Uring : public Napi::ObjectWrap<Uring>, public LoopWatcher::Owner {
   void CancelEverything();
   void StopWatching();
   void SignalSelf();
+  void FailInLoop(int err);
   Napi::Object BuildFeatures(Napi::Env env);
 
   Napi::Value Submit(const Napi::CallbackInfo& info);

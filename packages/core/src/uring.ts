@@ -173,7 +173,8 @@ interface NativeUring {
    * Submits what is queued, then waits until at least `minComplete` completions (default 1,
    * at most `capacity`) were copied into the completion arrays, or `timeoutMs` passed
    * (undefined/null/negative: no limit; 0: just reap). Returns the count. With nothing in
-   * flight it returns at once instead of waiting forever.
+   * flight it returns at once instead of waiting forever. Not from inside `onComplete`
+   * (ERR_URING_REENTRANT_WAIT): it would overwrite the completions being read.
    */
   wait(minComplete?: number, timeoutMs?: number | null): number
   /** Stops watching in Node's loop. Operations stay in flight; `wait` still works. */
@@ -251,6 +252,9 @@ export class Uring extends NativeUringClass {
     this.completionTokens = new Uint32Array(buffer, 0, capacity)
     this.completionResults = new Int32Array(buffer, capacity * 4, capacity)
     this.completionFlags = new Uint32Array(buffer, capacity * 8, capacity)
+    const f = this.features
+    for (const list of [f.setupFlags, f.kernelFeatures, f.opcodes]) Object.freeze(list)
+    Object.freeze(f)
   }
 
   /**

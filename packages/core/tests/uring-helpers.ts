@@ -7,7 +7,9 @@ export const support = Uring.isSupported()
 if (!support.supported) console.warn(`io_uring tests skipped: ${support.reason}`)
 
 /** `describe` that skips, saying why, where io_uring is unavailable. */
-export const describeUring = describe.skipIf(!support.supported)
+export function describeUring(name: string, body: () => void): void {
+  describe.skipIf(!support.supported)(name, body)
+}
 
 export interface Completion {
   token: number

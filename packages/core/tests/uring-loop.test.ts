@@ -124,6 +124,21 @@ describeUring('Uring inside the Node loop', () => {
     expect(r.inFlight).toBe(0)
   })
 
+  it('refuses wait() from inside onComplete, which would overwrite the completions being read', async () => {
+    const r = ring()
+    const errors: unknown[] = []
+    r.start(() => {
+      try {
+        r.wait(0, 0)
+      } catch (error) {
+        errors.push(error)
+      }
+    })
+    r.timeout(0, 1)
+    await until(() => errors.length === 1)
+    expect(errors[0]).toMatchObject({ code: 'ERR_URING_REENTRANT_WAIT' })
+  })
+
   it('keeps timers working beside it', async () => {
     const r = ring()
     const results: number[] = []

@@ -51,6 +51,7 @@ describeUring('Uring setup', () => {
     if (flags.has('DEFER_TASKRUN')) expect(flags.has('SINGLE_ISSUER')).toBe(true)
     expect(f.deferTaskrun).toBe(flags.has('DEFER_TASKRUN'))
     expect(r.completionTokens.length).toBe(64)
+    expect(Object.isFrozen(f) && Object.isFrozen(f.opcodes)).toBe(true)
     expect(r.fd).toBeGreaterThan(2)
   })
 
