@@ -22,7 +22,7 @@
  * section of docs/benchmarks.md.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { existsSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { Uring } from '@io/core'
@@ -101,23 +101,47 @@ interface LoadResult {
   rps: number
   errors: number
   roundTrips: number
+  /** Server CPU time (user + system, all threads) per round trip, in microseconds. */
+  cpuUsPerRoundTrip: number
 }
 
-function runLoad(port: number, conns: number, size: number, depth: number): LoadResult {
+const TICK_NS = 1e9 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim() || 100)
+
+/** CPU time (user + system, all threads) a process has used, in ns, from /proc/PID/stat. */
+function cpuNs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ') // after "pid (comm) "
+  return (Number(fields[11]) + Number(fields[12])) * TICK_NS // utime, stime: fields 14 and 15
+}
+
+/**
+ * Runs the load against one server; the server's CPU time is sampled when the warm-up ends
+ * and when the load exits, so it covers the counted seconds (and the load's brief teardown).
+ * CPU per round trip is the number that contention from other processes disturbs least: a
+ * busy machine slows every server down, but each still spends about the same CPU per echo.
+ */
+function runLoad(server: Server, conns: number, size: number, depth: number): Promise<LoadResult> {
   const command = onCpu(loadCpu, [
     loadBin,
-    ...['--port', String(port), '--conns', String(conns), '--size', String(size), '--depth', String(depth)],
+    ...['--port', String(server.port), '--conns', String(conns), '--size', String(size), '--depth', String(depth)],
     ...['--seconds', String(seconds), '--warmup', String(warmup)],
   ])
-  let stdout: string
-  try {
-    stdout = execFileSync(command[0], command.slice(1), { encoding: 'utf8', timeout: (seconds + warmup + 60) * 1000 })
-  } catch (error) {
-    stdout = String((error as { stdout?: string }).stdout ?? '')
-    if (!stdout.includes('{')) throw error
-  }
-  const line = stdout.trim().split('\n').pop()!
-  return JSON.parse(line) as LoadResult
+  const load = spawn(command[0], command.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] })
+  let stdout = ''
+  load.stdout!.on('data', (chunk: Buffer) => (stdout += chunk))
+  let cpuStart = cpuNs(server.child.pid!)
+  const timer = setTimeout(() => (cpuStart = cpuNs(server.child.pid!)), warmup * 1000)
+  return new Promise((resolve, reject) => {
+    load.once('exit', () => {
+      clearTimeout(timer)
+      const cpu = cpuNs(server.child.pid!) - cpuStart
+      const line = stdout.trim().split('\n').pop() ?? ''
+      if (!line.startsWith('{')) return reject(new Error(`echo-load printed no result: ${stdout}`))
+      const result = JSON.parse(line) as LoadResult
+      result.cpuUsPerRoundTrip = result.roundTrips > 0 ? cpu / 1000 / result.roundTrips : NaN
+      resolve(result)
+    })
+  })
 }
 
 const servers = new Map<string, Server>()
@@ -129,18 +153,21 @@ for (const backend of backends) servers.set(backend, await startServer(backend))
 
 const scenarios = connCounts.flatMap((conns) => sizes.flatMap((size) => depths.map((depth) => ({ conns, size, depth }))))
 const rows: Row[] = []
+const cpuRows: Row[] = []
 const results: unknown[] = []
 // Ratios are paired: backend a over backend b within each run (measured seconds apart), then
 // the median over runs. On a shared machine this cancels most of the drift between runs.
 const pairedRatio = (a: number[], b: number[]) => `${median(a.map((v, i) => v / b[i])).toFixed(2)}x`
 for (const { conns, size, depth } of scenarios) {
   const samples = new Map<string, number[]>(backends.map((b) => [b, []]))
+  const cpu = new Map<string, number[]>(backends.map((b) => [b, []]))
   const errors = new Map<string, number>(backends.map((b) => [b, 0]))
   for (let r = 0; r < runs; r++) {
     const order = backends.map((_, i) => backends[(i + r) % backends.length]) // rotate: drift hits all alike
     for (const backend of order) {
-      const result = runLoad(servers.get(backend)!.port, conns, size, depth)
+      const result = await runLoad(servers.get(backend)!, conns, size, depth)
       samples.get(backend)!.push(result.rps)
+      cpu.get(backend)!.push(result.cpuUsPerRoundTrip)
       errors.set(backend, errors.get(backend)! + result.errors)
     }
   }
@@ -155,9 +182,23 @@ for (const { conns, size, depth } of scenarios) {
   ratio('uring-wait', 'c', 'uring-wait / C')
   ratio('epoll', 'c', 'epoll / C')
   rows.push(row)
-  results.push({ conns, size, depth, rps: Object.fromEntries(samples), errors: Object.fromEntries(errors) })
+  const cpuRow: Row = { conns, size, depth }
+  for (const b of backends) cpuRow[LABELS[b]] = median(cpu.get(b)!)
+  if (cpu.has('c') && cpu.has('uring')) cpuRow['uring / C'] = pairedRatio(cpu.get('uring')!, cpu.get('c')!)
+  if (cpu.has('epoll') && cpu.has('uring')) cpuRow['uring / epoll'] = pairedRatio(cpu.get('uring')!, cpu.get('epoll')!)
+  cpuRows.push(cpuRow)
+  results.push({
+    conns,
+    size,
+    depth,
+    rps: Object.fromEntries(samples),
+    cpuUsPerRoundTrip: Object.fromEntries(cpu),
+    errors: Object.fromEntries(errors),
+  })
   console.log(markdownTable([row]).split('\n').slice(rows.length === 1 ? 0 : 2).join('\n'))
 }
+console.log('\nServer CPU per round trip (us):')
+console.log(markdownTable(cpuRows))
 stopAll()
 
 const features = support.supported ? new Uring({ entries: 2 }) : undefined
@@ -211,7 +252,15 @@ bash benchmarks/build.sh
 ${command}
 \`\`\`
 
+Round trips per second (higher is better):
+
 ${markdownTable(rows)}
+
+Server CPU time per round trip, in microseconds (lower is better; user + system time of all the
+server's threads over the counted seconds, from /proc/PID/stat). Contention from
+other processes lowers every server's throughput but changes this much less:
+
+${markdownTable(cpuRows)}
 
 ![echo round trips relative to the C server](echo-backends.svg)
 

@@ -61,8 +61,28 @@ describeUring('Uring setup', () => {
     r.close()
     expect(r.closed).toBe(true)
     expect(r.fd).toBe(-1)
-    expect(() => r.timeout(1, 1)).toThrow(expect.objectContaining({ code: 'ERR_URING_CLOSED' }))
-    expect(() => r.wait(0)).toThrow(expect.objectContaining({ code: 'ERR_URING_CLOSED' }))
+    const closed = expect.objectContaining({ code: 'ERR_URING_CLOSED' })
+    const buf = Buffer.alloc(4)
+    const calls: Array<() => unknown> = [
+      () => r.timeout(1, 1),
+      () => r.wait(0),
+      () => r.submit(),
+      () => r.pollAdd(0, READABLE, 1),
+      () => r.pollRemove(1),
+      () => r.accept(0, 1),
+      () => r.recv(0, buf, 0, 4, 1),
+      () => r.send(0, buf, 0, 4, 1),
+      () => r.writev(0, [buf], 1),
+      () => r.connect(0, '127.0.0.1', 1, 1),
+      () => r.shutdown(0, constants.SHUT_WR, 1),
+      () => r.close(0, 1),
+      () => r.cancel(1),
+      () => r.cancelFd(0, 1),
+      () => r.start(() => {}),
+    ]
+    for (const call of calls) expect(call).toThrow(closed)
+    expect(r.active).toBe(false)
+    r.stop() // harmless on a closed ring, like close()
   })
 
   it('supports using declarations', () => {
