@@ -321,7 +321,9 @@ void Uring::Start(const Napi::CallbackInfo& info) {
     Ref();  // stay alive while the loop may call us, even if JavaScript drops its reference
     pinned_ = true;
   }
-  // Completions that arrived before the eventfd was registered signalled nothing.
+  // Completions that arrived before the eventfd was registered (or while a callback that
+  // stopped us had it quiet) signalled nothing.
+  if (queue_.CanQuietEventfd()) queue_.QuietEventfd(false);
   SignalSelf();
 }
 
@@ -364,9 +366,14 @@ void Uring::OnLoopReadable(int status) {
   uint64_t counter;
   ssize_t got = read(eventfd_, &counter, sizeof(counter));
   (void)got;
+  bool quiet = queue_.CanQuietEventfd();
+  if (quiet) queue_.QuietEventfd(true);
   for (int round = 0; round < kRoundsPerWakeup; round++) {
     int n = deferred_error_ != 0 ? -std::exchange(deferred_error_, 0) : Collect(0, 0);
-    if (n < 0) return FailInLoop(-n);
+    if (n < 0) {
+      if (quiet) queue_.QuietEventfd(false);
+      return FailInLoop(-n);
+    }
     if (n == 0) break;
     in_callback_ = true;
     watcher_.CallFromLoop(on_complete_, Value(), {Napi::Number::New(env, n)});
@@ -376,12 +383,12 @@ void Uring::OnLoopReadable(int status) {
   }
   // Operations the last callback queued go now, in one io_uring_enter.
   submit_scheduled_ = false;
-  if (queue_.Pending() > 0) {
-    int rc = queue_.Enter(false, 0, -1);
-    if (rc < 0) return FailInLoop(-rc);
-  }
-  // Completions left in the ring after the last round: come back on the next loop iteration.
-  if (queue_.CqReady() > 0 || deferred_error_ != 0) SignalSelf();
+  int rc = queue_.Pending() > 0 ? queue_.Enter(false, 0, -1) : 0;
+  // Completions left after the last round, or queued while the eventfd was quiet: come back on
+  // the next loop iteration.
+  bool more = quiet ? queue_.QuietEventfd(false) : queue_.CqReady() > 0;
+  if (rc < 0) return FailInLoop(-rc);
+  if (more || deferred_error_ != 0) SignalSelf();
 }
 
 // Cancels everything in flight with internal ASYNC_CANCEL requests.

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { expect, it } from 'vitest'
-import { READABLE, Uring, sockets } from '@io/core'
+import { READABLE, Uring, constants, sockets } from '@io/core'
 import { loopTurn, until } from './helpers.js'
 import { type Completion, describeUring, read, ring, unixPair } from './uring-helpers.js'
 
@@ -122,6 +122,30 @@ describeUring('Uring inside the Node loop', () => {
     for (let i = 0; i < 3; i++) await loopTurn()
     expect(called).toBe(1)
     expect(r.inFlight).toBe(0)
+  })
+
+  it('misses no completion caused by another thread while the loop is busy reaping', async () => {
+    // The eventfd is kept quiet while the loop reaps (x86, DEFER_TASKRUN); completions that
+    // other CPUs queue meanwhile must still wake it. A lost wakeup would stall this ping-pong.
+    const r = ring()
+    const [a, b] = unixPair()
+    const peer = new Worker(fixture('uring-echo-peer.mjs'), { workerData: { fd: b } })
+    const inbox = Buffer.alloc(256)
+    const ball = Buffer.from('ping')
+    let rounds = 0
+    r.start((count) => {
+      for (let i = 0; i < count; i++) {
+        if (r.completionTokens[i] !== 1) continue
+        if (++rounds === 3000) return
+        r.recv(a, inbox, 0, 256, 1)
+        r.send(a, ball, 0, 4, 2)
+      }
+    })
+    r.recv(a, inbox, 0, 256, 1)
+    r.send(a, ball, 0, 4, 2)
+    await until(() => rounds === 3000)
+    sockets.shutdown(a, constants.SHUT_WR) // the peer reads end of stream and exits
+    await new Promise((resolve) => peer.once('exit', resolve))
   })
 
   it('refuses wait() from inside onComplete, which would overwrite the completions being read', async () => {
