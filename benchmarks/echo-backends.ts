@@ -23,7 +23,7 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
-import { cpus } from 'node:os'
+import { cpus, loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { Uring } from '@io/core'
 import { type EchoRecord, type ScenarioResult, cpuRows, renderEchoReport, throughputRows } from './echo/report.js'
@@ -151,6 +151,7 @@ const stopAll = () => {
 process.on('exit', stopAll)
 for (const backend of backends) servers.set(backend, await startServer(backend))
 
+const loadAtStart = loadavg()[0]
 const scenarios = connCounts.flatMap((conns) => sizes.flatMap((size) => depths.map((depth) => ({ conns, size, depth }))))
 const results: ScenarioResult[] = []
 for (const { conns, size, depth } of scenarios) {
@@ -189,6 +190,7 @@ const record: EchoRecord = {
   warmup,
   runs,
   backends,
+  loadAverage: { start: loadAtStart, end: loadavg()[0] },
   results,
 }
 probe?.close()

@@ -34,6 +34,8 @@ export interface EchoRecord {
   warmup: number
   runs: number
   backends: string[]
+  /** 1-minute load average when the run started and ended: how busy the (shared) machine was. */
+  loadAverage?: { start: number; end: number }
   results: ScenarioResult[]
 }
 
@@ -105,7 +107,11 @@ bytes in flight. Medians of ${runs} runs of ${seconds} s (after ${warmup} s of w
 the servers are measured back to back in rotating order, and ratios are the median of the
 ratios within each run (paired), not ratios of the medians.
 ${pinned ? `Server pinned to CPU ${pinned.server}, load to CPU ${pinned.load} (taskset).` : 'Not pinned (taskset unavailable).'}
-io_uring setup flags: ${record.uringSetupFlags}. Machine: ${record.machine}; revision ${record.revision}.
+io_uring setup flags: ${record.uringSetupFlags}. Machine: ${record.machine}; revision ${record.revision}.${
+      record.loadAverage
+        ? `\nLoad average ${record.loadAverage.start.toFixed(1)} at the start, ${record.loadAverage.end.toFixed(1)} at the end (other work shared the machine).`
+        : ''
+    }
 
 \`\`\`sh
 bash benchmarks/build.sh
