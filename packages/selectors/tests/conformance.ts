@@ -503,6 +503,19 @@ export function selectorConformanceTests(factory: ConformanceFactory, options: C
       expect(batches[0]).toEqual([[key, EVENT_READ]])
     })
 
+    it('close-then-unregister while started releases the file (the peer sees end of file)', async () => {
+      const sel = make()
+      const [rd, wr] = fx.pair()
+      sel.register(rd, EVENT_READ)
+      sel.start(() => {})
+      await loopTurn()
+      fx.closeFd(rd)
+      sel.unregister(rd)
+      sockets.setNonBlocking(wr)
+      const buf = Buffer.alloc(1)
+      await until(() => sockets.read(wr, buf) === 0) // WOULD_BLOCK while anything holds rd open
+    })
+
     it('close while started stops it', async () => {
       const sel = make()
       const [rd, wr] = fx.pair()
