@@ -95,7 +95,9 @@ class Epoll : public Napi::ObjectWrap<Epoll>, public LoopWatcher::Owner {
   void Ctl(const Napi::CallbackInfo& info, int op, const char* what) {
     Napi::Env env = info.Env();
     int fd = ArgFd(info, 0);
-    uint32_t events = static_cast<uint32_t>(ArgInt(info, 1, "interest", 0, UINT32_MAX));
+    // JavaScript's `|` yields a signed int32 (READABLE | EDGE_TRIGGERED < 0), so accept both the
+    // signed and the unsigned spelling of the same 32 bits.
+    uint32_t events = static_cast<uint32_t>(ArgInt(info, 1, "interest", INT32_MIN, UINT32_MAX));
     if ((events & ~kInterestMask) != 0)
       ThrowRangeError(env, "\"interest\" has bits that are not epoll interest flags");
     uint32_t token = static_cast<uint32_t>(ArgInt(info, 2, "token", 0, UINT32_MAX));
