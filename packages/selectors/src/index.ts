@@ -27,6 +27,7 @@ export { TableSelector } from './table-selector.js'
 export { SelectSelector } from './select-selector.js'
 export { PollSelector } from './poll-selector.js'
 export { EpollSelector, type EpollSelectorOptions } from './epoll-selector.js'
+export { IoUringSelector, type IoUringSelectorOptions, ERR_IO_URING_UNAVAILABLE } from './io-uring-selector.js'
 export { DefaultSelector, type DefaultSelectorConstructor, createSelector } from './default-selector.js'
 export {
   registerSelectorBackend,

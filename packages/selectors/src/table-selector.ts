@@ -13,21 +13,11 @@
  * batch. Node's timers and I/O keep running meanwhile. Changes made while started reach the
  * helper once per microtask checkpoint, however many there were.
  */
-import { multiplex, MultiplexWatcher, PollTable, type SystemError } from '@io/core'
-import { EVENT_READ, EVENT_WRITE } from './events.js'
+import { MultiplexWatcher, PollTable, type SystemError } from '@io/core'
 import { MapSelector } from './map-selector.js'
+import { pollInterest, pollReadyEvents } from './poll-bits.js'
 import type { SelectorEvent, SelectorKey } from './selector-key.js'
 import { normalizeTimeout } from './timeout.js'
-
-const { POLLIN, POLLOUT, POLLPRI, POLLERR, POLLHUP, POLLNVAL } = multiplex
-// An error, a hang-up or a closed fd (POLLNVAL) makes the fd "ready" for whatever it was
-// registered for: the caller's next read or write then meets the condition.
-const READ_BITS = POLLIN | POLLPRI | POLLERR | POLLHUP | POLLNVAL
-const WRITE_BITS = POLLOUT | POLLERR | POLLHUP | POLLNVAL
-
-function interestBits(events: number): number {
-  return (events & EVENT_READ ? POLLIN : 0) | (events & EVENT_WRITE ? POLLOUT : 0)
-}
 
 export abstract class TableSelector<T = unknown> extends MapSelector<T> {
   /** The interest list handed to the kernel. */
@@ -70,7 +60,7 @@ export abstract class TableSelector<T = unknown> extends MapSelector<T> {
   }
 
   protected addInterest(key: SelectorKey<T>): void {
-    this.table.set(key.fd, interestBits(key.events))
+    this.table.set(key.fd, pollInterest(key.events))
     this.#tableChanged()
   }
 
@@ -112,7 +102,7 @@ export abstract class TableSelector<T = unknown> extends MapSelector<T> {
       found++
       const key = this.keyOf(table.fdAt(i))
       if (key === undefined) continue
-      const events = ((revents & READ_BITS ? EVENT_READ : 0) | (revents & WRITE_BITS ? EVENT_WRITE : 0)) & key.events
+      const events = pollReadyEvents(revents) & key.events
       if (events !== 0) out.push([key, events])
     }
     return out

@@ -1,17 +1,22 @@
 /**
- * IO_BACKEND=uring for DefaultSelector: io_uring where the kernel offers it, otherwise epoll
- * with a one-line warning that says why (DESIGN.md decision 7).
+ * IO_BACKEND=uring for DefaultSelector: IoUringSelector where this build and kernel offer
+ * io_uring, otherwise EpollSelector with a one-line warning that says why (DESIGN.md
+ * decision 7). The reason is also readable from `IoUringSelector.isSupported()`.
  */
 import type { BaseSelector } from './base-selector.js'
 import { EpollSelector } from './epoll-selector.js'
+import { IoUringSelector } from './io-uring-selector.js'
 
 let warned = false
 
 export function createUringSelector<T>(): BaseSelector<T> {
-  const reason = 'IoUringSelector is not available in this build'
+  const probe = IoUringSelector.isSupported()
+  if (probe.supported) return new IoUringSelector<T>()
   if (!warned) {
     warned = true
-    process.emitWarning(`IO_BACKEND=uring: ${reason}; DefaultSelector uses epoll`, { code: 'IO_URING_FALLBACK' })
+    process.emitWarning(`IO_BACKEND=uring: ${probe.reason ?? 'io_uring unavailable'}; DefaultSelector uses epoll`, {
+      code: 'IO_URING_FALLBACK',
+    })
   }
   return new EpollSelector<T>()
 }
