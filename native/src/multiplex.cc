@@ -39,11 +39,14 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <cstddef>
 #include <cmath>
 #include <condition_variable>
 #include <cstring>
 #include <ctime>
 #include <mutex>
+#include <new>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -283,7 +286,7 @@ class MultiplexWatcher : public Napi::ObjectWrap<MultiplexWatcher>, public LoopW
       std::lock_guard<std::mutex> lock(mu_);
       std::swap(err, helper_error_);
     }
-    if (status < 0 && err == 0) err = EIO;
+    if (status < 0 && err == 0) err = -status;  // libuv reports -errno
     int count = 0;
     if (err == 0) {
       pollfd* fds = TableEntries(env, table_.Value(), count_);
@@ -334,8 +337,14 @@ class MultiplexWatcher : public Napi::ObjectWrap<MultiplexWatcher>, public LoopW
     Napi::Function fn = ArgFunction(info, 2, "onReady");
     TakeTable(info);
     on_ready_ = Napi::Persistent(fn);
+    if (!helper_.joinable()) {
+      try {
+        helper_ = std::thread(&MultiplexWatcher::RunHelper, this);
+      } catch (const std::system_error& e) {  // EAGAIN: no thread to be had
+        ThrowSystemError(env, e.code().value(), "pthread_create");
+      }
+    }
     watcher_.Start(notify_fd_);
-    if (!helper_.joinable()) helper_ = std::thread(&MultiplexWatcher::RunHelper, this);
     started_ = true;
     if (!pinned_) {
       Ref();  // stay alive while the loop may call us, even if JavaScript drops its reference
@@ -352,18 +361,28 @@ class MultiplexWatcher : public Napi::ObjectWrap<MultiplexWatcher>, public LoopW
   }
 
   // Hands the helper a fresh copy of the live table and lets it wait. The copy reuses the
-  // vector's storage, so steady state allocates nothing.
+  // vector's storage, so steady state allocates nothing. Never throws (it also runs from the
+  // loop callback): failures reach onReady as an error through the notify eventfd.
   void Arm(Napi::Env env) {
     pollfd* fds = TableEntries(env, table_.Value(), count_);
+    bool failed = false;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (fds == nullptr) {
-        pending_.clear();
-      } else {
-        pending_.assign(fds, fds + count_);
+      try {
+        if (fds == nullptr)
+          pending_.clear();
+        else
+          pending_.assign(fds, fds + count_);
+        generation_++;
+        armed_ = true;
+      } catch (const std::bad_alloc&) {
+        helper_error_ = ENOMEM;
+        failed = true;
       }
-      generation_++;
-      armed_ = true;
+    }
+    if (failed) {
+      WriteCounter(notify_fd_);
+      return;
     }
     cv_.notify_one();
     WriteCounter(wake_fd_);
@@ -398,8 +417,15 @@ class MultiplexWatcher : public Napi::ObjectWrap<MultiplexWatcher>, public LoopW
       cv_.wait(lock, [this] { return quit_ || armed_; });
       if (quit_) return;
       if (seen_ != generation_) {
-        work_.assign(pending_.begin(), pending_.end());
-        work_.push_back(pollfd{wake_fd_, POLLIN, 0});  // always the last entry
+        try {
+          work_.assign(pending_.begin(), pending_.end());
+          work_.push_back(pollfd{wake_fd_, POLLIN, 0});  // always the last entry
+        } catch (const std::bad_alloc&) {
+          helper_error_ = ENOMEM;
+          armed_ = false;
+          WriteCounter(notify_fd_);
+          continue;
+        }
         seen_ = generation_;
       }
       lock.unlock();
