@@ -59,6 +59,7 @@ export class PollTable {
   #count = 0
   #index = new Map<number, number>() // fd -> entry
 
+  /** An empty table with room for `capacity` entries before it first grows. */
   constructor(capacity = INITIAL_CAPACITY) {
     this.#buffer = new ArrayBuffer(Math.max(1, capacity) * ENTRY_BYTES)
     this.#fds = new Int32Array(this.#buffer)

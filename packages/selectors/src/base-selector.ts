@@ -1,3 +1,11 @@
+import type { FileObject } from './file-object.js'
+import type { SelectorEvent, SelectorKey } from './selector-key.js'
+
+/** Called by `start` with each non-empty batch of ready events. */
+export type ReadyCallback<T = unknown> = (events: SelectorEvent<T>[]) => void
+/** Called by `start` when waiting failed; the selector has stopped. */
+export type ErrorCallback = (error: Error) => void
+
 /**
  * BaseSelector: the contract every selector keeps, written once (Python's `BaseSelector`).
  *
@@ -20,14 +28,6 @@
  * must drain the fd (read until it would block) before waiting again. Any selector may report
  * an fd that turns out not to be ready (a spurious event): treat reports as hints.
  */
-import type { FileObject } from './file-object.js'
-import type { SelectorEvent, SelectorKey } from './selector-key.js'
-
-/** Called by `start` with each non-empty batch of ready events. */
-export type ReadyCallback<T = unknown> = (events: SelectorEvent<T>[]) => void
-/** Called by `start` when waiting failed; the selector has stopped. */
-export type ErrorCallback = (error: Error) => void
-
 export abstract class BaseSelector<T = unknown> implements Disposable {
   /** Watches `fileobj` for `events`; returns the new key. */
   abstract register(fileobj: FileObject, events: number, data?: T): SelectorKey<T>

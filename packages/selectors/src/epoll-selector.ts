@@ -1,3 +1,21 @@
+import { EDGE_TRIGGERED, ERROR, Epoll, HANGUP, isSystemError, PRIORITY, READABLE, WRITABLE } from '@io/core'
+import { invalidArgType } from './errors.js'
+import { EVENT_READ, EVENT_WRITE } from './events.js'
+import { MapSelector } from './map-selector.js'
+import type { SelectorEvent, SelectorKey } from './selector-key.js'
+import { normalizeTimeout } from './timeout.js'
+import { TokenTable } from './token-table.js'
+
+const READ_BITS = READABLE | PRIORITY | ERROR | HANGUP
+const WRITE_BITS = WRITABLE | ERROR | HANGUP
+const MIN_READY_LIST = 64
+
+/** Options of {@link EpollSelector}. */
+export interface EpollSelectorOptions {
+  /** Report changes, not levels (EPOLLET). Default false. */
+  edgeTriggered?: boolean
+}
+
 /**
  * EpollSelector: epoll(7) through @io/core's `Epoll`. The kernel keeps the interest list, so a
  * wait costs time in proportion to the fds *ready*, not the fds watched.
@@ -18,23 +36,6 @@
  * sel.start((events) => { for (const [key] of events) key.data.drain() })
  * ```
  */
-import { EDGE_TRIGGERED, ERROR, Epoll, HANGUP, isSystemError, PRIORITY, READABLE, WRITABLE } from '@io/core'
-import { invalidArgType } from './errors.js'
-import { EVENT_READ, EVENT_WRITE } from './events.js'
-import { MapSelector } from './map-selector.js'
-import type { SelectorEvent, SelectorKey } from './selector-key.js'
-import { normalizeTimeout } from './timeout.js'
-import { TokenTable } from './token-table.js'
-
-const READ_BITS = READABLE | PRIORITY | ERROR | HANGUP
-const WRITE_BITS = WRITABLE | ERROR | HANGUP
-const MIN_READY_LIST = 64
-
-export interface EpollSelectorOptions {
-  /** Report changes, not levels (EPOLLET). Default false. */
-  edgeTriggered?: boolean
-}
-
 export class EpollSelector<T = unknown> extends MapSelector<T> {
   /** True when created with `{ edgeTriggered: true }`. */
   readonly edgeTriggered: boolean

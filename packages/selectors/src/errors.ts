@@ -14,22 +14,27 @@ export const ERR_SELECTOR_CLOSED = 'ERR_SELECTOR_CLOSED'
 /** `DefaultSelector` was asked for a backend that nothing provides (IO_BACKEND=sigio without @io/signal). */
 export const ERR_SELECTOR_BACKEND_UNAVAILABLE = 'ERR_SELECTOR_BACKEND_UNAVAILABLE'
 
+/** The error for registering an fd twice. */
 export function alreadyRegistered(fd: number): Error & { code: string } {
   return codeError(ERR_ALREADY_REGISTERED, `fd ${fd} is already registered`)
 }
 
+/** The error for using an fd that is not registered (`what` names it). */
 export function notRegistered(what: string): Error & { code: string } {
   return codeError(ERR_NOT_REGISTERED, `${what} is not registered`)
 }
 
+/** The error for using a closed selector. */
 export function selectorClosed(): Error & { code: string } {
   return codeError(ERR_SELECTOR_CLOSED, 'the selector is closed')
 }
 
+/** A TypeError with code ERR_INVALID_ARG_TYPE. */
 export function invalidArgType(message: string): TypeError & { code: string } {
   return Object.assign(new TypeError(message), { code: 'ERR_INVALID_ARG_TYPE' })
 }
 
+/** A RangeError with code ERR_OUT_OF_RANGE. */
 export function outOfRange(message: string): RangeError & { code: string } {
   return Object.assign(new RangeError(message), { code: 'ERR_OUT_OF_RANGE' })
 }

@@ -1,3 +1,30 @@
+import { constants as osConstants } from 'node:os'
+import { performance } from 'node:perf_hooks'
+import { codeError } from '@io/core'
+import { invalidArgType, outOfRange } from './errors.js'
+import { ALL_EVENTS } from './events.js'
+import { LevelRecheck } from './level-recheck.js'
+import { MapSelector } from './map-selector.js'
+import { pollInterest, pollReadyEvents } from './poll-bits.js'
+import type { SelectorEvent, SelectorKey } from './selector-key.js'
+import { normalizeTimeout } from './timeout.js'
+import { TokenTable } from './token-table.js'
+import { loadUring, type UringBinding, type UringInstance } from './uring-binding.js'
+
+const ECANCELED = osConstants.errno.ECANCELED
+const DEFAULT_ENTRIES = 4096
+
+/** Thrown by the constructor where io_uring cannot be used; `reason` says why. */
+export const ERR_IO_URING_UNAVAILABLE = 'ERR_IO_URING_UNAVAILABLE'
+
+/** Options of {@link IoUringSelector}. */
+export interface IoUringSelectorOptions {
+  /** Submission queue size (the completion queue is larger). Default 4096. */
+  entries?: number
+  /** Report wakeups only, without the level re-check. Default false. */
+  edgeTriggered?: boolean
+}
+
 /**
  * IoUringSelector: readiness through io_uring multishot poll requests (IORING_OP_POLL_ADD with
  * IORING_POLL_ADD_MULTI), over @io/core's `Uring`.
@@ -24,32 +51,6 @@
  * }
  * ```
  */
-import { constants as osConstants } from 'node:os'
-import { performance } from 'node:perf_hooks'
-import { codeError } from '@io/core'
-import { invalidArgType, outOfRange } from './errors.js'
-import { ALL_EVENTS } from './events.js'
-import { LevelRecheck } from './level-recheck.js'
-import { MapSelector } from './map-selector.js'
-import { pollInterest, pollReadyEvents } from './poll-bits.js'
-import type { SelectorEvent, SelectorKey } from './selector-key.js'
-import { normalizeTimeout } from './timeout.js'
-import { TokenTable } from './token-table.js'
-import { loadUring, type UringBinding, type UringInstance } from './uring-binding.js'
-
-const ECANCELED = osConstants.errno.ECANCELED
-const DEFAULT_ENTRIES = 4096
-
-/** Thrown by the constructor where io_uring cannot be used; `reason` says why. */
-export const ERR_IO_URING_UNAVAILABLE = 'ERR_IO_URING_UNAVAILABLE'
-
-export interface IoUringSelectorOptions {
-  /** Submission queue size (the completion queue is larger). Default 4096. */
-  entries?: number
-  /** Report wakeups only, without the level re-check. Default false. */
-  edgeTriggered?: boolean
-}
-
 export class IoUringSelector<T = unknown> extends MapSelector<T> {
   /** Whether this build and kernel can run io_uring, and if not, why. */
   static isSupported(): { supported: boolean; reason?: string } {

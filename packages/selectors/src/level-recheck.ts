@@ -1,3 +1,7 @@
+import { PollTable } from '@io/core'
+import { pollInterest, pollReadyEvents } from './poll-bits.js'
+import type { SelectorKey } from './selector-key.js'
+
 /**
  * LevelRecheck: level-triggered reporting on top of a source that reports changes (io_uring
  * multishot poll posts a completion per wakeup, not per wait while an fd stays ready).
@@ -6,10 +10,6 @@
  * just those fds (timeout 0) says which are still ready. That costs O(fds reported last time),
  * so waiting stays proportional to readiness, not to the number of fds watched.
  */
-import { PollTable } from '@io/core'
-import { pollInterest, pollReadyEvents } from './poll-bits.js'
-import type { SelectorKey } from './selector-key.js'
-
 export class LevelRecheck<T> {
   readonly #table = new PollTable()
   #reported: SelectorKey<T>[] = []

@@ -1,12 +1,3 @@
-/**
- * MapSelector: the map-keeping base every backend extends (Python's `_BaseSelectorImpl`).
- *
- * It owns the fd -> key map, argument checks, the error contract and the `start` callbacks;
- * a backend only says how the kernel learns about a change, through four hooks:
- * `addInterest` (may throw: the registration is then rolled back), `changeInterest` (may
- * throw: the fd is then unregistered), `removeInterest` (must not throw for a closed or reused
- * fd) and `closeBackend`.
- */
 import { BaseSelector, type ErrorCallback, type ReadyCallback } from './base-selector.js'
 import { alreadyRegistered, invalidArgType, notRegistered, outOfRange, selectorClosed } from './errors.js'
 import { ALL_EVENTS } from './events.js'
@@ -27,6 +18,15 @@ function checkCallback(fn: unknown, name: string, optional: boolean): void {
   if (typeof fn !== 'function') throw invalidArgType(`"${name}" must be a function`)
 }
 
+/**
+ * MapSelector: the map-keeping base every backend extends (Python's `_BaseSelectorImpl`).
+ *
+ * It owns the fd -> key map, argument checks, the error contract and the `start` callbacks;
+ * a backend only says how the kernel learns about a change, through four hooks:
+ * `addInterest` (may throw: the registration is then rolled back), `changeInterest` (may
+ * throw: the fd is then unregistered), `removeInterest` (must not throw for a closed or reused
+ * fd) and `closeBackend`.
+ */
 export abstract class MapSelector<T = unknown> extends BaseSelector<T> {
   readonly #keys = new Map<number, SelectorKey<T>>()
   readonly #view = new SelectorMap<T>(this.#keys)

@@ -1,3 +1,5 @@
+import { TableSelector } from './table-selector.js'
+
 /**
  * PollSelector: poll(2). No fd limit beyond RLIMIT_NOFILE, but like select every call hands
  * the kernel the whole list, so its cost grows with the number of fds watched. A closed fd
@@ -10,8 +12,6 @@
  * const ready = sel.select(0) // poll once
  * ```
  */
-import { TableSelector } from './table-selector.js'
-
 export class PollSelector<T = unknown> extends TableSelector<T> {
   constructor() {
     super('poll')

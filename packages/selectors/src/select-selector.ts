@@ -1,3 +1,7 @@
+import { multiplex } from '@io/core'
+import { outOfRange } from './errors.js'
+import { TableSelector } from './table-selector.js'
+
 /**
  * SelectSelector: select(2). Portable and old; an fd_set holds fds below FD_SETSIZE (1024)
  * only, so registering a larger fd throws a RangeError before any syscall, and every call
@@ -10,10 +14,6 @@
  * for (const [key, events] of sel.select(1000)) key.data.onReadable()
  * ```
  */
-import { multiplex } from '@io/core'
-import { outOfRange } from './errors.js'
-import { TableSelector } from './table-selector.js'
-
 export class SelectSelector<T = unknown> extends TableSelector<T> {
   /** select(2) cannot watch fds at or above this (FD_SETSIZE, 1024 on Linux). */
   static readonly FD_LIMIT: number = multiplex.FD_SETSIZE

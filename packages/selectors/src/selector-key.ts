@@ -16,6 +16,7 @@ export interface SelectorKey<T = unknown> {
 /** One entry of a `select()` result: the key and the events that are ready (masked to `key.events`). */
 export type SelectorEvent<T = unknown> = [key: SelectorKey<T>, events: number]
 
+/** A new frozen key. */
 export function makeKey<T>(fileobj: FileObject, fd: number, events: number, data: T): SelectorKey<T> {
   return Object.freeze({ fileobj, fd, events, data })
 }

@@ -1,10 +1,10 @@
+import type { SelectorKey } from './selector-key.js'
+
 /**
  * The read-only, live view that `getMap()` returns (Python's `_SelectorMapping`): it reads
  * through to the selector's own map, so it always shows the current registrations, and it has
  * no way to change them.
  */
-import type { SelectorKey } from './selector-key.js'
-
 export class SelectorMap<T> implements ReadonlyMap<number, SelectorKey<T>> {
   readonly #keys: Map<number, SelectorKey<T>>
 

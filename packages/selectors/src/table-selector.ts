@@ -1,3 +1,9 @@
+import { MultiplexWatcher, PollTable, type SystemError } from '@io/core'
+import { MapSelector } from './map-selector.js'
+import { pollInterest, pollReadyEvents } from './poll-bits.js'
+import type { SelectorEvent, SelectorKey } from './selector-key.js'
+import { normalizeTimeout } from './timeout.js'
+
 /**
  * TableSelector: the base of the selectors that hand the kernel their whole interest list on
  * every call, select(2) and poll(2) (the place of Python's `_PollLikeSelector` in this chain).
@@ -13,12 +19,6 @@
  * batch. Node's timers and I/O keep running meanwhile. Changes made while started reach the
  * helper once per microtask checkpoint, however many there were.
  */
-import { MultiplexWatcher, PollTable, type SystemError } from '@io/core'
-import { MapSelector } from './map-selector.js'
-import { pollInterest, pollReadyEvents } from './poll-bits.js'
-import type { SelectorEvent, SelectorKey } from './selector-key.js'
-import { normalizeTimeout } from './timeout.js'
-
 export abstract class TableSelector<T = unknown> extends MapSelector<T> {
   /** The interest list handed to the kernel. */
   protected readonly table = new PollTable()

@@ -1,3 +1,5 @@
+const TOKEN_MAX = 0xffffffff
+
 /**
  * TokenTable: the token each registration carries through the kernel (DESIGN.md decision 3).
  *
@@ -6,8 +8,6 @@
  * instead of being pinned on whatever file now has that number. Tokens are 1 .. 2^32-1 and
  * are not reused while live.
  */
-const TOKEN_MAX = 0xffffffff
-
 export class TokenTable {
   #next = 1
   readonly #fdByToken = new Map<number, number>()

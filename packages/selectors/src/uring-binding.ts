@@ -8,7 +8,7 @@
  */
 import * as core from '@io/core'
 
-/** Results of one `wait`: entry i of each array, for i < count. */
+/** A `Uring` instance. Results of one `wait` are entry i of each completion array, for i < count. */
 export interface UringInstance {
   /** Caller tokens of the completions. */
   readonly completionTokens: Uint32Array
@@ -28,11 +28,13 @@ export interface UringInstance {
   close(): void
 }
 
+/** The static side of `Uring`. */
 export interface UringClass {
   isSupported(): { supported: boolean; reason?: string }
   new (options: { entries: number }): UringInstance
 }
 
+/** What {@link loadUring} finds in @io/core. */
 export interface UringBinding {
   Uring: UringClass
   /** IORING_CQE_F_MORE. */

@@ -9,6 +9,7 @@ import { IoUringSelector } from './io-uring-selector.js'
 
 let warned = false
 
+/** IoUringSelector, or EpollSelector with a one-time warning where io_uring is unavailable. */
 export function createUringSelector<T>(): BaseSelector<T> {
   const probe = IoUringSelector.isSupported()
   if (probe.supported) return new IoUringSelector<T>()
