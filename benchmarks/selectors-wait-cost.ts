@@ -95,25 +95,39 @@ function measureWait(sel: BaseSelector): Sample {
   }
 }
 
-function registerAll(sel: BaseSelector, n: number): number {
-  const t0 = performance.now()
-  for (let i = 0; i < n; i++) sel.register(idle[i], EVENT_READ)
-  sel.register(activeReader, EVENT_READ)
-  return ((performance.now() - t0) * 1000) / (n + 1)
+// µs per register() of the N idle sockets plus the active one: on a fresh selector (for
+// EpollSelector that includes growing its ready list), then steady state (the same fds again
+// after unregistering them, so nothing is allocated or grown).
+function registerAll(sel: BaseSelector, n: number): { fresh: number; steady: number } {
+  const pass = () => {
+    const t0 = performance.now()
+    for (let i = 0; i < n; i++) sel.register(idle[i], EVENT_READ)
+    sel.register(activeReader, EVENT_READ)
+    return ((performance.now() - t0) * 1000) / (n + 1)
+  }
+  const fresh = pass()
+  for (let round = 0; round < 2; round++) {
+    for (let i = 0; i < n; i++) sel.unregister(idle[i])
+    sel.unregister(activeReader)
+    pass()
+  }
+  for (let i = 0; i < n; i++) sel.unregister(idle[i])
+  sel.unregister(activeReader)
+  return { fresh, steady: pass() }
 }
 
 interface Result {
   backend: string
   n: number
   runs: Sample[]
-  registerUsPerFd: number[]
-  median: Sample & { registerUsPerFd: number }
+  register: Array<{ fresh: number; steady: number }>
+  median: Sample & { registerFreshUsPerFd: number; registerSteadyUsPerFd: number }
 }
 
 const results: Result[] = []
 for (const n of allCounts) {
   const present = backends.filter((b) => fits(b, n))
-  const byName = new Map(present.map((b) => [b.name, { runs: [] as Sample[], reg: [] as number[] }]))
+  const byName = new Map(present.map((b) => [b.name, { runs: [] as Sample[], reg: [] as Array<{ fresh: number; steady: number }> }]))
   for (let r = 0; r < runs; r++) {
     const order = r % 2 === 0 ? present : [...present].reverse()
     for (const backend of order) {
@@ -132,12 +146,13 @@ for (const n of allCounts) {
       backend: backend.name,
       n,
       runs: samples,
-      registerUsPerFd: reg,
+      register: reg,
       median: {
         usPerCall: median(samples.map((s) => s.usPerCall)),
         userUsPerCall: median(samples.map((s) => s.userUsPerCall)),
         sysUsPerCall: median(samples.map((s) => s.sysUsPerCall)),
-        registerUsPerFd: median(reg),
+        registerFreshUsPerFd: median(reg.map((r) => r.fresh)),
+        registerSteadyUsPerFd: median(reg.map((r) => r.steady)),
       },
     })
   }
@@ -168,14 +183,20 @@ function tableOf(metric: (r: Result) => number, withRatio: boolean): Row[] {
 }
 
 const waitRows = tableOf((r) => r.median.usPerCall, true)
+const cpuRows = tableOf((r) => r.median.userUsPerCall + r.median.sysUsPerCall, false)
 const sysRows = tableOf((r) => r.median.sysUsPerCall, false)
-const registerRows = tableOf((r) => r.median.registerUsPerFd, false)
+const registerRows = tableOf((r) => r.median.registerSteadyUsPerFd, false).map((row, i) => {
+  const epoll = find('epoll', allCounts[i])
+  return { ...row, 'epoll, fresh selector': epoll ? Number(epoll.median.registerFreshUsPerFd.toFixed(2)) : 'n/a' }
+})
 
 console.log('\nµs per select(0) call (wall clock), median of runs')
 console.log(markdownTable(waitRows))
+console.log('\nCPU µs per call (user + system)')
+console.log(markdownTable(cpuRows))
 console.log('\nkernel (system) CPU µs per call')
 console.log(markdownTable(sysRows))
-console.log('\nµs per register() call')
+console.log('\nµs per register() call, steady state (and epoll on a fresh selector)')
 console.log(markdownTable(registerRows))
 
 const command = `npx tsx benchmarks/selectors-wait-cost.ts --seconds ${seconds} --runs ${runs} --counts ${counts.join(',')}`
@@ -195,11 +216,22 @@ writeFileSync(
   drawChart({
     title: 'Cost of one select() call: N idle sockets + 1 ready',
     xLabel: 'idle registered sockets (N)',
-    yLabel: 'µs per call (median)',
-    series: names.map((name) => ({
-      name,
-      points: results.filter((r) => r.backend === name).map((r) => ({ x: r.n, y: r.median.usPerCall })),
-    })),
+    yLabel: 'µs per call (median; solid wall, dashed CPU)',
+    series: names.flatMap((name, i) => [
+      {
+        name: `${name}, wall`,
+        color: i,
+        points: results.filter((r) => r.backend === name).map((r) => ({ x: r.n, y: r.median.usPerCall })),
+      },
+      {
+        name: `${name}, CPU`,
+        color: i,
+        dashed: true,
+        points: results
+          .filter((r) => r.backend === name)
+          .map((r) => ({ x: r.n, y: r.median.userUsPerCall + r.median.sysUsPerCall })),
+      },
+    ]),
   }),
 )
 
@@ -218,11 +250,18 @@ ${command}
 
 ${markdownTable(waitRows)}
 
-**Kernel CPU µs per call** (the system-time share of the above):
+**CPU µs per call** (user + system time of this process; less disturbed than wall time by
+other processes on a shared machine):
+
+${markdownTable(cpuRows)}
+
+**Kernel CPU µs per call** (the system-time share):
 
 ${markdownTable(sysRows)}
 
-**µs per \`register()\`** (registering N + 1 fds into a fresh selector):
+**µs per \`register()\`**, steady state (the same N + 1 fds registered again after
+unregistering them), and for EpollSelector also into a fresh selector, whose ready list grows
+as it fills:
 
 ${markdownTable(registerRows)}
 

@@ -5,6 +5,10 @@
 export interface Series {
   name: string
   points: Array<{ x: number; y: number }>
+  /** Index into the palette (default: the series' position). */
+  color?: number
+  /** Draw a dashed line. */
+  dashed?: boolean
 }
 
 export interface Chart {
@@ -16,7 +20,7 @@ export interface Chart {
 
 const WIDTH = 760
 const HEIGHT = 460
-const PLOT = { left: 80, right: 150, top: 50, bottom: 60 }
+const PLOT = { left: 80, right: 170, top: 50, bottom: 60 }
 const COLORS = ['#d1495b', '#edae49', '#00798c', '#30638e', '#6a4c93']
 
 function escape(text: string): string {
@@ -63,13 +67,14 @@ export function drawChart(chart: Chart): string {
     `<text transform="translate(22 ${PLOT.top + h / 2}) rotate(-90)" text-anchor="middle">${escape(chart.yLabel)} (log scale)</text>`,
   )
   chart.series.forEach((series, i) => {
-    const color = COLORS[i % COLORS.length]
+    const color = COLORS[(series.color ?? i) % COLORS.length]
+    const dash = series.dashed ? ' stroke-dasharray="6 4"' : ''
     const points = [...series.points].sort((a, b) => a.x - b.x)
     const path = points.map((p, k) => `${k === 0 ? 'M' : 'L'}${px(p.x).toFixed(1)} ${py(p.y).toFixed(1)}`).join(' ')
-    parts.push(`<path d="${path}" fill="none" stroke="${color}" stroke-width="2.5"/>`)
+    parts.push(`<path d="${path}" fill="none" stroke="${color}" stroke-width="2.5"${dash}/>`)
     for (const p of points) parts.push(`<circle cx="${px(p.x).toFixed(1)}" cy="${py(p.y).toFixed(1)}" r="4" fill="${color}"/>`)
     const ly = PLOT.top + 20 + i * 22
-    parts.push(`<line x1="${PLOT.left + w + 16}" y1="${ly}" x2="${PLOT.left + w + 40}" y2="${ly}" stroke="${color}" stroke-width="2.5"/>`)
+    parts.push(`<line x1="${PLOT.left + w + 16}" y1="${ly}" x2="${PLOT.left + w + 40}" y2="${ly}" stroke="${color}" stroke-width="2.5"${dash}/>`)
     parts.push(`<text x="${PLOT.left + w + 46}" y="${ly + 4}">${escape(series.name)}</text>`)
   })
   parts.push('</svg>')
