@@ -1,0 +1,418 @@
+#include "sigio_engine.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <ctime>
+
+#include "sigio_claim.h"
+
+namespace io {
+namespace sigio {
+namespace {
+
+constexpr size_t kReadBatch = 256;        // siginfos per read(2): 32 KiB
+constexpr int kMaxDrainReads = 1 << 16;   // bound on reads when emptying the queue
+
+int64_t MonotonicMs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+int PollRetry(pollfd* fds, size_t n, int timeout) {
+  int rc;
+  do {
+    rc = poll(fds, n, timeout);
+  } while (rc < 0 && errno == EINTR && timeout == 0);
+  return rc < 0 ? -errno : rc;
+}
+
+}  // namespace
+
+int SigioEngine::Open(int wanted, bool level_triggered, const char** op) {
+  level_ = level_triggered;
+  tid_ = gettid();
+  pid_ = getpid();
+  *op = "sigaction";
+  int rc = IgnoreSigioIfDefault();
+  if (rc < 0) return rc;
+  rc = ClaimRealtimeSignal(wanted);
+  if (rc < 0) return rc;
+  sig_ = rc;
+  *op = "pthread_sigmask";
+  int err = 0;
+  blocked_sig_ = BlockInThisThread(sig_, &err);
+  if (err == 0) err = RetainSigioBlock();
+  if (err == 0) retained_sigio_ = true;
+  if (err == 0) {
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, sig_);
+    sigaddset(&mask, SIGIO);
+    *op = "signalfd";
+    sfd_ = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (sfd_ < 0) err = -errno;
+  }
+  if (err != 0) {
+    Close();
+    return err;
+  }
+  siginfo_.resize(kReadBatch);
+  return 0;
+}
+
+void SigioEngine::Close() {
+  for (int fd : watched_) {
+    Registration& reg = table_[fd];
+    if (SameFile(fd, reg.saved)) Disarm(fd, reg.saved);
+    reg.active = false;
+  }
+  watched_.clear();
+  pending_.clear();
+  pending_head_ = 0;
+  candidates_.clear();
+  if (sfd_ >= 0) {
+    close(sfd_);
+    sfd_ = -1;
+  }
+  if (sig_ != 0) {
+    // SIG_IGN first: it discards our signal wherever it is still pending, before the owner
+    // thread unblocks it.
+    ReleaseRealtimeSignal(sig_);
+    if (blocked_sig_ && gettid() == tid_) UnblockInThisThread(sig_);
+    sig_ = 0;
+  }
+  if (retained_sigio_ && gettid() == tid_) ReleaseSigioBlock();
+  retained_sigio_ = false;
+}
+
+Registration* SigioEngine::Find(int fd) {
+  if (fd < 0 || static_cast<size_t>(fd) >= table_.size() || !table_[fd].active) return nullptr;
+  return &table_[fd];
+}
+
+void SigioEngine::Remove(int fd) {
+  Registration& reg = table_[fd];
+  reg.active = false;
+  reg.in_level_set = false;  // its candidate entry, if any, dies with the generation
+  int last = watched_.back();
+  watched_[reg.slot] = last;
+  table_[last].slot = reg.slot;
+  watched_.pop_back();
+  removed_epoch_[fd] = drain_epoch_;
+}
+
+int SigioEngine::Watch(int fd, uint32_t token, uint32_t interest, const char** op) {
+  IgnoreSigioIfDefault();  // someone may have reset it (libuv does when a listener goes away)
+  SavedFd saved;
+  *op = "fstat";
+  int rc = Inspect(fd, &saved);
+  if (rc == -EPERM) *op = "fcntl";
+  if (rc < 0) return rc;
+  if (Registration* old = Find(fd)) {
+    if (old->saved.dev == saved.dev && old->saved.ino == saved.ino) return kAlreadyWatched;
+    // Closed without unwatch() and the number reused: the old file is gone (and with it its
+    // O_ASYNC), so only the registration is left to drop.
+    Remove(fd);
+  }
+  if (static_cast<size_t>(fd) >= table_.size()) {
+    table_.resize(static_cast<size_t>(fd) + 1);
+    removed_epoch_.resize(static_cast<size_t>(fd) + 1, 0);
+  }
+  if (removed_epoch_[fd] == drain_epoch_) {
+    // This number was watched before and signals for the old file may still be queued: move
+    // them to the pending list now, attributed to the registrations of the moment.
+    if (ReadSignals(Sink::kPending) == 0 && !rescan_due_) drain_epoch_++;
+  }
+  if (HasLeftovers()) Wake();
+  rc = Arm(fd, sig_, tid_, &saved, op);
+  if (rc < 0) return rc;
+  Registration& reg = table_[fd];
+  reg = Registration{};
+  reg.active = true;
+  reg.token = token;
+  reg.interest = interest;
+  reg.generation = next_generation_++;
+  reg.slot = static_cast<uint32_t>(watched_.size());
+  reg.saved = saved;
+  watched_.push_back(fd);
+  PollOne(fd, reg);
+  return 0;
+}
+
+int SigioEngine::Unwatch(int fd, bool* restored) {
+  Registration* reg = Find(fd);
+  *restored = false;
+  if (reg == nullptr) return kNotWatched;
+  SavedFd saved = reg->saved;
+  Remove(fd);
+  if (!SameFile(fd, saved)) return 0;  // closed, or the number names another file now
+  *restored = true;
+  return Disarm(fd, saved);
+}
+
+int SigioEngine::Modify(int fd, uint32_t token, uint32_t interest) {
+  Registration* reg = Find(fd);
+  if (reg == nullptr) return kNotWatched;
+  reg->token = token;
+  reg->interest = interest;
+  PollOne(fd, *reg);  // bits newly asked for may be ready already, and will not be signalled
+  return 0;
+}
+
+// Reports fd's current readiness as if a signal had announced it (watch, modify).
+void SigioEngine::PollOne(int fd, Registration& reg) {
+  pollfd p{fd, static_cast<short>(reg.interest), 0};
+  if (PollRetry(&p, 1, 0) <= 0 || (p.revents & POLLNVAL)) return;
+  Deliver(fd, reg, static_cast<uint16_t>(p.revents), Sink::kPending);
+  if (HasLeftovers()) Wake();
+}
+
+void SigioEngine::Deliver(int fd, Registration& reg, uint32_t band, Sink sink) {
+  band &= reg.interest | kAlwaysReported;
+  if (band == 0) return;
+  if (level_) {
+    // The poll in PollCandidates() decides; the signal only says "look at this one".
+    if (!reg.in_level_set) {
+      reg.in_level_set = true;
+      candidates_.push_back({fd, reg.generation});
+    }
+    return;
+  }
+  if (sink == Sink::kPending) {
+    pending_.push_back({fd, reg.generation, band});
+    return;
+  }
+  out_tokens_[count_] = reg.token;
+  out_bands_[count_] = band;
+  count_++;
+}
+
+void SigioEngine::Handle(const signalfd_siginfo& si, Sink sink) {
+  const bool from_us = si.ssi_code == SI_TKILL && static_cast<pid_t>(si.ssi_pid) == pid_;
+  if (si.ssi_signo == SIGIO) {
+    if (!from_us) stats_.overflows++;
+    rescan_due_ = true;
+    return;
+  }
+  if (static_cast<int>(si.ssi_signo) != sig_) return;
+  if (from_us) {
+    wake_outstanding_ = false;
+    return;
+  }
+  // Only the kernel's F_SETSIG signals carry a POLL_* code (and si_fd); ignore anything else
+  // that reached this signal (a stray kill(2)).
+  if (si.ssi_code < POLL_IN || si.ssi_code > POLL_HUP) return;
+  Registration* reg = Find(si.ssi_fd);
+  if (reg == nullptr) {
+    stats_.stale++;
+    return;
+  }
+  Deliver(si.ssi_fd, *reg, si.ssi_band, sink);
+}
+
+// Reads queued signals: into an edge-triggered ready list until it is full, otherwise until the
+// queue is empty. Stops early when a SIGIO asks for a rescan (the rescan discards the rest).
+// Returns 0 when it stopped on an empty queue, 1 when it stopped for another reason, or -errno.
+int SigioEngine::ReadSignals(Sink sink) {
+  for (int reads = 0; reads < kMaxDrainReads; reads++) {
+    size_t want = kReadBatch;
+    if (sink == Sink::kReadyList && !level_) {
+      if (count_ >= out_max_) return 1;
+      want = std::min(want, static_cast<size_t>(out_max_ - count_));
+    }
+    ssize_t n = read(sfd_, siginfo_.data(), want * sizeof(signalfd_siginfo));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN) return 0;
+      return -errno;
+    }
+    size_t got = static_cast<size_t>(n) / sizeof(signalfd_siginfo);
+    stats_.signals += static_cast<double>(got);
+    for (size_t i = 0; i < got; i++) Handle(siginfo_[i], sink);
+    if (rescan_due_) return 1;
+    if (got < want) return 0;  // a short read means the queue is empty: skip the EAGAIN read
+  }
+  return 1;
+}
+
+// Empties the queue, keeping only what is not about a file: wake-ups and SIGIO.
+void SigioEngine::DiscardQueued() {
+  for (int reads = 0; reads < kMaxDrainReads; reads++) {
+    ssize_t n = read(sfd_, siginfo_.data(), kReadBatch * sizeof(signalfd_siginfo));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    size_t got = static_cast<size_t>(n) / sizeof(signalfd_siginfo);
+    stats_.signals += static_cast<double>(got);
+    for (size_t i = 0; i < got; i++) {
+      const signalfd_siginfo& si = siginfo_[i];
+      const bool from_us = si.ssi_code == SI_TKILL && static_cast<pid_t>(si.ssi_pid) == pid_;
+      if (si.ssi_signo == SIGIO && !from_us) stats_.overflows++;
+      if (static_cast<int>(si.ssi_signo) == sig_ && from_us) wake_outstanding_ = false;
+    }
+    if (got < kReadBatch) return;
+  }
+}
+
+// Polls every watched fd (one poll(2) call) and makes what is ready the pending list.
+void SigioEngine::Rescan() {
+  stats_.rescans++;
+  DiscardQueued();  // first: an event after this point is seen by the poll or queued anew
+  rescan_due_ = false;
+  pending_.clear();
+  pending_head_ = 0;
+  drain_epoch_++;  // the queue is empty: nothing stale is left in it
+  pollfds_.resize(watched_.size());
+  for (size_t i = 0; i < watched_.size(); i++) {
+    int fd = watched_[i];
+    pollfds_[i] = {fd, static_cast<short>(table_[fd].interest), 0};
+  }
+  int rc;
+  do {
+    rc = poll(pollfds_.data(), pollfds_.size(), 0);
+  } while (rc < 0 && errno == EINTR);
+  if (rc <= 0) return;
+  std::vector<int> closed;
+  for (const pollfd& p : pollfds_) {
+    if (p.revents == 0) continue;
+    if (p.revents & POLLNVAL) {
+      closed.push_back(p.fd);  // closed without unwatch(): nothing to restore, drop it
+      continue;
+    }
+    Deliver(p.fd, table_[p.fd], static_cast<uint16_t>(p.revents), Sink::kPending);
+  }
+  for (int fd : closed) {
+    if (Find(fd) != nullptr) Remove(fd);
+  }
+}
+
+void SigioEngine::DrainPending() {
+  while (pending_head_ < pending_.size()) {
+    if (!level_ && count_ >= out_max_) break;
+    Pending e = pending_[pending_head_++];
+    Registration* reg = Find(e.fd);
+    if (reg == nullptr || reg->generation != e.generation) {
+      stats_.stale++;
+      continue;
+    }
+    Deliver(e.fd, *reg, e.band, Sink::kReadyList);
+  }
+  if (pending_head_ == pending_.size()) {
+    pending_.clear();
+    pending_head_ = 0;
+  }
+}
+
+// Level-triggered mode: polls the candidates, reports the ready ones (up to the ready list's
+// size) and forgets the rest. Reported fds move to the back so that, when more are ready than
+// fit, the next collect starts with the ones left out (round robin, as epoll's ready list).
+void SigioEngine::PollCandidates() {
+  size_t live = 0;
+  for (const Candidate& c : candidates_) {
+    Registration* reg = Find(c.fd);
+    if (reg != nullptr && reg->generation == c.generation && reg->in_level_set)
+      candidates_[live++] = c;
+  }
+  candidates_.resize(live);
+  if (live == 0) return;
+  pollfds_.resize(live);
+  for (size_t i = 0; i < live; i++) {
+    int fd = candidates_[i].fd;
+    pollfds_[i] = {fd, static_cast<short>(table_[fd].interest), 0};
+  }
+  int rc;
+  do {
+    rc = poll(pollfds_.data(), live, 0);
+  } while (rc < 0 && errno == EINTR);
+  if (rc < 0) return;
+  std::vector<Candidate> reported;
+  size_t kept = 0;
+  for (size_t i = 0; i < live; i++) {
+    const pollfd& p = pollfds_[i];
+    Registration& reg = table_[p.fd];
+    uint32_t band = static_cast<uint16_t>(p.revents) & (reg.interest | kAlwaysReported);
+    if (band == 0 || (p.revents & POLLNVAL)) {
+      reg.in_level_set = false;  // not ready any more: a signal will announce the next change
+      if (p.revents & POLLNVAL) Remove(p.fd);
+      continue;
+    }
+    if (count_ < out_max_) {
+      out_tokens_[count_] = reg.token;
+      out_bands_[count_] = band;
+      count_++;
+      reported.push_back(candidates_[i]);
+    } else {
+      candidates_[kept++] = candidates_[i];
+    }
+  }
+  candidates_.resize(kept);
+  candidates_.insert(candidates_.end(), reported.begin(), reported.end());
+}
+
+int SigioEngine::Collect(uint32_t* tokens, uint32_t* bands, int max) {
+  out_tokens_ = tokens;
+  out_bands_ = bands;
+  out_max_ = max;
+  count_ = 0;
+  if (rescan_due_) Rescan();
+  DrainPending();
+  int rc = ReadSignals(Sink::kReadyList);
+  if (rc < 0) return rc;
+  if (rescan_due_) {
+    // What this collect gathered so far is covered by the rescan.
+    count_ = 0;
+    Rescan();
+    DrainPending();
+  }
+  if (level_) PollCandidates();
+  return count_;
+}
+
+bool SigioEngine::HasLeftovers() const {
+  return pending_head_ < pending_.size() || rescan_due_ || (level_ && !candidates_.empty());
+}
+
+int SigioEngine::Wait(int timeout, uint32_t* tokens, uint32_t* bands, int max) {
+  int64_t deadline = timeout > 0 ? MonotonicMs() + timeout : 0;
+  for (;;) {
+    int n = Collect(tokens, bands, max);
+    if (n != 0) return n;
+    if (timeout == 0) return 0;
+    int left = timeout;
+    if (timeout > 0) {
+      int64_t remaining = deadline - MonotonicMs();
+      if (remaining <= 0) return 0;
+      left = static_cast<int>(remaining);
+    }
+    pollfd p{sfd_, POLLIN, 0};
+    int rc = poll(&p, 1, left);
+    if (rc < 0 && errno != EINTR) return -errno;
+    // Readable (or interrupted): collect again; a wake-up alone yields 0 and we wait on.
+  }
+}
+
+void SigioEngine::Wake() {
+  if (wake_outstanding_ || sfd_ < 0) return;
+  stats_.wakeups++;
+  if (tgkill(pid_, tid_, sig_) == 0) {
+    wake_outstanding_ = true;
+    return;
+  }
+  // EAGAIN: the real-time queue is full. A plain SIGIO is always recorded (at most one
+  // pending), and the rescan it triggers delivers everything that is ready.
+  tgkill(pid_, tid_, SIGIO);
+}
+
+void SigioEngine::RequestRescan() {
+  if (sfd_ < 0) return;
+  if (tgkill(pid_, tid_, SIGIO) != 0) {
+    rescan_due_ = true;
+    Wake();
+  }
+}
+
+}  // namespace sigio
+}  // namespace io
