@@ -177,7 +177,8 @@ class SignalDrivenIO : public Napi::ObjectWrap<SignalDrivenIO>, public LoopWatch
     int timeout = ArgTimeout(info, 0);
     CheckOpen(env);
     uint32_t* words = ReadyWords();
-    if (words == nullptr) ThrowCodeError(env, "ERR_READY_LIST_DETACHED", "the ready list was detached");
+    if (words == nullptr)
+      ThrowCodeError(env, "ERR_READY_LIST_DETACHED", "the ready list was detached");
     int n = engine_.Wait(timeout, words, words + max_events_, max_events_);
     if (n < 0) ThrowSystemError(env, -n, "read");
     return Napi::Number::New(env, n);

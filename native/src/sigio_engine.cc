@@ -211,6 +211,15 @@ void SigioEngine::Handle(const signalfd_siginfo& si, Sink sink) {
     stats_.stale++;
     return;
   }
+  // The number may have been closed without unwatch() (and reused by a file we never armed)
+  // since the signal was queued: only a file armed with our signal is the registered one.
+  // One fcntl per event. A closed fd is unregistered, as epoll forgets a closed file.
+  int armed = Fcntl(si.ssi_fd, F_GETSIG, 0);
+  if (armed != sig_) {
+    stats_.stale++;
+    if (armed < 0 && errno == EBADF) Remove(si.ssi_fd);
+    return;
+  }
   Deliver(si.ssi_fd, *reg, si.ssi_band, sink);
 }
 

@@ -17,7 +17,9 @@
 //   the signal was queued. Unwatch removes the registration at once, so later signals for that
 //   number are dropped; before the same number is watched again, the queue is drained into an
 //   internal pending list (where each event keeps the registration's generation), so nothing
-//   queued for the old file is ever reported with the new registration's token.
+//   queued for the old file is ever reported with the new registration's token. An fd closed
+//   without unwatch() is caught when its signal is read: its number no longer names a file
+//   armed with our signal (fcntl F_GETSIG), so the event is dropped.
 // - Edge semantics. A signal reports a change, not a state: data present before watch() would
 //   never be signalled, so watch() and modify() poll the fd once and report what is already
 //   ready. In level-triggered mode (used by SigioSelector) the engine keeps every fd it has

@@ -8,6 +8,8 @@ namespace {
 
 constexpr int kOurFlags = O_NONBLOCK | O_ASYNC;
 
+}  // namespace
+
 int Fcntl(int fd, int cmd, long arg) {
   int rc;
   do {
@@ -15,8 +17,6 @@ int Fcntl(int fd, int cmd, long arg) {
   } while (rc < 0 && errno == EINTR);
   return rc;
 }
-
-}  // namespace
 
 int Inspect(int fd, SavedFd* saved) {
   struct stat st {};

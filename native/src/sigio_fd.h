@@ -40,6 +40,9 @@ struct Registration {
   SavedFd saved;
 };
 
+// fcntl(2) retried on EINTR.
+int Fcntl(int fd, int cmd, long arg);
+
 // fstat()s fd and checks it is a kind of file that can signal: sockets, pipes/FIFOs and
 // character devices (ttys). Regular files, directories and anonymous-inode fds (eventfd,
 // timerfd, epoll, signalfd) accept O_ASYNC but never signal: refused with EPERM, as epoll
