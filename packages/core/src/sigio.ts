@@ -80,27 +80,59 @@ export interface SignalDrivenIOStats {
   wakeups: number
 }
 
+/** The native methods, documented here so that the class below inherits the docs. */
 interface NativeSignalDrivenIO {
+  /** The signalfd that Node's loop (or `wait`) watches. -1 once closed. */
   readonly fd: number
+  /** The real-time signal this instance claimed (0 once closed). */
   readonly signal: number
+  /** Kernel thread id of the owner thread, which every watched fd's signals are sent to. */
   readonly ownerTid: number
+  /** The ready list's size. */
   readonly maxEvents: number
+  /** Whether ready fds are reported on every wait (true) or once per change (false). */
   readonly levelTriggered: boolean
+  /** The memory behind {@link SignalDrivenIO.readyTokens} and {@link SignalDrivenIO.readyBands}. */
   readonly readyBuffer: ArrayBuffer
   readonly closed: boolean
+  /** Whether Node's loop is watching (between `start` and `stop`). */
   readonly active: boolean
+  /** Number of fds watched. */
   readonly watching: number
+  /** Counters: overflows, rescans, stale events dropped, signals read, self wake-ups. */
   readonly stats: SignalDrivenIOStats
   watch(fd: number, token: number, interest: number): void
+  /**
+   * Stops watching `fd` and restores its O_ASYNC and O_NONBLOCK flags, owner and signal as they
+   * were before `watch`. Returns false when `fd` was closed or names another file now (then
+   * nothing is touched). Throws code `ERR_SIGIO_NOT_WATCHED` for an fd never watched.
+   */
   unwatch(fd: number): boolean
+  /** Changes token and interest of a watched fd; newly asked-for readiness is reported. */
   modify(fd: number, token: number, interest: number): void
+  /**
+   * Blocks up to `timeoutMs` (undefined, null or negative: forever; 0: poll; fractions round up)
+   * for events and fills the ready list. Returns the number of events.
+   */
   wait(timeoutMs?: number | null): number
+  /**
+   * Has Node's loop watch the signalfd and calls `onReady(count)` once per batch. Calling it
+   * again replaces the callback.
+   */
   start(onReady: (count: number) => void): void
+  /** Stops watching in Node's loop; signals keep queuing (a later overflow is recovered). */
   stop(): void
+  /** Polls every watched fd at the next dispatch and delivers what is ready, as after an overflow. */
   rescan(): void
+  /** Keeps the process alive while started (the default), like `net.Socket#ref`. */
   ref(): void
+  /** Lets the process exit while started, like `net.Socket#unref`. */
   unref(): void
   hasRef(): boolean
+  /**
+   * Unwatches every fd (restoring them), closes the signalfd, releases the real-time signal and
+   * unblocks what this instance blocked. Idempotent; other calls then throw `ERR_SIGIO_CLOSED`.
+   */
   close(): void
 }
 
@@ -147,49 +179,4 @@ export class SignalDrivenIO extends NativeSignalDrivenIOClass {
   [Symbol.dispose](): void {
     this.close()
   }
-}
-
-// The JSDoc of the native methods, for editors (declaration merging with the class above).
-export interface SignalDrivenIO {
-  /** The signalfd that Node's loop (or `wait`) watches. -1 once closed. */
-  readonly fd: number
-  /** The real-time signal this instance claimed (0 once closed). */
-  readonly signal: number
-  /** Kernel thread id of the owner thread, which every watched fd's signals are sent to. */
-  readonly ownerTid: number
-  /** Number of fds watched. */
-  readonly watching: number
-  /** Counters: overflows, rescans, stale events dropped, signals read, self wake-ups. */
-  readonly stats: SignalDrivenIOStats
-  /**
-   * Stops watching `fd` and restores its O_ASYNC and O_NONBLOCK flags, owner and signal as they
-   * were before `watch`. Returns false when `fd` was closed or names another file now (then
-   * nothing is touched). Throws code `ERR_SIGIO_NOT_WATCHED` for an fd never watched.
-   */
-  unwatch(fd: number): boolean
-  /** Changes token and interest of a watched fd; newly asked-for readiness is reported. */
-  modify(fd: number, token: number, interest: number): void
-  /**
-   * Blocks up to `timeoutMs` (undefined, null or negative: forever; 0: poll; fractions round up)
-   * for events and fills the ready list. Returns the number of events.
-   */
-  wait(timeoutMs?: number | null): number
-  /**
-   * Has Node's loop watch the signalfd and calls `onReady(count)` once per batch. Calling it
-   * again replaces the callback.
-   */
-  start(onReady: (count: number) => void): void
-  /** Stops watching in Node's loop; signals keep queuing (a later overflow is recovered). */
-  stop(): void
-  /** Polls every watched fd at the next dispatch and delivers what is ready, as after an overflow. */
-  rescan(): void
-  /** Keeps the process alive while started (the default), like `net.Socket#ref`. */
-  ref(): void
-  /** Lets the process exit while started, like `net.Socket#unref`. */
-  unref(): void
-  /**
-   * Unwatches every fd (restoring them), closes the signalfd, releases the real-time signal and
-   * unblocks what this instance blocked. Idempotent; other calls then throw `ERR_SIGIO_CLOSED`.
-   */
-  close(): void
 }
