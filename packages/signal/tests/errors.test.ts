@@ -6,13 +6,18 @@ import { READABLE, WRITABLE, isSystemError, sockets } from '@io/core'
 import { SignalDrivenIO, sigioConstants } from '@io/signal'
 import { defer, openFdCount, pair, sio } from './helpers.js'
 
-function expectCode(fn: () => unknown, name: string, code: string): void {
-  let caught: unknown
+/** What `fn` throws (undefined if it returns). */
+function thrown(fn: () => unknown): unknown {
   try {
     fn()
   } catch (error) {
-    caught = error
+    return error
   }
+  return undefined
+}
+
+function expectCode(fn: () => unknown, name: string, code: string): void {
+  const caught = thrown(fn)
   expect(caught).toBeInstanceOf(Error)
   expect((caught as Error).name).toBe(name)
   expect((caught as { code?: string }).code).toBe(code)
@@ -52,12 +57,7 @@ describe('SignalDrivenIO errors from the kernel and from misuse', () => {
     const [a, b] = sockets.socketpair()
     sockets.close(a)
     sockets.close(b)
-    let caught: unknown
-    try {
-      s.watch(a, 1)
-    } catch (error) {
-      caught = error
-    }
+    const caught = thrown(() => s.watch(a, 1))
     expect(isSystemError(caught, 'EBADF')).toBe(true)
     expect((caught as { errno: number }).errno).toBe(-9)
     expect(s.watching).toBe(0)
@@ -68,12 +68,7 @@ describe('SignalDrivenIO errors from the kernel and from misuse', () => {
     const path = join(tmpdir(), `sigio-${process.pid}.txt`)
     const file = openSync(path, 'w')
     defer(() => closeSync(file))
-    let caught: unknown
-    try {
-      s.watch(file, 1)
-    } catch (error) {
-      caught = error
-    }
+    const caught = thrown(() => s.watch(file, 1))
     expect(isSystemError(caught, 'EPERM')).toBe(true)
     expect((caught as { syscall: string }).syscall).toBe('fcntl')
     const efd = sockets.eventfd()

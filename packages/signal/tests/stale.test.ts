@@ -1,20 +1,31 @@
 import { describe, expect, it } from 'vitest'
 import { sockets } from '@io/core'
+import type { SignalDrivenIO } from '@io/signal'
 import { pair, payload, ready, sio } from './helpers.js'
 
 // A signal names its fd by number (si_fd). Each case queues a signal for one file, then makes
 // the number name another file, and checks the queued event is never reported as the new one.
+
+/**
+ * Watches a socket with token 1, queues a signal for it (data that is not read), closes it
+ * (after unwatch() when asked) and opens a socketpair whose first end takes the same number.
+ */
+function queueThenReuse(s: SignalDrivenIO, unwatchFirst: boolean): [number, number] {
+  const [a, b] = sockets.socketpair()
+  s.watch(a, 1)
+  sockets.write(b, payload) // queued, not read yet
+  if (unwatchFirst) s.unwatch(a)
+  sockets.close(a)
+  sockets.close(b)
+  const [c, d] = pair()
+  expect(c).toBe(a) // the lowest free number is reused
+  return [c, d]
+}
+
 describe('SignalDrivenIO stale events', () => {
   it('drops an event queued for an fd that was unwatched, closed and reused', () => {
     const s = sio()
-    const [a, b] = sockets.socketpair()
-    s.watch(a, 1)
-    sockets.write(b, payload) // queued, not read yet
-    s.unwatch(a)
-    sockets.close(a)
-    sockets.close(b)
-    const [c, d] = pair()
-    expect(c).toBe(a) // the lowest free number is reused
+    const [c, d] = queueThenReuse(s, true)
     s.watch(c, 2)
     expect(s.wait(0)).toBe(0)
     expect(s.stats.staleEvents).toBeGreaterThan(0)
@@ -25,13 +36,7 @@ describe('SignalDrivenIO stale events', () => {
 
   it('drops it when the fd was closed without unwatch() and reused by another watched file', () => {
     const s = sio()
-    const [a, b] = sockets.socketpair()
-    s.watch(a, 1)
-    sockets.write(b, payload)
-    sockets.close(a) // no unwatch: the registration is still there
-    sockets.close(b)
-    const [c, d] = pair()
-    expect(c).toBe(a)
+    const [c, d] = queueThenReuse(s, false) // no unwatch: the registration is still there
     s.watch(c, 2) // recognised as another file (not ERR_SIGIO_ALREADY_WATCHED)
     expect(s.watching).toBe(1)
     expect(s.wait(0)).toBe(0)
@@ -42,13 +47,7 @@ describe('SignalDrivenIO stale events', () => {
 
   it('drops it when the fd was closed without unwatch() and reused by a file it does not watch', () => {
     const s = sio()
-    const [a, b] = sockets.socketpair()
-    s.watch(a, 1)
-    sockets.write(b, payload)
-    sockets.close(a)
-    sockets.close(b)
-    const [c, d] = pair()
-    expect(c).toBe(a)
+    const [, d] = queueThenReuse(s, false)
     sockets.write(d, payload) // the new file is readable, but not watched
     expect(s.wait(0)).toBe(0)
     expect(s.stats.staleEvents).toBe(1)
