@@ -1,0 +1,52 @@
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+
+const child = fileURLToPath(new URL('./fixtures/overflow-child.mjs', import.meta.url))
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url))
+const prlimit = spawnSync('prlimit', ['--version'], { encoding: 'utf8' })
+const hasPrlimit = prlimit.status === 0
+
+interface Outcome {
+  ok: boolean
+  reason: string
+  bytes: number
+  expectedBytes: number
+  limit: number
+  stats: { overflows: number; rescans: number; signalsRead: number }
+}
+
+function run(sigpending: number, sockets: number, rounds: number, mode: 'sync' | 'thread' = 'sync'): Outcome {
+  const args = [`--sigpending=${sigpending}`, process.execPath, child, String(sockets), String(rounds), mode]
+  const result = spawnSync('prlimit', args, { encoding: 'utf8', timeout: 90_000, cwd: repoRoot })
+  if (result.status !== 0) throw new Error(`child failed (${result.status} ${result.signal}): ${result.stderr}`)
+  return JSON.parse(result.stdout.trim().split('\n').pop()!)
+}
+
+// Real-time signals queue up to RLIMIT_SIGPENDING; past it the kernel sends SIGIO and drops
+// the events. A child with the limit lowered watches 1000 sockets and writes to all of them at
+// once: the rescan on SIGIO must still deliver every byte.
+describe.skipIf(!hasPrlimit)('SignalDrivenIO queue overflow (prlimit --sigpending)', () => {
+  it('delivers every byte over 1000 sockets with the queue limited to 64 signals', () => {
+    const outcome = run(64, 1000, 3)
+    expect(outcome.limit).toBe(64)
+    expect(outcome.reason).toBe('done')
+    expect(outcome.bytes).toBe(outcome.expectedBytes)
+    expect(outcome.ok).toBe(true)
+    expect(outcome.stats.overflows).toBeGreaterThan(0)
+    expect(outcome.stats.rescans).toBeGreaterThan(0)
+  })
+
+  it('delivers every byte, in order, while another thread keeps writing through the overflows', () => {
+    const outcome = run(64, 1000, 20, 'thread')
+    expect(outcome.reason).toBe('done')
+    expect(outcome.ok).toBe(true)
+    expect(outcome.stats.overflows).toBeGreaterThan(0)
+  })
+
+  it('delivers every byte with no room for a single queued signal (limit 0)', () => {
+    const outcome = run(0, 200, 2)
+    expect(outcome.ok).toBe(true)
+    expect(outcome.stats.overflows).toBeGreaterThan(0)
+  })
+})
