@@ -10,6 +10,9 @@
 // kernel's si_band (or poll(2)'s revents after a rescan) masked to the fd's interest plus
 // POLLERR | POLLHUP. Nothing is allocated per event.
 //
+// Node's loop watches two fds per started instance: the signalfd and the engine's wake-up
+// eventfd; either one leads to OnLoopReadable().
+//
 // Threads: the instance belongs to the thread that created it (the signals are directed at it
 // and blocked in it). A JavaScript object cannot leave its thread, so every call comes from
 // the owner; the finalizer and the env cleanup hook run there too.
@@ -62,7 +65,9 @@ class SignalDrivenIO : public Napi::ObjectWrap<SignalDrivenIO>, public LoopWatch
 
   // new SignalDrivenIO(maxEvents?, signal?, levelTriggered?)
   explicit SignalDrivenIO(const Napi::CallbackInfo& info)
-      : Napi::ObjectWrap<SignalDrivenIO>(info), watcher_(info.Env(), this) {
+      : Napi::ObjectWrap<SignalDrivenIO>(info),
+        watcher_(info.Env(), this),
+        wake_watcher_(info.Env(), this) {
     Napi::Env env = info.Env();
     max_events_ = static_cast<int>(ArgIntOr(info, 0, "maxEvents", 1, kMaxEventsLimit, 1024));
     int wanted = static_cast<int>(ArgIntOr(info, 1, "signal", SIGRTMIN, SIGRTMAX, 0));
@@ -190,12 +195,11 @@ class SignalDrivenIO : public Napi::ObjectWrap<SignalDrivenIO>, public LoopWatch
     CheckOpen(env);
     on_ready_ = Napi::Persistent(fn);
     watcher_.Start(engine_.fd());
+    wake_watcher_.Start(engine_.wake_fd());
     if (!pinned_) {
       Ref();  // stay alive while the loop may call us, even if JavaScript drops its reference
       pinned_ = true;
     }
-    // Events found before start() (watch()'s initial poll) are announced by a wake-up that
-    // may already have been consumed by a wait(): make sure they are not left behind.
     if (engine_.HasLeftovers()) engine_.Wake();
   }
 
@@ -203,6 +207,7 @@ class SignalDrivenIO : public Napi::ObjectWrap<SignalDrivenIO>, public LoopWatch
 
   void StopWatching() {
     watcher_.Stop();
+    wake_watcher_.Stop();
     on_ready_.Reset();
     if (pinned_) {
       pinned_ = false;
@@ -215,8 +220,14 @@ class SignalDrivenIO : public Napi::ObjectWrap<SignalDrivenIO>, public LoopWatch
     engine_.RequestRescan();
   }
 
-  void RefHandle(const Napi::CallbackInfo& info) { watcher_.Ref(); }
-  void UnrefHandle(const Napi::CallbackInfo& info) { watcher_.Unref(); }
+  void RefHandle(const Napi::CallbackInfo& info) {
+    watcher_.Ref();
+    wake_watcher_.Ref();
+  }
+  void UnrefHandle(const Napi::CallbackInfo& info) {
+    watcher_.Unref();
+    wake_watcher_.Unref();
+  }
   Napi::Value HasRef(const Napi::CallbackInfo& info) {
     return Napi::Boolean::New(info.Env(), watcher_.HasRef());
   }
@@ -225,6 +236,7 @@ class SignalDrivenIO : public Napi::ObjectWrap<SignalDrivenIO>, public LoopWatch
     if (!engine_.IsOpen()) return;
     StopWatching();
     watcher_.Close();
+    wake_watcher_.Close();
     engine_.Close();
   }
 
@@ -265,7 +277,8 @@ class SignalDrivenIO : public Napi::ObjectWrap<SignalDrivenIO>, public LoopWatch
     return o;
   }
 
-  LoopWatcher watcher_;
+  LoopWatcher watcher_;       // the signalfd; also calls JavaScript
+  LoopWatcher wake_watcher_;  // the engine's wake-up eventfd
   sigio::SigioEngine engine_;
   int max_events_ = 0;
   bool pinned_ = false;

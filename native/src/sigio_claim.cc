@@ -46,13 +46,6 @@ int TryClaim(int sig) {
   return -EBUSY;
 }
 
-struct ThreadSigio {
-  int users = 0;
-  bool blocked_by_us = false;
-};
-// Per-thread, mirroring the per-thread signal mask (see the header).
-thread_local ThreadSigio t_sigio;
-
 }  // namespace
 
 int ClaimRealtimeSignal(int wanted) {
@@ -117,25 +110,6 @@ void UnblockInThisThread(int sig) {
   sigemptyset(&set);
   sigaddset(&set, sig);
   pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
-}
-
-int RetainSigioBlock() {
-  if (t_sigio.users == 0) {
-    int err = 0;
-    bool was_unblocked = BlockInThisThread(SIGIO, &err);
-    if (err != 0) return err;
-    t_sigio.blocked_by_us = was_unblocked;
-  }
-  t_sigio.users++;
-  return 0;
-}
-
-void ReleaseSigioBlock() {
-  if (t_sigio.users == 0) return;
-  if (--t_sigio.users == 0 && t_sigio.blocked_by_us) {
-    UnblockInThisThread(SIGIO);
-    t_sigio.blocked_by_us = false;
-  }
 }
 
 }  // namespace sigio

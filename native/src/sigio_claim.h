@@ -9,8 +9,9 @@
 //   tells whether this caller was first. Another instance (or a second copy of the addon, or
 //   unrelated native code) sees a handler and moves on. Releasing sets SIG_IGN, which by POSIX
 //   discards every pending instance of that signal in every thread.
-// - SIGIO (the queue-overflow notification) is shared by every instance of a thread. Its
-//   default action terminates the process, so it is switched to SIG_IGN when it is SIG_DFL.
+// - SIGIO (the queue-overflow notification) is shared by every instance of a thread (see
+//   sigio_engine.cc for how they share it). Its default action terminates the process, so it
+//   is switched to SIG_IGN when it is SIG_DFL.
 //   The kernel still queues an ignored signal while it is blocked (kernel/signal.c
 //   sig_ignored(): "Blocked signals are never ignored"), so the owner thread reads it through
 //   its signalfd, and any other thread simply drops it.
@@ -40,12 +41,6 @@ int IgnoreSigioIfDefault();
 // then owns the unblocking), false when it already was, or -errno through *err.
 bool BlockInThisThread(int sig, int* err);
 void UnblockInThisThread(int sig);
-
-// SIGIO stays blocked in a thread while any instance of that thread needs it. The count is
-// thread_local, not global: each thread counts its own instances, and no other thread reads it.
-// Returns 0 or -errno.
-int RetainSigioBlock();
-void ReleaseSigioBlock();
 
 }  // namespace sigio
 }  // namespace io

@@ -1,6 +1,7 @@
 #include "sigio_engine.h"
 
 #include <signal.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -21,6 +22,13 @@ int64_t MonotonicMs() {
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
+
+// Per-thread, not global: the instances whose owner is this thread, and whether the first of
+// them blocked SIGIO here. They mirror per-thread kernel state (the signal mask, and SIGIO being
+// one non-queued signal per thread), no other thread touches them, and both are trivially
+// destructible, so thread exit never runs code on them.
+thread_local SigioEngine* t_first_engine = nullptr;
+thread_local bool t_sigio_blocked_by_us = false;
 
 int PollRetry(pollfd* fds, size_t n, int timeout) {
   int rc;
@@ -45,8 +53,16 @@ int SigioEngine::Open(int wanted, bool level_triggered, const char** op) {
   *op = "pthread_sigmask";
   int err = 0;
   blocked_sig_ = BlockInThisThread(sig_, &err);
-  if (err == 0) err = RetainSigioBlock();
-  if (err == 0) retained_sigio_ = true;
+  if (err == 0 && t_first_engine == nullptr) {
+    // The thread's first instance: SIGIO gets blocked here until its last one closes.
+    t_sigio_blocked_by_us = BlockInThisThread(SIGIO, &err);
+  }
+  if (err == 0) {
+    LinkToThread();
+    *op = "eventfd";
+    efd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (efd_ < 0) err = -errno;
+  }
   if (err == 0) {
     sigset_t mask;
     sigemptyset(&mask);
@@ -74,19 +90,50 @@ void SigioEngine::Close() {
   pending_.clear();
   pending_head_ = 0;
   candidates_.clear();
-  if (sfd_ >= 0) {
-    close(sfd_);
-    sfd_ = -1;
+  for (int* fd : {&sfd_, &efd_}) {
+    if (*fd >= 0) close(*fd);
+    *fd = -1;
   }
+  const bool owner = gettid() == tid_;
   if (sig_ != 0) {
     // SIG_IGN first: it discards our signal wherever it is still pending, before the owner
     // thread unblocks it.
     ReleaseRealtimeSignal(sig_);
-    if (blocked_sig_ && gettid() == tid_) UnblockInThisThread(sig_);
+    if (blocked_sig_ && owner) UnblockInThisThread(sig_);
     sig_ = 0;
   }
-  if (retained_sigio_ && gettid() == tid_) ReleaseSigioBlock();
-  retained_sigio_ = false;
+  if (home_ != nullptr) {
+    UnlinkFromThread();
+    if (owner && t_first_engine == nullptr && t_sigio_blocked_by_us) {
+      UnblockInThisThread(SIGIO);
+      t_sigio_blocked_by_us = false;
+    }
+  }
+}
+
+void SigioEngine::LinkToThread() {
+  home_ = &t_first_engine;
+  next_in_thread_ = *home_;
+  if (next_in_thread_ != nullptr) next_in_thread_->prev_in_thread_ = this;
+  *home_ = this;
+}
+
+void SigioEngine::UnlinkFromThread() {
+  if (prev_in_thread_ != nullptr) prev_in_thread_->next_in_thread_ = next_in_thread_;
+  else *home_ = next_in_thread_;
+  if (next_in_thread_ != nullptr) next_in_thread_->prev_in_thread_ = prev_in_thread_;
+  prev_in_thread_ = next_in_thread_ = nullptr;
+  home_ = nullptr;
+}
+
+// A SIGIO was read. It may have been meant for any instance of this thread (the real-time
+// queue is per user, and SIGIO is one pending bit per thread), so every one of them rescans.
+void SigioEngine::OnSigio(bool from_kernel) {
+  for (SigioEngine* e = *home_; e != nullptr; e = e->next_in_thread_) {
+    e->rescan_due_ = true;
+    if (from_kernel) e->stats_.overflows++;
+    if (e != this) e->Wake();
+  }
 }
 
 Registration* SigioEngine::Find(int fd) {
@@ -192,17 +239,12 @@ void SigioEngine::Deliver(int fd, Registration& reg, uint32_t band, Sink sink) {
 }
 
 void SigioEngine::Handle(const signalfd_siginfo& si, Sink sink) {
-  const bool from_us = si.ssi_code == SI_TKILL && static_cast<pid_t>(si.ssi_pid) == pid_;
   if (si.ssi_signo == SIGIO) {
-    if (!from_us) stats_.overflows++;
-    rescan_due_ = true;
+    // From the kernel (SI_KERNEL) after a failed real-time send, or from rescan() (SI_TKILL).
+    OnSigio(si.ssi_code != SI_TKILL);
     return;
   }
   if (static_cast<int>(si.ssi_signo) != sig_) return;
-  if (from_us) {
-    wake_outstanding_ = false;
-    return;
-  }
   // Only the kernel's F_SETSIG signals carry a POLL_* code (and si_fd); ignore anything else
   // that reached this signal (a stray kill(2)).
   if (si.ssi_code < POLL_IN || si.ssi_code > POLL_HUP) return;
@@ -248,7 +290,7 @@ int SigioEngine::ReadSignals(Sink sink) {
   return 1;
 }
 
-// Empties the queue, keeping only what is not about a file: wake-ups and SIGIO.
+// Empties the queue, keeping only what is not about a file: SIGIO.
 void SigioEngine::DiscardQueued() {
   for (int reads = 0; reads < kMaxDrainReads; reads++) {
     ssize_t n = read(sfd_, siginfo_.data(), kReadBatch * sizeof(signalfd_siginfo));
@@ -257,10 +299,7 @@ void SigioEngine::DiscardQueued() {
     size_t got = static_cast<size_t>(n) / sizeof(signalfd_siginfo);
     stats_.signals += static_cast<double>(got);
     for (size_t i = 0; i < got; i++) {
-      const signalfd_siginfo& si = siginfo_[i];
-      const bool from_us = si.ssi_code == SI_TKILL && static_cast<pid_t>(si.ssi_pid) == pid_;
-      if (si.ssi_signo == SIGIO && !from_us) stats_.overflows++;
-      if (static_cast<int>(si.ssi_signo) == sig_ && from_us) wake_outstanding_ = false;
+      if (siginfo_[i].ssi_signo == SIGIO) OnSigio(siginfo_[i].ssi_code != SI_TKILL);
     }
     if (got < kReadBatch) return;
   }
@@ -366,6 +405,12 @@ int SigioEngine::Collect(uint32_t* tokens, uint32_t* bands, int max) {
   out_bands_ = bands;
   out_max_ = max;
   count_ = 0;
+  if (wake_pending_) {
+    uint64_t value;
+    while (read(efd_, &value, sizeof value) < 0 && errno == EINTR) {
+    }
+    wake_pending_ = false;
+  }
   if (rescan_due_) Rescan();
   DrainPending();
   int rc = ReadSignals(Sink::kReadyList);
@@ -396,23 +441,21 @@ int SigioEngine::Wait(int timeout, uint32_t* tokens, uint32_t* bands, int max) {
       if (remaining <= 0) return 0;
       left = static_cast<int>(remaining);
     }
-    pollfd p{sfd_, POLLIN, 0};
-    int rc = poll(&p, 1, left);
+    pollfd p[2] = {{sfd_, POLLIN, 0}, {efd_, POLLIN, 0}};
+    int rc = poll(p, 2, left);
     if (rc < 0 && errno != EINTR) return -errno;
-    // Readable (or interrupted): collect again; a wake-up alone yields 0 and we wait on.
+    // Readable (or interrupted): collect again; a wake-up with nothing left yields 0 and we
+    // wait on.
   }
 }
 
 void SigioEngine::Wake() {
-  if (wake_outstanding_ || sfd_ < 0) return;
-  stats_.wakeups++;
-  if (tgkill(pid_, tid_, sig_) == 0) {
-    wake_outstanding_ = true;
-    return;
+  if (wake_pending_ || efd_ < 0) return;
+  uint64_t one = 1;
+  while (write(efd_, &one, sizeof one) < 0 && errno == EINTR) {
   }
-  // EAGAIN: the real-time queue is full. A plain SIGIO is always recorded (at most one
-  // pending), and the rescan it triggers delivers everything that is ready.
-  tgkill(pid_, tid_, SIGIO);
+  wake_pending_ = true;
+  stats_.wakeups++;
 }
 
 void SigioEngine::RequestRescan() {

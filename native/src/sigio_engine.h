@@ -26,10 +26,13 @@
 //   heard of in a candidate set and polls just that set on each collect: an fd is reported
 //   while it stays ready, as with level-triggered epoll, at a cost in the number of candidates,
 //   not of watched fds.
-// - Wake-ups. Events found outside a signal (watch()'s initial poll, a drain) sit in the pending
-//   list; a real-time signal sent to the owner thread itself (tgkill, SI_TKILL) makes the
-//   signalfd readable so they are delivered. If even that cannot be queued (queue full), a plain
-//   SIGIO is sent instead, which the kernel always records, and the rescan covers everything.
+// - Wake-ups. Events found outside a signal (watch()'s initial poll, a drain, a rescan larger
+//   than one batch) sit in the pending list; writing the instance's eventfd, which the loop
+//   watches beside the signalfd, gets them delivered. An eventfd write cannot fail for lack of
+//   queue space, unlike a signal sent to oneself.
+// - Several instances in one thread. SIGIO is a single, non-queued signal per thread, and any
+//   of the thread's signalfds may read it. Whoever reads it makes every instance of the thread
+//   rescan (a per-thread list of instances; see sigio_engine.cc).
 #pragma once
 
 #include <poll.h>
@@ -57,7 +60,7 @@ struct Stats {
   double rescans = 0;      // times every watched fd was polled (overflows, rescan() requests)
   double stale = 0;        // events dropped: their fd was unwatched, closed or reused
   double signals = 0;      // siginfos read from the signalfd
-  double wakeups = 0;      // signals the engine sent itself to deliver pending events
+  double wakeups = 0;      // eventfd wake-ups to deliver events no signal announced
 };
 
 class SigioEngine {
@@ -89,12 +92,14 @@ class SigioEngine {
   // True when events are left over that no signal will announce (the caller should collect
   // again, or Wake()).
   bool HasLeftovers() const;
-  // Makes the signalfd readable soon, so the owner's loop collects the leftovers.
+  // Makes the wake eventfd readable, so the owner's loop collects the leftovers.
   void Wake();
-  // Asks for a rescan at the next collect, by sending SIGIO to the owner thread.
+  // Asks for a rescan at the next collect, by sending SIGIO to the owner thread (the path an
+  // overflow takes).
   void RequestRescan();
 
   int fd() const { return sfd_; }
+  int wake_fd() const { return efd_; }
   int signal() const { return sig_; }
   pid_t owner_tid() const { return tid_; }
   bool level_triggered() const { return level_; }
@@ -123,16 +128,24 @@ class SigioEngine {
   void DrainPending();
   void PollCandidates();
   void PollOne(int fd, Registration& reg);
+  void OnSigio(bool from_kernel);
+  void LinkToThread();
+  void UnlinkFromThread();
 
   int sfd_ = -1;
+  int efd_ = -1;  // wake-ups
   int sig_ = 0;
   pid_t tid_ = 0;
   pid_t pid_ = 0;
   bool level_ = false;
   bool blocked_sig_ = false;   // we blocked sig_ in the owner thread (unblock on close)
-  bool retained_sigio_ = false;
   bool rescan_due_ = false;
-  bool wake_outstanding_ = false;
+  bool wake_pending_ = false;  // efd_ was written and not read yet
+  // The owner thread's list of instances (intrusive, so that the thread_local head needs no
+  // destructor). `home_` is the owner thread's list head.
+  SigioEngine** home_ = nullptr;
+  SigioEngine* prev_in_thread_ = nullptr;
+  SigioEngine* next_in_thread_ = nullptr;
   uint32_t next_generation_ = 1;
   uint64_t drain_epoch_ = 1;
   std::vector<Registration> table_;  // indexed by fd

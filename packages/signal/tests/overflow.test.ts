@@ -14,10 +14,11 @@ interface Outcome {
   expectedBytes: number
   limit: number
   stats: { overflows: number; rescans: number; signalsRead: number }
+  all: Array<{ overflows: number; rescans: number }>
 }
 
-function run(sigpending: number, sockets: number, rounds: number, mode: 'sync' | 'thread' = 'sync'): Outcome {
-  const args = [`--sigpending=${sigpending}`, process.execPath, child, String(sockets), String(rounds), mode]
+function run(sigpending: number, sockets: number, rounds: number, mode: 'sync' | 'thread' = 'sync', instances = 1): Outcome {
+  const args = [`--sigpending=${sigpending}`, process.execPath, child, String(sockets), String(rounds), mode, String(instances)]
   const result = spawnSync('prlimit', args, { encoding: 'utf8', timeout: 90_000, cwd: repoRoot })
   if (result.status !== 0) throw new Error(`child failed (${result.status} ${result.signal}): ${result.stderr}`)
   return JSON.parse(result.stdout.trim().split('\n').pop()!)
@@ -42,6 +43,14 @@ describe.skipIf(!hasPrlimit)('SignalDrivenIO queue overflow (prlimit --sigpendin
     expect(outcome.reason).toBe('done')
     expect(outcome.ok).toBe(true)
     expect(outcome.stats.overflows).toBeGreaterThan(0)
+  })
+
+  it('delivers every byte to two instances of one thread, though only one of them reads each SIGIO', () => {
+    // Regression: SIGIO is one pending bit per thread, read by whichever signalfd comes first;
+    // the instance that did not read it must rescan too.
+    const outcome = run(64, 1000, 3, 'sync', 2)
+    expect(outcome.ok).toBe(true)
+    for (const stats of outcome.all) expect(stats.rescans).toBeGreaterThan(0)
   })
 
   it('delivers every byte with no room for a single queued signal (limit 0)', () => {
