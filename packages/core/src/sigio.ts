@@ -76,7 +76,7 @@ export interface SignalDrivenIOStats {
   staleEvents: number
   /** Signals read from the signalfd. */
   signalsRead: number
-  /** Signals the instance sent itself to deliver events found outside a signal. */
+  /** Wake-ups (through an eventfd) to deliver events that no signal announced. */
   wakeups: number
 }
 
@@ -99,7 +99,7 @@ interface NativeSignalDrivenIO {
   readonly active: boolean
   /** Number of fds watched. */
   readonly watching: number
-  /** Counters: overflows, rescans, stale events dropped, signals read, self wake-ups. */
+  /** Counters: overflows, rescans, stale events dropped, signals read, wake-ups. */
   readonly stats: SignalDrivenIOStats
   watch(fd: number, token: number, interest: number): void
   /**
