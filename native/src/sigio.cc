@@ -162,8 +162,9 @@ class SignalDrivenIO : public Napi::ObjectWrap<SignalDrivenIO>, public LoopWatch
 
   void Modify(const Napi::CallbackInfo& info) {
     Registration r = ArgRegistration(info);
-    if (engine_.Modify(r.fd, r.token, r.interest) == sigio::kNotWatched)
-      ThrowNotWatched(info.Env(), r.fd);
+    int rc = engine_.Modify(r.fd, r.token, r.interest);
+    if (rc == sigio::kNotWatched) ThrowNotWatched(info.Env(), r.fd);
+    if (rc < 0) ThrowSystemError(info.Env(), -rc, "fcntl");
   }
 
   // The ready list's memory, looked up on every use: JavaScript could have detached

@@ -204,6 +204,12 @@ int SigioEngine::Unwatch(int fd, bool* restored) {
 int SigioEngine::Modify(int fd, uint32_t token, uint32_t interest) {
   Registration* reg = Find(fd);
   if (reg == nullptr) return kNotWatched;
+  if (!SameFile(fd, reg->saved)) {
+    // Closed (or closed and reused) since watch(): like EPOLL_CTL_MOD on a closed fd, fail,
+    // and leave nothing registered.
+    Remove(fd);
+    return -EBADF;
+  }
   reg->token = token;
   reg->interest = interest;
   PollOne(fd, *reg);  // bits newly asked for may be ready already, and will not be signalled

@@ -83,6 +83,7 @@ class SigioEngine {
   int Watch(int fd, uint32_t token, uint32_t interest, const char** op);
   // *restored: false when the fd was closed or names another file now (flags left alone).
   int Unwatch(int fd, bool* restored);
+  // -EBADF (and unregistered) when the fd was closed or names another file now.
   int Modify(int fd, uint32_t token, uint32_t interest);
 
   // Fills up to `max` entries of tokens[]/bands[] without blocking; returns the count or -errno.

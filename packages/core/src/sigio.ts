@@ -108,7 +108,10 @@ interface NativeSignalDrivenIO {
    * nothing is touched). Throws code `ERR_SIGIO_NOT_WATCHED` for an fd never watched.
    */
   unwatch(fd: number): boolean
-  /** Changes token and interest of a watched fd; newly asked-for readiness is reported. */
+  /**
+   * Changes token and interest of a watched fd; newly asked-for readiness is reported. EBADF
+   * (and the fd no longer watched) when it was closed since `watch`.
+   */
   modify(fd: number, token: number, interest: number): void
   /**
    * Blocks up to `timeoutMs` (undefined, null or negative: forever; 0: poll; fractions round up)

@@ -5,8 +5,12 @@
  * filtering, and a selector backend.
  *
  * - {@link SignalDrivenIO}: watch/unwatch fds, events as (token, band) batches.
+ * - {@link SigioSelector}: the @io/selectors interface over it (registered as the `sigio`
+ *   backend of DefaultSelector when this module loads).
  * - {@link readSignalStatus}: the kernel's view of a thread's signals and of the signal queue.
  */
+import { registerSigioBackend } from './register-backend.js'
+
 export {
   SignalDrivenIO,
   sigioConstants,
@@ -20,3 +24,17 @@ export {
   HANGUP,
 } from '@io/core'
 export { readSignalStatus, type SignalStatus } from './signal-status.js'
+export { SigioSelector, type SigioSelectorOptions, type ReadyCallback, type ErrorCallback } from './sigio-selector.js'
+export {
+  EVENT_READ,
+  EVENT_WRITE,
+  ERR_ALREADY_REGISTERED,
+  ERR_NOT_REGISTERED,
+  ERR_SELECTOR_CLOSED,
+  type FileObject,
+  type SelectorKey,
+  type SelectorEvent,
+} from './selector-contract.js'
+export { registerSigioBackend }
+
+registerSigioBackend()

@@ -4,17 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { READABLE, WRITABLE, isSystemError, sockets } from '@io/core'
 import { SignalDrivenIO, sigioConstants } from '@io/signal'
-import { defer, openFdCount, pair, sio } from './helpers.js'
-
-/** What `fn` throws (undefined if it returns). */
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn()
-  } catch (error) {
-    return error
-  }
-  return undefined
-}
+import { defer, openFdCount, pair, sio, thrown } from './helpers.js'
 
 function expectCode(fn: () => unknown, name: string, code: string): void {
   const caught = thrown(fn)

@@ -45,6 +45,16 @@ export function sio(options?: SignalDrivenIOOptions): SignalDrivenIO {
   return s
 }
 
+/** What `fn` throws (undefined if it returns). */
+export function thrown(fn: () => unknown): unknown {
+  try {
+    fn()
+  } catch (error) {
+    return error
+  }
+  return undefined
+}
+
 /** The (token, band) pairs of the last wait, read from the ready list. */
 export function ready(s: SignalDrivenIO, count: number): Array<[number, number]> {
   const out: Array<[number, number]> = []
