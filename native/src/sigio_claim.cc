@@ -86,8 +86,9 @@ int IgnoreSigioIfDefault() {
   struct sigaction ignore {};
   ignore.sa_handler = SIG_IGN;
   sigemptyset(&ignore.sa_mask);
-  // Racing threads both write SIG_IGN; a handler installed in between by someone else is
-  // overwritten only in that window, which a caller cannot reach through this addon.
+  // Two threads racing here both write SIG_IGN, which is harmless. (A handler that other code
+  // installs between the read and the write would be replaced; sigaction offers no
+  // compare-and-swap, and SIGIO is not used by Node or libuv.)
   if (sigaction(SIGIO, &ignore, nullptr) < 0) return -errno;
   return 0;
 }

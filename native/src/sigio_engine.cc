@@ -30,11 +30,23 @@ int64_t MonotonicMs() {
 thread_local SigioEngine* t_first_engine = nullptr;
 thread_local bool t_sigio_blocked_by_us = false;
 
-int PollRetry(pollfd* fds, size_t n, int timeout) {
+// poll(2) without waiting, retried on EINTR. Returns the count or -errno.
+int PollNow(pollfd* fds, size_t n) {
   int rc;
   do {
-    rc = poll(fds, n, timeout);
-  } while (rc < 0 && errno == EINTR && timeout == 0);
+    rc = poll(fds, n, 0);
+  } while (rc < 0 && errno == EINTR);
+  if (rc < 0 && errno == EINVAL && n > 1024) {
+    // More fds than RLIMIT_NOFILE allows in one call (the limit was lowered after they were
+    // opened): poll in slices, so a rescan still sees every fd.
+    int total = 0;
+    for (size_t at = 0; at < n; at += 1024) {
+      int part = PollNow(fds + at, std::min<size_t>(1024, n - at));
+      if (part < 0) return part;
+      total += part;
+    }
+    return total;
+  }
   return rc < 0 ? -errno : rc;
 }
 
@@ -219,7 +231,7 @@ int SigioEngine::Modify(int fd, uint32_t token, uint32_t interest) {
 // Reports fd's current readiness as if a signal had announced it (watch, modify).
 void SigioEngine::PollOne(int fd, Registration& reg) {
   pollfd p{fd, static_cast<short>(reg.interest), 0};
-  if (PollRetry(&p, 1, 0) <= 0 || (p.revents & POLLNVAL)) return;
+  if (PollNow(&p, 1) <= 0 || (p.revents & POLLNVAL)) return;
   Deliver(fd, reg, static_cast<uint16_t>(p.revents), Sink::kPending);
   if (HasLeftovers()) Wake();
 }
@@ -324,11 +336,7 @@ void SigioEngine::Rescan() {
     int fd = watched_[i];
     pollfds_[i] = {fd, static_cast<short>(table_[fd].interest), 0};
   }
-  int rc;
-  do {
-    rc = poll(pollfds_.data(), pollfds_.size(), 0);
-  } while (rc < 0 && errno == EINTR);
-  if (rc <= 0) return;
+  if (PollNow(pollfds_.data(), pollfds_.size()) <= 0) return;
   std::vector<int> closed;
   for (const pollfd& p : pollfds_) {
     if (p.revents == 0) continue;
@@ -377,11 +385,7 @@ void SigioEngine::PollCandidates() {
     int fd = candidates_[i].fd;
     pollfds_[i] = {fd, static_cast<short>(table_[fd].interest), 0};
   }
-  int rc;
-  do {
-    rc = poll(pollfds_.data(), live, 0);
-  } while (rc < 0 && errno == EINTR);
-  if (rc < 0) return;
+  if (PollNow(pollfds_.data(), live) < 0) return;
   std::vector<Candidate> reported;
   size_t kept = 0;
   for (size_t i = 0; i < live; i++) {

@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
+import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 
@@ -57,5 +58,26 @@ describe.skipIf(!hasPrlimit)('SignalDrivenIO queue overflow (prlimit --sigpendin
     const outcome = run(0, 200, 2)
     expect(outcome.ok).toBe(true)
     expect(outcome.stats.overflows).toBeGreaterThan(0)
+  })
+})
+
+// Regression: poll(2) refuses more fds than RLIMIT_NOFILE with EINVAL, and a rescan polled
+// every watched fd in one call; with the limit lowered after the fds were opened, the rescan
+// saw nothing. It now polls in slices.
+describe.skipIf(!hasPrlimit)('SignalDrivenIO rescan after RLIMIT_NOFILE was lowered', () => {
+  it('still reports every watched fd', async () => {
+    const script = fileURLToPath(new URL('./fixtures/lowered-nofile-child.mjs', import.meta.url))
+    const proc = spawn(process.execPath, [script, '1500'], { cwd: repoRoot, stdio: ['pipe', 'pipe', 'inherit'] })
+    const lines = createInterface({ input: proc.stdout! })
+    const exited = new Promise<never>((_, reject) => proc.once('exit', (code) => reject(new Error(`child exited ${code}`))))
+    const next = () => Promise.race([new Promise<string>((resolve) => lines.once('line', resolve)), exited])
+    expect(await next()).toBe('ready')
+    const lowered = spawnSync('prlimit', [`--pid=${proc.pid}`, '--nofile=1024:20000'], { encoding: 'utf8' })
+    expect(lowered.status).toBe(0)
+    const soft = spawnSync('prlimit', [`--pid=${proc.pid}`, '--nofile', '--output=SOFT', '--noheadings'], { encoding: 'utf8' })
+    expect(soft.stdout.trim()).toBe('1024')
+    proc.stdin!.write('go\n')
+    const outcome = JSON.parse(await next())
+    expect(outcome).toEqual({ seen: 1500, rescans: 1 })
   })
 })
