@@ -46,6 +46,7 @@ class SignalDrivenIO : public Napi::ObjectWrap<SignalDrivenIO>, public LoopWatch
                            InstanceMethod<&SignalDrivenIO::Start>("start"),
                            InstanceMethod<&SignalDrivenIO::Stop>("stop"),
                            InstanceMethod<&SignalDrivenIO::Rescan>("rescan"),
+                           InstanceMethod<&SignalDrivenIO::Resize>("resize"),
                            InstanceMethod<&SignalDrivenIO::RefHandle>("ref"),
                            InstanceMethod<&SignalDrivenIO::UnrefHandle>("unref"),
                            InstanceMethod<&SignalDrivenIO::HasRef>("hasRef"),
@@ -187,6 +188,9 @@ class SignalDrivenIO : public Napi::ObjectWrap<SignalDrivenIO>, public LoopWatch
       ThrowCodeError(env, "ERR_READY_LIST_DETACHED", "the ready list was detached");
     int n = engine_.Wait(timeout, words, words + max_events_, max_events_);
     if (n < 0) ThrowSystemError(env, -n, "read");
+    // Started too: what this wait left (level-triggered candidates still ready, a rescan larger
+    // than one batch) must reach the loop as well, as a level-triggered epoll fd stays readable.
+    if (watcher_.Active() && engine_.HasLeftovers()) engine_.Wake();
     return Napi::Number::New(env, n);
   }
 
@@ -219,6 +223,16 @@ class SignalDrivenIO : public Napi::ObjectWrap<SignalDrivenIO>, public LoopWatch
   void Rescan(const Napi::CallbackInfo& info) {
     CheckOpen(info.Env());
     engine_.RequestRescan();
+  }
+
+  // A new ready list of `maxEvents` entries (the old ArrayBuffer is let go; JavaScript must
+  // take new views). Safe inside onReady: each batch looks the list up afresh.
+  void Resize(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    int max_events = static_cast<int>(ArgInt(info, 0, "maxEvents", 1, kMaxEventsLimit));
+    CheckOpen(env);
+    ready_ = Napi::Persistent(Napi::ArrayBuffer::New(env, static_cast<size_t>(max_events) * 8));
+    max_events_ = max_events;
   }
 
   void RefHandle(const Napi::CallbackInfo& info) {

@@ -127,6 +127,7 @@ interface NativeSignalDrivenIO {
   stop(): void
   /** Polls every watched fd at the next dispatch and delivers what is ready, as after an overflow. */
   rescan(): void
+  resize(maxEvents: number): void
   /** Keeps the process alive while started (the default), like `net.Socket#ref`. */
   ref(): void
   /** Lets the process exit while started, like `net.Socket#unref`. */
@@ -146,10 +147,8 @@ const NativeSignalDrivenIOClass = native.SignalDrivenIO as new (
 ) => NativeSignalDrivenIO
 
 export class SignalDrivenIO extends NativeSignalDrivenIOClass {
-  /** Token of each ready event, entries [0, count) valid after a wait or in `onReady`. */
-  readonly readyTokens: Uint32Array
-  /** Poll bits of each ready event, parallel to {@link readyTokens}. */
-  readonly readyBands: Uint32Array
+  #tokens!: Uint32Array
+  #bands!: Uint32Array
 
   /**
    * Claims a real-time signal, blocks it and SIGIO in the calling thread (the owner) and opens
@@ -162,9 +161,32 @@ export class SignalDrivenIO extends NativeSignalDrivenIOClass {
       throw Object.assign(new TypeError('"options" must be an object'), { code: 'ERR_INVALID_ARG_TYPE' })
     }
     super(options.maxEvents, options.signal, options.levelTriggered)
+    this.#takeViews()
+  }
+
+  /** Token of each ready event, entries [0, count) valid after a wait or in `onReady`. */
+  get readyTokens(): Uint32Array {
+    return this.#tokens
+  }
+
+  /** Poll bits of each ready event, parallel to {@link readyTokens}. */
+  get readyBands(): Uint32Array {
+    return this.#bands
+  }
+
+  /**
+   * Gives the ready list room for `maxEvents` events (1 to 2^20). The views are replaced: read
+   * `readyTokens`/`readyBands` again afterwards. Safe inside `onReady`.
+   */
+  override resize(maxEvents: number): void {
+    super.resize(maxEvents)
+    this.#takeViews()
+  }
+
+  #takeViews(): void {
     const buffer = this.readyBuffer
-    this.readyTokens = new Uint32Array(buffer, 0, this.maxEvents)
-    this.readyBands = new Uint32Array(buffer, this.maxEvents * 4, this.maxEvents)
+    this.#tokens = new Uint32Array(buffer, 0, this.maxEvents)
+    this.#bands = new Uint32Array(buffer, this.maxEvents * 4, this.maxEvents)
   }
 
   /**

@@ -24,17 +24,7 @@ export {
   HANGUP,
 } from '@io/core'
 export { readSignalStatus, type SignalStatus } from './signal-status.js'
-export { SigioSelector, type SigioSelectorOptions, type ReadyCallback, type ErrorCallback } from './sigio-selector.js'
-export {
-  EVENT_READ,
-  EVENT_WRITE,
-  ERR_ALREADY_REGISTERED,
-  ERR_NOT_REGISTERED,
-  ERR_SELECTOR_CLOSED,
-  type FileObject,
-  type SelectorKey,
-  type SelectorEvent,
-} from './selector-contract.js'
+export { SigioSelector } from './sigio-selector.js'
 export { registerSigioBackend }
 
 registerSigioBackend()

@@ -84,6 +84,19 @@ describe('SignalDrivenIO level-triggered mode', () => {
     expect(calls).toBe(3)
   })
 
+  it('still calls onReady for an fd that a wait() while started found ready', async () => {
+    // Regression: wait() consumed the signal, so neither the signalfd nor the wake-up eventfd
+    // was readable and the loop never heard of the fd, which stayed ready.
+    const [a, b] = pair()
+    const s = sio({ levelTriggered: true })
+    s.watch(a, 3)
+    let calls = 0
+    s.start(() => calls++)
+    sockets.write(b, payload)
+    expect(s.wait(1000)).toBe(1)
+    await until(() => calls > 0)
+  })
+
   it('drops a candidate whose fd was closed without unwatch()', () => {
     const s = sio({ levelTriggered: true })
     const [a, b] = sockets.socketpair()
