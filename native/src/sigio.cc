@@ -25,6 +25,7 @@
 #include "addon.h"
 #include "args.h"
 #include "errors.h"
+#include "js_memory.h"
 #include "loop_watcher.h"
 #include "sigio_engine.h"
 
@@ -168,15 +169,9 @@ class SignalDrivenIO : public Napi::ObjectWrap<SignalDrivenIO>, public LoopWatch
     if (rc < 0) ThrowSystemError(info.Env(), -rc, "fcntl");
   }
 
-  // The ready list's memory, looked up on every use: JavaScript could have detached
-  // (transferred) the ArrayBuffer, and a stale pointer must never be written through.
   uint32_t* ReadyWords() {
-    napi_value value = ready_.Value();
-    void* data = nullptr;
-    size_t length = 0;
-    if (napi_get_arraybuffer_info(Env(), value, &data, &length) != napi_ok) return nullptr;
-    if (data == nullptr || length < static_cast<size_t>(max_events_) * 8) return nullptr;
-    return static_cast<uint32_t*>(data);
+    return static_cast<uint32_t*>(
+        LiveArrayBuffer(Env(), ready_.Value(), static_cast<size_t>(max_events_) * 8));
   }
 
   Napi::Value Wait(const Napi::CallbackInfo& info) {
@@ -201,10 +196,7 @@ class SignalDrivenIO : public Napi::ObjectWrap<SignalDrivenIO>, public LoopWatch
     on_ready_ = Napi::Persistent(fn);
     watcher_.Start(engine_.fd());
     wake_watcher_.Start(engine_.wake_fd());
-    if (!pinned_) {
-      Ref();  // stay alive while the loop may call us, even if JavaScript drops its reference
-      pinned_ = true;
-    }
+    pin_.Hold(this);  // the loop may call us even if JavaScript drops its reference
     if (engine_.HasLeftovers()) engine_.Wake();
   }
 
@@ -214,10 +206,7 @@ class SignalDrivenIO : public Napi::ObjectWrap<SignalDrivenIO>, public LoopWatch
     watcher_.Stop();
     wake_watcher_.Stop();
     on_ready_.Reset();
-    if (pinned_) {
-      pinned_ = false;
-      Unref();
-    }
+    pin_.Release(this);
   }
 
   void Rescan(const Napi::CallbackInfo& info) {
@@ -296,7 +285,7 @@ class SignalDrivenIO : public Napi::ObjectWrap<SignalDrivenIO>, public LoopWatch
   LoopWatcher wake_watcher_;  // the engine's wake-up eventfd
   sigio::SigioEngine engine_;
   int max_events_ = 0;
-  bool pinned_ = false;
+  LoopPin pin_;
   Napi::Reference<Napi::ArrayBuffer> ready_;
   Napi::FunctionReference on_ready_;
 };
