@@ -13,6 +13,7 @@
 #include "addon.h"
 #include "args.h"
 #include "errors.h"
+#include "js_memory.h"
 #include "uring_probe.h"
 
 namespace io {
@@ -162,14 +163,9 @@ void Uring::CheckOpen(Napi::Env env) {
   if (!queue_.IsOpen()) ThrowCodeError(env, "ERR_URING_CLOSED", "Uring is closed");
 }
 
-// The completion arrays' memory, looked up on every use: JavaScript could have detached
-// (transferred) the ArrayBuffer, and a stale pointer must never be written through.
 bool Uring::CompletionArrays(Completions* out) {
-  void* data = nullptr;
-  size_t length = 0;
-  if (napi_get_arraybuffer_info(Env(), completions_.Value(), &data, &length) != napi_ok)
-    return false;
-  if (data == nullptr || length < static_cast<size_t>(capacity_) * 12) return false;
+  void* data = LiveArrayBuffer(Env(), completions_.Value(), static_cast<size_t>(capacity_) * 12);
+  if (data == nullptr) return false;
   out->tokens = static_cast<uint32_t*>(data);
   out->results = reinterpret_cast<int32_t*>(out->tokens + capacity_);
   out->flags = out->tokens + 2 * static_cast<size_t>(capacity_);
@@ -317,10 +313,7 @@ void Uring::Start(const Napi::CallbackInfo& info) {
   watcher_.Start(eventfd_);
   on_complete_ = Napi::Persistent(on_complete);
   schedule_submit_ = Napi::Persistent(schedule);
-  if (!pinned_) {
-    Ref();  // stay alive while the loop may call us, even if JavaScript drops its reference
-    pinned_ = true;
-  }
+  pin_.Hold(this);  // the loop may call us even if JavaScript drops its reference
   // Completions that arrived before the eventfd was registered (or while a callback that
   // stopped us had it quiet) signalled nothing.
   if (queue_.CanQuietEventfd()) queue_.QuietEventfd(false);
@@ -334,10 +327,7 @@ void Uring::StopWatching() {
   on_complete_.Reset();
   schedule_submit_.Reset();
   submit_scheduled_ = false;
-  if (pinned_) {
-    pinned_ = false;
-    Unref();
-  }
+  pin_.Release(this);
 }
 
 void Uring::SignalSelf() {

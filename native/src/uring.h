@@ -18,6 +18,7 @@
 #include <memory>
 #include <vector>
 
+#include "js_memory.h"
 #include "loop_watcher.h"
 #include "uring_buffer_group.h"
 #include "uring_queue.h"
@@ -112,7 +113,7 @@ class Uring : public Napi::ObjectWrap<Uring>, public LoopWatcher::Owner {
   uint32_t internal_in_flight_ = 0;
   int eventfd_ = -1;
   int deferred_error_ = 0;  // an enter failure met after completions were already taken
-  bool pinned_ = false;
+  LoopPin pin_;
   bool in_callback_ = false;
   bool submit_scheduled_ = false;
   // What the kernel offers beyond the 5.11 baseline (see BuildFeatures for how each is told).

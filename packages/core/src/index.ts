@@ -16,10 +16,13 @@ export {
   EXCLUSIVE,
 } from './epoll.js'
 export * as sockets from './sockets.js'
+export { SignalDrivenIO, sigioConstants, type SignalDrivenIOOptions, type SignalDrivenIOStats } from './sigio.js'
 export { WOULD_BLOCK, constants, type SocketAddress } from './sockets.js'
 export { isSystemError, codeError, type SystemError } from './errors.js'
 export { native, nativeCandidates } from './native.js'
 export { BACKENDS, backendFromEnv, type BackendName } from './backend.js'
+export * as multiplex from './multiplex.js'
+export { PollTable, MultiplexWatcher, type MultiplexReadyCallback } from './multiplex.js'
 export {
   Uring,
   type UringOptions,
