@@ -41,8 +41,24 @@ export interface EchoRecord {
 
 // Ratios are paired: backend a over backend b within each run (measured seconds apart), then the
 // median over runs. On a shared machine this cancels most of the drift between runs.
+// A run in which the load generator counted no round trip at all is a failed measurement,
+// not a speed: it happens against every server here, the C one included. Such runs (rps 0,
+// CPU per round trip NaN) are left out of medians and out of the paired ratios.
+const measured = (v: number) => Number.isFinite(v) && v > 0
+
 function pairedRatio(a: number[], b: number[]): number {
-  return median(a.map((v, i) => v / b[i]))
+  const ratios = a.flatMap((v, i) => (measured(v) && measured(b[i]) ? [v / b[i]] : []))
+  return ratios.length > 0 ? median(ratios) : NaN
+}
+
+function measuredMedian(values: number[]): number {
+  const kept = values.filter(measured)
+  return kept.length > 0 ? median(kept) : NaN
+}
+
+/** How many runs of the record failed (see `measured`). */
+export function failedRuns(record: EchoRecord): number {
+  return record.results.reduce((n, r) => n + Object.values(r.rps).flat().filter((v) => !measured(v)).length, 0)
 }
 
 function ratioCells(row: Row, data: Record<string, number[]>, pairs: Array<[string, string]>): void {
@@ -55,7 +71,7 @@ export function throughputRows(record: EchoRecord): Row[] {
   return record.results.map((r) => {
     const row: Row = { conns: r.conns, size: r.size, depth: r.depth }
     for (const b of record.backends) {
-      const value = median(r.rps[b])
+      const value = measuredMedian(r.rps[b])
       row[LABELS[b]] = r.errors[b] > 0 ? `${Math.round(value)} (${r.errors[b]} errors)` : value
     }
     ratioCells(row, r.rps, [
@@ -71,7 +87,7 @@ export function throughputRows(record: EchoRecord): Row[] {
 export function cpuRows(record: EchoRecord): Row[] {
   return record.results.map((r) => {
     const row: Row = { conns: r.conns, size: r.size, depth: r.depth }
-    for (const b of record.backends) row[LABELS[b]] = median(r.cpuUsPerRoundTrip[b])
+    for (const b of record.backends) row[LABELS[b]] = measuredMedian(r.cpuUsPerRoundTrip[b])
     ratioCells(row, r.cpuUsPerRoundTrip, [
       ['uring', 'c'],
       ['uring', 'epoll'],
@@ -121,6 +137,11 @@ ${record.command}
 Round trips per second (higher is better):
 
 ${markdownTable(throughputRows(record))}
+
+${failedRuns(record)} of ${record.results.length * record.backends.length * runs} runs counted no round trip at all and are left out of the
+figures: it happens against every server here, the C one included (a load-generator or
+machine effect: tens of thousands of loopback connections sat in TIME_WAIT from the team's
+benchmarks). The raw runs, those included, are in the JSON.
 
 Server CPU time per round trip, in microseconds (lower is better): user + system time of all
 the server's threads over the counted seconds (/proc/PID/stat), which leaves out the softirq
