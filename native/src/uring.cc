@@ -32,10 +32,17 @@ constexpr int kDrainsPerCollect = 4;
 // holds can take longer, and its memory is then deliberately kept rather than freed.
 constexpr int kCloseDrainMs = 2000;
 
-int64_t MonotonicMs() {
+int64_t MonotonicNs() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+// Whole milliseconds left until `deadline_ns`, rounded up: a wait cut short by a signal and
+// resumed with this never ends before the time asked for.
+int64_t MsUntil(int64_t deadline_ns) {
+  int64_t left = deadline_ns - MonotonicNs();
+  return left <= 0 ? 0 : (left + 999999) / 1000000;
 }
 
 const char* const kOpNames[] = {
@@ -224,7 +231,7 @@ int Uring::Collect(unsigned min_complete, int timeout_ms) {
   Completions out;
   if (!CompletionArrays(&out)) return -EFAULT;
   if (min_complete > capacity_) min_complete = capacity_;
-  int64_t deadline = timeout_ms > 0 ? MonotonicMs() + timeout_ms : 0;
+  int64_t deadline = timeout_ms > 0 ? MonotonicNs() + timeout_ms * int64_t{1000000} : 0;
   unsigned taken = 0;
   int drains = 0;
   for (;;) {
@@ -252,7 +259,7 @@ int Uring::Collect(unsigned min_complete, int timeout_ms) {
         return static_cast<int>(taken);
       int wait_ms = -1;
       if (timeout_ms > 0) {
-        int64_t left = deadline - MonotonicMs();
+        int64_t left = MsUntil(deadline);
         if (left <= 0) {
           timeout_ms = 0;  // time is up: take what is there, then return
           continue;
@@ -414,9 +421,9 @@ void Uring::Shutdown() {
   watcher_.Close();
   if (slots_.live() > 0 || internal_in_flight_ > 0) {
     CancelEverything();
-    int64_t deadline = MonotonicMs() + kCloseDrainMs;
+    int64_t deadline = MonotonicNs() + kCloseDrainMs * int64_t{1000000};
     while (slots_.live() > 0 || internal_in_flight_ > 0) {
-      int64_t left = deadline - MonotonicMs();
+      int64_t left = MsUntil(deadline);
       if (left <= 0) break;
       int rc = queue_.Enter(true, 1, static_cast<int>(std::min<int64_t>(left, 100)));
       queue_.Reap(UINT_MAX, [&](const io_uring_cqe& cqe) {

@@ -106,6 +106,17 @@ describeUring('Uring operations', () => {
     expect(got.every((c) => c.result === -ETIME && c.flags === 0)).toBe(true)
   })
 
+  it('wait(min, timeoutMs) returns 0 after the timeout, never before it, fractions rounded up', () => {
+    const r = ring()
+    r.timeout(60_000, 1) // something in flight, so the wait really waits
+    for (const timeout of [20, 2.5]) {
+      const start = performance.now()
+      expect(r.wait(1, timeout)).toBe(0)
+      expect(performance.now() - start).toBeGreaterThanOrEqual(timeout)
+    }
+    expect(r.cancel(1)).toBe(1)
+  })
+
   it('submits a whole batch in one submit() and reports how many went', () => {
     const r = ring()
     for (let i = 0; i < 10; i++) r.timeout(0, i)
