@@ -1,0 +1,21 @@
+/** Messages between a WorkerPool and its worker threads. */
+import type { ResolvedOptions } from './options.js'
+import type { AddressInfo } from './server.js'
+
+/** `workerData` of each worker. */
+export interface WorkerData {
+  /** URL of the handler module (its default export is the handlers). */
+  module: string
+  /** Server options, with `backend` already resolved by the pool. */
+  options: ResolvedOptions
+  listen: { host: string; port: number; backlog: number }
+  index: number
+}
+
+/** Worker to pool. */
+export type WorkerMessage =
+  | { type: 'listening'; address: AddressInfo }
+  | { type: 'failed'; message: string; props: Record<string, unknown> }
+
+/** Pool to worker. */
+export type PoolMessage = { type: 'close'; graceMs: number }
