@@ -46,6 +46,8 @@ const READ_INTEREST = READABLE | READ_HANGUP
 const EDGE_INTEREST = READABLE | WRITABLE | READ_HANGUP | EDGE_TRIGGERED
 const INPUT_EVENTS = READABLE | READ_HANGUP | HANGUP | ERROR
 const HANGUP_EVENTS = HANGUP | ERROR
+/** readInto: the read failed and the connection is destroyed. */
+const FAILED = -2
 
 export class EpollReactor extends Reactor {
   readonly engine: 'epoll' | 'epoll-et'
@@ -114,15 +116,19 @@ export class EpollReactor extends Reactor {
     }
   }
 
-  /** Level-triggered: one read; if more is there, the next wait reports the fd again. */
-  private readOnce(conn: Connection): void {
-    let n: number
+  /** One read(2) into the shared buffer: bytes, 0 at EOF, WOULD_BLOCK, or FAILED (destroyed). */
+  private readInto(conn: Connection): number {
     try {
-      n = sockets.read(conn.fd, this.readBuffer, 0, this.readSize)
+      return sockets.read(conn.fd, this.readBuffer, 0, this.readSize)
     } catch (err) {
       this.destroy(conn, err as SystemError)
-      return
+      return FAILED
     }
+  }
+
+  /** Level-triggered: one read; if more is there, the next wait reports the fd again. */
+  private readOnce(conn: Connection): void {
+    const n = this.readInto(conn)
     if (n > 0) this.deliver(conn, this.readBuffer.subarray(0, n))
     else if (n === 0) this.peerEnded(conn)
   }
@@ -133,16 +139,15 @@ export class EpollReactor extends Reactor {
     // A FIN that is already there raised its edge with this event, so keep reading to reach it.
     const untilEnd = (ev & (READ_HANGUP | HANGUP_EVENTS)) !== 0
     for (let reads = 0; reads < MAX_READS_PER_EVENT; reads++) {
-      let n: number
-      try {
-        n = sockets.read(conn.fd, this.readBuffer, 0, this.readSize)
-      } catch (err) {
-        this.destroy(conn, err as SystemError)
-        return
-      }
+      const n = this.readInto(conn)
       if (n > 0) {
         this.deliver(conn, this.readBuffer.subarray(0, n))
-        if ((conn.flags & (Flag.Closed | Flag.Paused)) !== 0) return // resume() re-arms
+        if ((conn.flags & Flag.Closed) !== 0) return
+        if ((conn.flags & Flag.Paused) !== 0) {
+          // resume() re-arms. But a reset that came with this edge will not be reported again.
+          if ((ev & ERROR) !== 0) this.hangupWhileNotReading(conn, ev)
+          return
+        }
         if (n < this.readSize && !untilEnd) return
       } else {
         if (n === 0) this.peerEnded(conn)

@@ -9,6 +9,7 @@
  */
 import { sockets, type SystemError } from '@io/core'
 import type { Duplex } from 'node:stream'
+import { closeQuietly } from './close-quietly.js'
 import { Connection, Flag } from './connection.js'
 import { ConnectionTable } from './connection-table.js'
 import { serverError } from './errors.js'
@@ -245,14 +246,6 @@ export abstract class Reactor {
       }
     })
     return this.closed
-  }
-}
-
-function closeQuietly(fd: number): void {
-  try {
-    sockets.close(fd)
-  } catch {
-    // EBADF cannot happen for an fd we own; EIO on a socket close is not actionable.
   }
 }
 

@@ -2,12 +2,13 @@
  * A server in this thread: one listener and one reactor (engine) that runs its connections
  * inside Node's loop, so timers, fs and other I/O keep working beside it.
  */
-import { sockets } from '@io/core'
 import { resolveServerBackend, type EngineName } from './backend.js'
+import { closeQuietly } from './close-quietly.js'
 import { serverError } from './errors.js'
 import { checkSpec, importHandlers, isModuleSpecifier, moduleUrl, toFullHandlers, type HandlerInput, type HandlerSpec } from './handler-source.js'
 import { openListener, resolveHost } from './listener.js'
-import { resolveGrace, resolveListen, type ListenOptions, type ResolvedOptions } from './options.js'
+import { Lifecycle } from './lifecycle.js'
+import type { ListenOptions, ResolvedOptions } from './options.js'
 import { createReactor } from './create-reactor.js'
 import type { Reactor, ReactorStats } from './reactor.js'
 
@@ -28,27 +29,21 @@ export interface IoServer {
   listen(options?: ListenOptions): Promise<AddressInfo>
   /** The bound address, or null when not listening. */
   address(): AddressInfo | null
-  /**
-   * Graceful close: stop accepting, close idle connections now and the others as soon as they
-   * are idle (output flushed, not `busy`); after `graceMs` (default 5000) destroy what is left
-   * with `ERR_SERVER_CLOSE_TIMEOUT`. Resolves once every connection is closed. Idempotent.
-   */
+  /** Graceful close; see Lifecycle.close. */
   close(options?: { graceMs?: number }): Promise<void>
 }
 
-export class Server implements IoServer {
+export class Server extends Lifecycle implements IoServer {
   readonly backend: EngineName
   readonly backendReason: string
   readonly options: ResolvedOptions
   private spec: HandlerSpec | null
   private readonly module: string | null
   private reactor: Reactor | null = null
-  private bound: AddressInfo | null = null
-  private started: Promise<AddressInfo> | null = null
-  private stopped: Promise<void> | null = null
 
   /** Use `createServer`. @internal */
   constructor(options: ResolvedOptions, input: HandlerInput) {
+    super()
     this.options = options
     if (isModuleSpecifier(input)) {
       this.module = moduleUrl(input)
@@ -63,23 +58,10 @@ export class Server implements IoServer {
     this.backendReason = reason
   }
 
-  listen(options?: ListenOptions): Promise<AddressInfo> {
-    let listen
-    try {
-      listen = resolveListen(options)
-    } catch (err) {
-      return Promise.reject(err)
-    }
-    if (this.stopped !== null) return Promise.reject(serverError('ERR_SERVER_CLOSED', 'the server was closed'))
-    if (this.started !== null) return Promise.reject(serverError('ERR_SERVER_ALREADY_LISTEN', 'listen() was already called'))
-    this.started = this.start(listen.host, listen.port, listen.backlog)
-    return this.started
-  }
-
-  private async start(host: string, port: number, backlog: number): Promise<AddressInfo> {
+  protected async start(host: string, port: number, backlog: number): Promise<AddressInfo> {
     const address = await resolveHost(host)
     if (this.spec === null) this.spec = await importHandlers(this.module!)
-    if (this.stopped !== null) throw serverError('ERR_SERVER_CLOSED', 'the server was closed during listen()')
+    if (this.closing) throw serverError('ERR_SERVER_CLOSED', 'the server was closed during listen()')
     const handlers = toFullHandlers(this.spec, this.options.highWaterMark)
     const listener = openListener(address, port, backlog, this.options.reusePort)
     let reactor: Reactor
@@ -91,12 +73,7 @@ export class Server implements IoServer {
       throw err
     }
     this.reactor = reactor
-    this.bound = { address: listener.address.address, family: listener.address.family, port: listener.address.port }
-    return this.bound
-  }
-
-  address(): AddressInfo | null {
-    return this.stopped === null ? this.bound : null
+    return { address: listener.address.address, family: listener.address.family, port: listener.address.port }
   }
 
   /** Open connections. */
@@ -109,31 +86,7 @@ export class Server implements IoServer {
     return this.reactor?.stats ?? { accepted: 0, closed: 0, acceptErrors: 0, acceptRetries: 0 }
   }
 
-  close(options?: { graceMs?: number }): Promise<void> {
-    if (this.stopped !== null) return this.stopped
-    let grace: number
-    try {
-      grace = resolveGrace(options)
-    } catch (err) {
-      return Promise.reject(err)
-    }
-    const starting = this.started
-    this.stopped = (async () => {
-      if (starting !== null) await starting.catch(() => undefined)
-      await this.reactor?.close(grace)
-    })()
-    return this.stopped
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.close()
-  }
-}
-
-function closeQuietly(fd: number): void {
-  try {
-    sockets.close(fd)
-  } catch {
-    // already gone
+  protected async stop(graceMs: number): Promise<void> {
+    await this.reactor?.close(graceMs)
   }
 }

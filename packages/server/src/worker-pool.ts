@@ -9,15 +9,15 @@
  *
  * Events: 'workerExit' (index, exitCode), 'workerRestart' (index), 'workerError' (index, error).
  */
-import { EventEmitter } from 'node:events'
 import { Worker } from 'node:worker_threads'
 import { resolveServerBackend, type EngineName } from './backend.js'
 import { serverError } from './errors.js'
+import { Lifecycle } from './lifecycle.js'
 import { moduleUrl } from './handler-source.js'
 import { resolveHost } from './listener.js'
-import { resolveGrace, resolveListen, type ListenOptions, type ResolvedOptions } from './options.js'
+import type { ResolvedOptions } from './options.js'
 import type { AddressInfo, IoServer } from './server.js'
-import type { WorkerData, WorkerMessage } from './worker-protocol.js'
+import type { PoolMessage, WorkerData, WorkerMessage } from './worker-protocol.js'
 
 /** A restart within this long of the worker's start counts as "died at once". */
 const QUICK_DEATH_MS = 1000
@@ -36,17 +36,14 @@ interface Slot {
   timer: NodeJS.Timeout | null
 }
 
-export class WorkerPool extends EventEmitter implements IoServer {
+export class WorkerPool extends Lifecycle implements IoServer {
   readonly backend: EngineName
   readonly backendReason: string
   readonly options: ResolvedOptions
   private readonly module: string
   private readonly slots: Slot[] = []
-  private bound: AddressInfo | null = null
+  private failedToStart = false
   private listenArgs: { host: string; port: number; backlog: number } | null = null
-  private started: Promise<AddressInfo> | null = null
-  private stopped: Promise<void> | null = null
-  private graceMs = 0
 
   /** Use `createServer`. @internal */
   constructor(options: ResolvedOptions, module: string | URL) {
@@ -68,34 +65,21 @@ export class WorkerPool extends EventEmitter implements IoServer {
     return this.slots.flatMap((s) => (s.worker !== null ? [s.worker.threadId] : []))
   }
 
-  listen(options?: ListenOptions): Promise<AddressInfo> {
-    let listen
-    try {
-      listen = resolveListen(options)
-    } catch (err) {
-      return Promise.reject(err)
-    }
-    if (this.stopped !== null) return Promise.reject(serverError('ERR_SERVER_CLOSED', 'the server was closed'))
-    if (this.started !== null) return Promise.reject(serverError('ERR_SERVER_ALREADY_LISTEN', 'listen() was already called'))
-    this.started = this.start(listen.host, listen.port, listen.backlog)
-    return this.started
-  }
-
-  private async start(host: string, port: number, backlog: number): Promise<AddressInfo> {
+  protected async start(host: string, port: number, backlog: number): Promise<AddressInfo> {
     const address = await resolveHost(host)
     for (let i = 0; i < this.options.workers; i++) this.slots.push({ worker: null, startedAt: 0, restartDelay: 0, timer: null })
     try {
       // The first worker binds (port 0 picks one); the others join its port.
       this.listenArgs = { host: address, port, backlog }
-      this.bound = await this.spawn(0)
-      this.listenArgs.port = this.bound.port
+      const bound = await this.spawn(0)
+      this.listenArgs.port = bound.port
       await Promise.all(this.slots.slice(1).map((_, i) => this.spawn(i + 1)))
+      return bound
     } catch (err) {
-      this.stopped = Promise.resolve()
+      this.failedToStart = true
       await Promise.all(this.slots.map((s) => s.worker?.terminate()))
       throw err
     }
-    return this.bound
   }
 
   /** Starts the worker of slot `index`; resolves once it listens. */
@@ -135,52 +119,33 @@ export class WorkerPool extends EventEmitter implements IoServer {
   /** A listening worker exited: restart it unless the pool is closing. */
   private exited(index: number, code: number): void {
     this.emit('workerExit', index, code)
-    if (this.stopped !== null) return
+    if (this.closing || this.failedToStart) return
     const slot = this.slots[index]
     const quick = Date.now() - slot.startedAt < QUICK_DEATH_MS
     slot.restartDelay = quick ? Math.min(Math.max(slot.restartDelay * 2, 50), MAX_RESTART_DELAY_MS) : 0
     slot.timer = setTimeout(() => {
       slot.timer = null
-      if (this.stopped !== null) return
+      if (this.closing) return
       this.spawn(index).then(
         () => this.emit('workerRestart', index),
         (err) => {
           this.emit('workerError', index, err)
           // The failed attempt exited too and was not restarted (it never listened): retry.
-          if (this.stopped === null && slot.worker === null) this.exited(index, 1)
+          if (!this.closing && slot.worker === null) this.exited(index, 1)
         },
       )
     }, slot.restartDelay)
   }
 
-  address(): AddressInfo | null {
-    return this.stopped === null ? this.bound : null
-  }
-
-  close(options?: { graceMs?: number }): Promise<void> {
-    if (this.stopped !== null) return this.stopped
-    try {
-      this.graceMs = resolveGrace(options)
-    } catch (err) {
-      return Promise.reject(err)
+  protected async stop(graceMs: number): Promise<void> {
+    const exits: Promise<unknown>[] = []
+    for (const slot of this.slots) {
+      if (slot.timer !== null) clearTimeout(slot.timer)
+      const worker = slot.worker
+      if (worker === null) continue
+      exits.push(new Promise((resolve) => worker.once('exit', resolve)))
+      worker.postMessage({ type: 'close', graceMs } satisfies PoolMessage)
     }
-    const starting = this.started
-    this.stopped = (async () => {
-      if (starting !== null) await starting.catch(() => undefined)
-      const exits: Promise<unknown>[] = []
-      for (const slot of this.slots) {
-        if (slot.timer !== null) clearTimeout(slot.timer)
-        const worker = slot.worker
-        if (worker === null) continue
-        exits.push(new Promise((resolve) => worker.once('exit', resolve)))
-        worker.postMessage({ type: 'close', graceMs: this.graceMs })
-      }
-      await Promise.all(exits)
-    })()
-    return this.stopped
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.close()
+    await Promise.all(exits)
   }
 }
