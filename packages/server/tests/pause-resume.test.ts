@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { sockets } from '@io/core'
 import { createServer, type Connection, type Server } from '@io/server'
-import { BACKENDS, backendLabel, client, until } from './helpers.js'
+import { BACKENDS, backendLabel, client, loopTurn, until } from './helpers.js'
 
 let server: Server | null = null
 afterEach(async () => {
@@ -36,6 +36,9 @@ describe.each(BACKENDS.map((b) => [backendLabel(b), b] as const))('pause and res
     expect(conn!.isPaused).toBe(true)
     c.socket.write('second')
     await until(() => hasUnread(conn!))
+    // Let the loop poll the reactor while paused, so the edge is consumed before resume().
+    await loopTurn()
+    await loopTurn()
     expect(chunks).toEqual(['first'])
     conn!.resume()
     await until(() => chunks.length === 2)
@@ -78,7 +81,8 @@ describe.each(BACKENDS.map((b) => [backendLabel(b), b] as const))('pause and res
     await until(() => events.length === 1)
     c.socket.end('b')
     await until(() => hasUnread(conn!))
-    await new Promise((resolve) => setTimeout(resolve, 10))
+    await loopTurn()
+    await loopTurn()
     conn!.resume()
     await until(() => events.length === 3)
     expect(events).toEqual(['a', 'b', 'end'])
