@@ -14,6 +14,11 @@ const SLOT_BITS = 20
 const SLOT_MASK = (1 << SLOT_BITS) - 1
 /** Most connections one reactor can hold (slot 0xFFFFF is reserved). */
 export const MAX_CONNECTIONS = SLOT_MASK
+/** The slot index of a token. */
+export function slotOf(token: number): number {
+  return token & SLOT_MASK
+}
+
 /** The token of a reactor's listening socket. */
 export const LISTENER_TOKEN = 0xffffffff
 

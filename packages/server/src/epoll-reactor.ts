@@ -25,6 +25,7 @@ import { EDGE_TRIGGERED, ERROR, Epoll, HANGUP, READABLE, READ_HANGUP, WRITABLE, 
 import { AcceptBackoff } from './accept-backoff.js'
 import { Flag, type Connection } from './connection.js'
 import { LISTENER_TOKEN } from './connection-table.js'
+import type { FdLedger } from './fd-ledger.js'
 import type { FullHandlers } from './handlers.js'
 import type { ResolvedOptions } from './options.js'
 import { Reactor } from './reactor.js'
@@ -60,8 +61,8 @@ export class EpollReactor extends Reactor {
   private readonly backoff = new AcceptBackoff()
   private listenFd = -1
 
-  constructor(options: ResolvedOptions, handlers: FullHandlers, edge: boolean) {
-    super(options, handlers)
+  constructor(options: ResolvedOptions, handlers: FullHandlers, edge: boolean, ledger: FdLedger | null) {
+    super(options, handlers, ledger)
     this.edge = edge
     this.engine = edge ? 'epoll-et' : 'epoll'
     this.epoll = new Epoll({ maxEvents: options.maxEvents })
@@ -73,6 +74,7 @@ export class EpollReactor extends Reactor {
   }
 
   listen(fd: number): void {
+    this.ownListener(fd)
     this.listenFd = fd
     this.epoll.add(fd, this.edge ? READABLE | EDGE_TRIGGERED : READABLE, LISTENER_TOKEN)
     this.epoll.start(this.onReady)
@@ -343,7 +345,7 @@ export class EpollReactor extends Reactor {
     const fd = this.listenFd
     this.listenFd = -1
     this.epoll.delete(fd)
-    sockets.close(fd)
+    this.closeListener(fd)
   }
 
   protected release(): void {

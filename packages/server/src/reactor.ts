@@ -11,7 +11,8 @@ import { sockets, type SystemError } from '@io/core'
 import type { Duplex } from 'node:stream'
 import { closeQuietly } from './close-quietly.js'
 import { Connection, Flag } from './connection.js'
-import { ConnectionTable } from './connection-table.js'
+import { ConnectionTable, slotOf } from './connection-table.js'
+import { LISTENER_ENTRY, type FdLedger } from './fd-ledger.js'
 import { serverError } from './errors.js'
 import type { FullHandlers } from './handlers.js'
 import { IdleSweeper } from './idle-sweeper.js'
@@ -48,6 +49,8 @@ export abstract class Reactor {
   constructor(
     readonly options: ResolvedOptions,
     readonly handlers: FullHandlers,
+    /** Worker threads: where the fds this reactor owns are recorded for the supervisor. */
+    private readonly ledger: FdLedger | null = null,
   ) {
     if (options.idleTimeoutMs > 0) this.sweeper = new IdleSweeper(this, options.idleTimeoutMs)
   }
@@ -88,8 +91,20 @@ export abstract class Reactor {
     }
     const conn = new Connection(this, fd, token, this.handlers)
     this.table.set(token, conn)
+    this.ledger?.record(slotOf(token), fd)
     this.stats.accepted++
     return conn
+  }
+
+  /** Records the listening socket as ours (for a worker's supervisor). */
+  protected ownListener(fd: number): void {
+    this.ledger?.record(LISTENER_ENTRY, fd)
+  }
+
+  /** Closes the listening socket, un-recording it first. */
+  protected closeListener(fd: number): void {
+    this.ledger?.clear(LISTENER_ENTRY)
+    closeQuietly(fd)
   }
 
   /** Calls `open`, isolating a throwing handler. */
@@ -165,6 +180,7 @@ export abstract class Reactor {
   /** Drops a connection that never opened (no handler is called). */
   protected discard(conn: Connection): void {
     conn.flags |= Flag.Closed
+    this.ledger?.clear(slotOf(conn.token))
     closeQuietly(conn.fd)
     conn.fd = -1
     this.table.release(conn.token)
@@ -175,6 +191,7 @@ export abstract class Reactor {
     if ((conn.flags & Flag.Closed) !== 0) return
     conn.flags |= Flag.Closed
     this.detach(conn)
+    this.ledger?.clear(slotOf(conn.token))
     closeQuietly(conn.fd)
     conn.fd = -1
     conn.queue = null

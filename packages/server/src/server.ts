@@ -7,6 +7,7 @@ import { closeQuietly } from './close-quietly.js'
 import { serverError } from './errors.js'
 import { checkSpec, importHandlers, isModuleSpecifier, moduleUrl, toFullHandlers, type HandlerInput, type HandlerSpec } from './handler-source.js'
 import { openListener, resolveHost } from './listener.js'
+import type { FdLedger } from './fd-ledger.js'
 import { Lifecycle } from './lifecycle.js'
 import type { ListenOptions, ResolvedOptions } from './options.js'
 import { createReactor } from './create-reactor.js'
@@ -41,8 +42,12 @@ export class Server extends Lifecycle implements IoServer {
   private readonly module: string | null
   private reactor: Reactor | null = null
 
-  /** Use `createServer`. @internal */
-  constructor(options: ResolvedOptions, input: HandlerInput) {
+  /** Use `createServer`. `ledger`: set in worker threads (see FdLedger). @internal */
+  constructor(
+    options: ResolvedOptions,
+    input: HandlerInput,
+    private readonly ledger: FdLedger | null = null,
+  ) {
     super()
     this.options = options
     if (isModuleSpecifier(input)) {
@@ -66,7 +71,7 @@ export class Server extends Lifecycle implements IoServer {
     const listener = openListener(address, port, backlog, this.options.reusePort)
     let reactor: Reactor
     try {
-      reactor = createReactor(this.backend, this.options, handlers)
+      reactor = createReactor(this.backend, this.options, handlers, this.ledger)
       reactor.listen(listener.fd)
     } catch (err) {
       closeQuietly(listener.fd)

@@ -3,12 +3,13 @@
  * SO_REUSEPORT on the pool's port, closed when the pool says so.
  */
 import { parentPort, workerData } from 'node:worker_threads'
+import { FdLedger } from './fd-ledger.js'
 import { Server } from './server.js'
 import type { PoolMessage, WorkerData, WorkerMessage } from './worker-protocol.js'
 
 const data = workerData as WorkerData
 const port = parentPort!
-const server = new Server(data.options, data.module)
+const server = new Server(data.options, data.module, new FdLedger(data.ledger))
 
 port.on('message', (msg: PoolMessage) => {
   if (msg.type !== 'close') return

@@ -12,6 +12,7 @@
 import { Worker } from 'node:worker_threads'
 import { resolveServerBackend, type EngineName } from './backend.js'
 import { serverError } from './errors.js'
+import { createLedgerMemory, FdLedger } from './fd-ledger.js'
 import { Lifecycle } from './lifecycle.js'
 import { moduleUrl } from './handler-source.js'
 import { resolveHost } from './listener.js'
@@ -85,11 +86,13 @@ export class WorkerPool extends Lifecycle implements IoServer {
   /** Starts the worker of slot `index`; resolves once it listens. */
   private spawn(index: number): Promise<AddressInfo> {
     const slot = this.slots[index]
+    const memory = createLedgerMemory()
     const data: WorkerData = {
       module: this.module,
       options: { ...this.options, backend: this.backend, workers: 1, reusePort: true },
       listen: this.listenArgs!,
       index,
+      ledger: memory,
     }
     const worker = new Worker(workerEntry(), { workerData: data })
     slot.worker = worker
@@ -109,6 +112,8 @@ export class WorkerPool extends Lifecycle implements IoServer {
         else this.emit('workerError', index, err)
       })
       worker.on('exit', (code) => {
+        // Whatever the worker still held (it crashed, or was terminated) is closed here.
+        new FdLedger(memory).closeAll()
         if (slot.worker === worker) slot.worker = null
         if (!listening) reject(serverError('ERR_WORKER_EXITED', `worker ${index} exited with code ${code} before listening`))
         else this.exited(index, code)

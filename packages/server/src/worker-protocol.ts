@@ -10,6 +10,8 @@ export interface WorkerData {
   options: ResolvedOptions
   listen: { host: string; port: number; backlog: number }
   index: number
+  /** The worker's fd ledger (see FdLedger), read by the pool if the worker dies. */
+  ledger: SharedArrayBuffer
 }
 
 /** Worker to pool. */
