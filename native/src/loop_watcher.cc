@@ -38,6 +38,16 @@ void LoopWatcher::Start(int fd) {
 void LoopWatcher::Stop() {
   if (handle_ != nullptr && active_) uv_poll_stop(handle_);
   active_ = false;
+  ReleaseContext();
+}
+
+// The async context holds the owner (its resource object) strongly: keep it only while started,
+// so that a stopped owner can be collected.
+void LoopWatcher::ReleaseContext() {
+  if (context_ != nullptr && !in_call_) {
+    napi_async_destroy(env_, context_);
+    context_ = nullptr;
+  }
 }
 
 void LoopWatcher::Ref() {
@@ -63,10 +73,7 @@ void LoopWatcher::Close() {
     napi_remove_env_cleanup_hook(env_, OnCleanup, this);
     hook_ = false;
   }
-  if (context_ != nullptr && !in_call_) {
-    napi_async_destroy(env_, context_);
-    context_ = nullptr;
-  }
+  ReleaseContext();
 }
 
 void LoopWatcher::OnPoll(uv_poll_t* handle, int status, int events) {
@@ -98,11 +105,8 @@ void LoopWatcher::CallFromLoop(const Napi::FunctionReference& fn, Napi::Object r
   napi_status status =
       napi_make_callback(env, context, recv, fn.Value(), args.size(), args.begin(), &result);
   in_call_ = false;
-  // The callback may have closed us: Close() left the context for us to destroy.
-  if (handle_ == nullptr && context_ != nullptr) {
-    napi_async_destroy(env, context_);
-    context_ = nullptr;
-  }
+  // The callback may have stopped or closed us, leaving the context for us to release.
+  if (!active_) ReleaseContext();
   if (status == napi_pending_exception) {
     napi_value error;
     napi_get_and_clear_last_exception(env, &error);

@@ -46,6 +46,7 @@ class LoopWatcher {
                     const std::initializer_list<napi_value>& args);
 
  private:
+  void ReleaseContext();
   static void OnPoll(uv_poll_t* handle, int status, int events);
   static void OnClosed(uv_handle_t* handle);
   static void OnCleanup(void* arg);

@@ -53,22 +53,19 @@ export interface EpollOptions {
   maxEvents?: number
 }
 
+/** What the native class provides beyond the methods declared on `Epoll` below. */
 interface NativeEpoll {
+  /** The epoll fd (-1 once closed). */
   readonly fd: number
+  /** Capacity of the ready list. */
   readonly maxEvents: number
+  /** The ready list's memory: `[tokens: Uint32 x maxEvents][events: Uint32 x maxEvents]`. */
   readonly readyBuffer: ArrayBuffer
   readonly closed: boolean
+  /** True while started in Node's loop. */
   readonly active: boolean
-  add(fd: number, interest: number, token: number): void
-  modify(fd: number, interest: number, token: number): void
-  delete(fd: number): void
-  wait(timeoutMs?: number | null): number
-  start(onReady: (count: number) => void): void
-  stop(): void
-  ref(): void
-  unref(): void
+  /** Whether a started epoll keeps the process alive. */
   hasRef(): boolean
-  close(): void
 }
 
 const NativeEpollClass = native.Epoll as new (maxEvents?: number) => NativeEpoll
