@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   } catch (err) {
     fail((err as Error).message)
   }
-  const address = await server.listen({ port: args.port, host: args.host })
+  const address = await server.listen({ port: args.port, host: args.host, backlog: 4096 })
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
   const workers = `${args.workers} worker${args.workers === 1 ? '' : 's'}`
   process.stdout.write(`io-serve ${args.command} listening on ${host}:${address.port} (backend ${server.backend}, ${workers})\n`)
