@@ -1,8 +1,9 @@
 /**
  * Connection slots and their tokens (DESIGN.md decision 3: tokens, not fds).
  *
- * A token is `generation << 20 | slot`: the slot indexes `slots`, the 12-bit generation is
- * bumped each time a slot is reused. A batch of events can still hold an event for a
+ * A token is `generation << 20 | slot`: the slot indexes `slots`, the 10-bit generation is
+ * bumped each time a slot is reused; bits 30-31 stay 0 for an engine's own use (io_uring
+ * tags each operation's kind there). A batch of events can still hold an event for a
  * connection that an earlier handler in the same batch closed, and a connection accepted later
  * in that batch may already sit in the same slot (with the same fd number): its token differs,
  * so `lookup` drops the stale event. Slot 0xFFFFF is never handed out, so token 0xFFFFFFFF is
@@ -12,6 +13,7 @@ import type { Connection } from './connection.js'
 
 const SLOT_BITS = 20
 const SLOT_MASK = (1 << SLOT_BITS) - 1
+const GENERATION_MASK = 0x3ff
 /** Most connections one reactor can hold (slot 0xFFFFF is reserved). */
 export const MAX_CONNECTIONS = SLOT_MASK
 /** The slot index of a token. */
@@ -47,7 +49,7 @@ export class ConnectionTable {
         this.generations = grown
       }
     }
-    const generation = (this.generations[slot] + 1) & 0xfff
+    const generation = (this.generations[slot] + 1) & GENERATION_MASK
     this.generations[slot] = generation
     return ((generation << SLOT_BITS) | slot) >>> 0
   }

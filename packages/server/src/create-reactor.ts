@@ -5,6 +5,8 @@ import type { FdLedger } from './fd-ledger.js'
 import type { FullHandlers } from './handlers.js'
 import type { ResolvedOptions } from './options.js'
 import type { Reactor } from './reactor.js'
+import { UringReactor } from './uring-reactor.js'
+import { uringModule, uringUnavailableReason } from './uring-support.js'
 
 export function createReactor(engine: EngineName, options: ResolvedOptions, handlers: FullHandlers, ledger: FdLedger | null): Reactor {
   switch (engine) {
@@ -12,8 +14,11 @@ export function createReactor(engine: EngineName, options: ResolvedOptions, hand
       return new EpollReactor(options, handlers, false, ledger)
     case 'epoll-et':
       return new EpollReactor(options, handlers, true, ledger)
-    case 'uring':
-      // resolveServerBackend never picks 'uring' while the engine is unavailable.
-      throw new Error('the io_uring engine is not available in this build')
+    case 'uring': {
+      // resolveServerBackend picks 'uring' only when uringModule() found a usable ring.
+      const api = uringModule()
+      if (api === null) throw new Error(`io_uring is unavailable: ${uringUnavailableReason()}`)
+      return new UringReactor(options, handlers, api, ledger)
+    }
   }
 }

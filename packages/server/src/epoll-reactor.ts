@@ -30,7 +30,6 @@ import type { FullHandlers } from './handlers.js'
 import type { ResolvedOptions } from './options.js'
 import { Reactor } from './reactor.js'
 import { systemError } from './system-error.js'
-import { consume, enqueue, iovecs } from './write-queue.js'
 
 /** Level-triggered: READABLE|READ_HANGUP is registered. */
 const READ_ARMED = Flag.EngineA
@@ -56,7 +55,6 @@ export class EpollReactor extends Reactor {
   private readonly edge: boolean
   private readonly readBuffer: Buffer
   private readonly readSize: number
-  private readonly shared: ArrayBuffer
   private readonly acceptOut = new Int32Array(128)
   private readonly backoff = new AcceptBackoff()
   private listenFd = -1
@@ -66,6 +64,8 @@ export class EpollReactor extends Reactor {
     this.edge = edge
     this.engine = edge ? 'epoll-et' : 'epoll'
     this.epoll = new Epoll({ maxEvents: options.maxEvents })
+    // Edge-triggered: a flush goes on until WOULD_BLOCK so the next WRITABLE edge is sure to come.
+    this.flushUntilBlocked = edge
     this.readSize = options.readBufferSize
     // allocUnsafeSlow: a buffer of its own, not a slice of Node's shared pool, so that
     // `isShared` can recognise views of it by their ArrayBuffer.
@@ -78,10 +78,6 @@ export class EpollReactor extends Reactor {
     this.listenFd = fd
     this.epoll.add(fd, this.edge ? READABLE | EDGE_TRIGGERED : READABLE, LISTENER_TOKEN)
     this.epoll.start(this.onReady)
-  }
-
-  isShared(chunk: Uint8Array): boolean {
-    return chunk.buffer === this.shared
   }
 
   /** One batch from the loop. An arrow function, created once: it is the loop callback. */
@@ -189,51 +185,14 @@ export class EpollReactor extends Reactor {
     this.readEnded(conn)
   }
 
-  write(conn: Connection, bytes: Uint8Array): boolean {
-    if (conn.queue === null && conn.corks === 0) {
-      const length = bytes.byteLength
-      let n: number
-      try {
-        n = sockets.send(conn.fd, bytes)
-      } catch (err) {
-        this.destroy(conn, err as SystemError)
-        return false
-      }
-      conn.lastTick = this.tick
-      if (n === length) return true
-      enqueue(conn, bytes, n > 0 ? n : 0, this.shared)
-      if (!this.edge) this.updateInterest(conn)
-    } else {
-      enqueue(conn, bytes, 0, this.shared)
-    }
-    if (conn.queuedBytes < this.options.highWaterMark) return true
-    conn.flags |= Flag.NeedDrain
-    return false
-  }
-
-  uncorked(conn: Connection): void {
-    this.flush(conn)
-  }
-
-  /** Writes as much of the queue as the socket takes (one writev per round). */
-  private flush(conn: Connection): void {
-    for (;;) {
-      const queue = conn.queue!
-      let n: number
-      try {
-        n = queue.length === 1 ? sockets.send(conn.fd, queue[0]) : sockets.writev(conn.fd, iovecs(queue))
-      } catch (err) {
-        this.destroy(conn, err as SystemError)
-        return
-      }
-      if (n <= 0) break
-      conn.lastTick = this.tick
-      consume(conn, n)
-      // Edge-triggered: go on until WOULD_BLOCK so the next WRITABLE edge is sure to come.
-      if (conn.queue === null || !this.edge) break
-    }
+  /** Level-triggered: watch WRITABLE now that output waits. Edge: it always is. */
+  protected waitWritable(conn: Connection): void {
     if (!this.edge) this.updateInterest(conn)
-    if (conn.queue === null) this.flushed(conn)
+  }
+
+  /** Level-triggered: stop watching WRITABLE once the queue is empty. */
+  protected wroteQueue(conn: Connection): void {
+    if (!this.edge) this.updateInterest(conn)
   }
 
   pause(conn: Connection): void {

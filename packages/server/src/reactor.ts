@@ -19,6 +19,7 @@ import { IdleSweeper } from './idle-sweeper.js'
 import type { ResolvedOptions } from './options.js'
 import type { EngineName } from './backend.js'
 import { StreamAdapter } from './stream-adapter.js'
+import { consume, enqueue, iovecs } from './write-queue.js'
 
 /** Counters a reactor keeps; read them from `server.stats`. */
 export interface ReactorStats {
@@ -61,18 +62,79 @@ export abstract class Reactor {
   protected abstract stopAccepting(): void
   /** Releases the engine (epoll fd, ring) once every connection is gone. */
   protected abstract release(): void
-  /** Sends `bytes` now if possible, queues the rest. Returns `queuedBytes < highWaterMark`. */
-  abstract write(conn: Connection, bytes: Uint8Array): boolean
-  /** The last `uncork()`: send the queue. */
-  abstract uncorked(conn: Connection): void
+  /** Output is queued and the socket is full: have the engine report when it is writable. */
+  protected abstract waitWritable(conn: Connection): void
+  /** The queue was written out (the engine may stop watching for writability). */
+  protected abstract wroteQueue(conn: Connection): void
   /** Reading was paused / resumed (the flag is already updated). */
   abstract pause(conn: Connection): void
   abstract resume(conn: Connection): void
   /** The engine forgets the connection; its fd is about to be closed. */
   protected abstract detach(conn: Connection): void
 
+  /** Memory the engine reuses for reads: chunks in it are copied when queued. */
+  protected shared: ArrayBuffer = new ArrayBuffer(0)
+  /** Flush until WOULD_BLOCK rather than one writev per writability report (edge-triggered). */
+  protected flushUntilBlocked = false
+
   /** Bytes in `chunk` live in memory the reactor reuses (must be copied to be kept). */
-  abstract isShared(chunk: Uint8Array): boolean
+  isShared(chunk: Uint8Array): boolean {
+    return chunk.buffer === this.shared
+  }
+
+  /**
+   * Sends `bytes` now if the socket takes them (no copy, nothing allocated), queues the rest.
+   * Returns `queuedBytes < highWaterMark`. The same on every engine: even io_uring writes
+   * with a direct send(2) first, since most writes complete at once.
+   */
+  write(conn: Connection, bytes: Uint8Array): boolean {
+    if (conn.queue === null && conn.corks === 0) {
+      const length = bytes.byteLength
+      let n: number
+      try {
+        n = sockets.send(conn.fd, bytes)
+      } catch (err) {
+        this.destroy(conn, err as SystemError)
+        return false
+      }
+      conn.lastTick = this.tick
+      if (n === length) return true
+      enqueue(conn, bytes, n > 0 ? n : 0, this.shared)
+      this.waitWritable(conn)
+    } else {
+      enqueue(conn, bytes, 0, this.shared)
+    }
+    if (conn.queuedBytes < this.options.highWaterMark) return true
+    conn.flags |= Flag.NeedDrain
+    return false
+  }
+
+  /** The last `uncork()`: send the queue. */
+  uncorked(conn: Connection): void {
+    this.flush(conn)
+  }
+
+  /** Writes as much of the queue as the socket takes (one writev per round). */
+  protected flush(conn: Connection): void {
+    for (;;) {
+      const queue = conn.queue!
+      let n: number
+      try {
+        n = queue.length === 1 ? sockets.send(conn.fd, queue[0]) : sockets.writev(conn.fd, iovecs(queue))
+      } catch (err) {
+        this.destroy(conn, err as SystemError)
+        return
+      }
+      if (n <= 0) break
+      conn.lastTick = this.tick
+      consume(conn, n)
+      if (conn.queue === null || !this.flushUntilBlocked) break
+    }
+    if (conn.queue === null) {
+      this.wroteQueue(conn)
+      this.flushed(conn)
+    } else this.waitWritable(conn)
+  }
 
   /** Number of open connections. */
   get connections(): number {
@@ -101,10 +163,20 @@ export abstract class Reactor {
     this.ledger?.record(LISTENER_ENTRY, fd)
   }
 
+  /** The listening socket is about to be closed: un-record it first. */
+  protected disownListener(): void {
+    this.ledger?.clear(LISTENER_ENTRY)
+  }
+
   /** Closes the listening socket, un-recording it first. */
   protected closeListener(fd: number): void {
-    this.ledger?.clear(LISTENER_ENTRY)
+    this.disownListener()
     closeQuietly(fd)
+  }
+
+  /** Closes a connection's socket (io_uring closes through the ring when operations are in flight). */
+  protected closeSocket(conn: Connection): void {
+    closeQuietly(conn.fd)
   }
 
   /** Calls `open`, isolating a throwing handler. */
@@ -181,7 +253,7 @@ export abstract class Reactor {
   protected discard(conn: Connection): void {
     conn.flags |= Flag.Closed
     this.ledger?.clear(slotOf(conn.token))
-    closeQuietly(conn.fd)
+    this.closeSocket(conn)
     conn.fd = -1
     this.table.release(conn.token)
   }
@@ -192,7 +264,7 @@ export abstract class Reactor {
     conn.flags |= Flag.Closed
     this.detach(conn)
     this.ledger?.clear(slotOf(conn.token))
-    closeQuietly(conn.fd)
+    this.closeSocket(conn)
     conn.fd = -1
     conn.queue = null
     conn.queuedBytes = 0
