@@ -1,33 +1,42 @@
 import { describe, expect, it } from 'vitest'
-import { resolveServerBackend } from '@io/server'
+import { AUTO_ENGINE, resolveServerBackend } from '@io/server'
 
 describe('resolveServerBackend', () => {
-  it("'auto' with no IO_BACKEND is level-triggered epoll", () => {
+  it("'auto' with no IO_BACKEND is the measured default, level-triggered epoll", () => {
+    expect(AUTO_ENGINE).toBe('epoll')
     expect(resolveServerBackend('auto', {})).toEqual({ backend: 'epoll', reason: "'auto': level-triggered epoll" })
   })
 
-  it("'auto' honours IO_BACKEND=epoll and epoll-et", () => {
-    expect(resolveServerBackend('auto', { IO_BACKEND: 'epoll' }).backend).toBe('epoll')
-    expect(resolveServerBackend('auto', { IO_BACKEND: 'epoll-et' }).backend).toBe('epoll-et')
+  it('an explicit backend is honoured when IO_BACKEND is unset', () => {
+    expect(resolveServerBackend('epoll', {}).backend).toBe('epoll')
+    expect(resolveServerBackend('epoll-et', {})).toEqual({ backend: 'epoll-et', reason: "requested backend 'epoll-et'" })
   })
 
-  it.each(['poll', 'select', 'sigio'])("treats the readiness-only IO_BACKEND=%s as 'auto'", (value) => {
-    const { backend, reason } = resolveServerBackend('auto', { IO_BACKEND: value })
-    expect(backend).toBe('epoll')
-    expect(reason).toContain(`IO_BACKEND=${value} is readiness-only`)
+  it('IO_BACKEND=epoll|epoll-et wins over the request (one switch for the whole suite)', () => {
+    expect(resolveServerBackend('auto', { IO_BACKEND: 'epoll-et' })).toEqual({ backend: 'epoll-et', reason: 'IO_BACKEND=epoll-et' })
+    expect(resolveServerBackend('epoll-et', { IO_BACKEND: 'epoll' }).backend).toBe('epoll')
+    expect(resolveServerBackend('epoll', { IO_BACKEND: 'epoll-et' }).backend).toBe('epoll-et')
   })
 
-  it('an explicit backend wins over IO_BACKEND', () => {
-    expect(resolveServerBackend('epoll-et', { IO_BACKEND: 'epoll' }).backend).toBe('epoll-et')
-    expect(resolveServerBackend('epoll', { IO_BACKEND: 'epoll-et' }).backend).toBe('epoll')
+  it.each(['poll', 'select', 'sigio'])('ignores the readiness-only IO_BACKEND=%s, saying so', (value) => {
+    expect(resolveServerBackend('auto', { IO_BACKEND: value })).toEqual({
+      backend: 'epoll',
+      reason: `'auto': level-triggered epoll (IO_BACKEND=${value} is readiness-only; a server ignores it)`,
+    })
+    expect(resolveServerBackend('epoll-et', { IO_BACKEND: value }).backend).toBe('epoll-et')
   })
 
   it('uring either runs or falls back to epoll with a readable reason', () => {
-    const { backend, reason } = resolveServerBackend('uring', {})
-    if (backend === 'uring') expect(reason).toBe("requested backend 'uring'")
-    else {
-      expect(backend).toBe('epoll')
-      expect(reason).toMatch(/io_uring is unavailable \(.+\): using epoll/)
+    for (const [requested, env, how] of [
+      ['uring', {}, "requested backend 'uring'"],
+      ['auto', { IO_BACKEND: 'uring' }, 'IO_BACKEND=uring'],
+    ] as const) {
+      const { backend, reason } = resolveServerBackend(requested, env)
+      if (backend === 'uring') expect(reason).toBe(how)
+      else {
+        expect(backend).toBe('epoll')
+        expect(reason).toMatch(new RegExp(`^${how}, but io_uring is unavailable \\(.+\\): using epoll$`))
+      }
     }
   })
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { backendFromEnv } from '@io/core'
-import { createServer, echoHandlers, resolveServerBackend, type Server } from '@io/server'
+import { AUTO_ENGINE, createServer, echoHandlers, resolveServerBackend, type Server } from '@io/server'
 import { BACKENDS, backendLabel, client, payload, until } from './helpers.js'
 
 let server: Server | null = null
@@ -75,9 +75,9 @@ describe.each(BACKENDS.map((b) => [backendLabel(b), b] as const))('echo on %s', 
 })
 
 describe('backend resolution', () => {
-  it("'auto' runs the backend IO_BACKEND names (selector-only values mean epoll)", () => {
+  it("'auto' runs the backend IO_BACKEND names (readiness-only values mean the default)", () => {
     const env = backendFromEnv()
-    const expected = env === 'epoll-et' ? 'epoll-et' : env === 'uring' ? resolveServerBackend('uring').backend : 'epoll'
+    const expected = env === 'epoll' || env === 'epoll-et' ? env : env === 'uring' ? resolveServerBackend('uring').backend : AUTO_ENGINE
     const s = createServer({}, echoHandlers) as Server
     expect(s.backend).toBe(expected)
     expect(s.backendReason).toMatch(/IO_BACKEND|auto/)
