@@ -64,7 +64,7 @@ async function openClients(port: number): Promise<ChildProcess> {
   return clients
 }
 
-type PerConnection = { rss: number; rssAnon: number; heap: number }
+type PerConnection = { coldRss: number; rss: number; rssAnon: number; heap: number }
 
 async function once(name: string): Promise<PerConnection | { skipped: string }> {
   const spec = SERVERS[name]
@@ -74,8 +74,9 @@ async function once(name: string): Promise<PerConnection | { skipped: string }> 
     if (spec.engine !== undefined && ready.backend !== spec.engine) return { skipped: `fell back to ${ready.backend}` }
     // Warm-up: the same load once, then closed. Code paths run for the first time page in
     // the node binary and get compiled; that is a one-time cost, not memory per connection.
+    const fresh = await measure(server)
     const warm = await openClients(ready.port)
-    await measure(server, (m) => m.connections === connections)
+    const cold = await measure(server, (m) => m.connections === connections)
     warm.kill('SIGKILL')
     await measure(server, (m) => m.connections === 0)
     const before = await measure(server)
@@ -83,6 +84,7 @@ async function once(name: string): Promise<PerConnection | { skipped: string }> 
     try {
       const after = await measure(server, (m) => m.connections === connections)
       return {
+        coldRss: (cold.rss - fresh.rss) / connections,
         rss: (after.rss - before.rss) / connections,
         rssAnon: (after.rssAnon - before.rssAnon) / connections,
         heap: (after.heapUsed - before.heapUsed) / connections,
@@ -101,6 +103,7 @@ const notes: string[] = []
 let nodeRss = NaN
 for (const name of wanted) {
   const rss: number[] = []
+  const cold: number[] = []
   const anon: number[] = []
   const heap: number[] = []
   let skipped: string | null = null
@@ -109,6 +112,7 @@ for (const name of wanted) {
     if ('skipped' in result) skipped = result.skipped
     else {
       rss.push(result.rss)
+      cold.push(result.coldRss)
       anon.push(result.rssAnon)
       heap.push(result.heap)
       raw.push({ server: name, run, ...result })
@@ -125,6 +129,7 @@ for (const name of wanted) {
     'RSS bytes/conn': Math.round(median(rss)),
     'anonymous RSS bytes/conn': Math.round(median(anon)),
     'JS heap bytes/conn': Math.round(median(heap)),
+    'RSS bytes/conn, first round (cold)': Math.round(median(cold)),
   })
   console.log(`${SERVERS[name].label}: ${Math.round(median(rss))} B RSS, ${Math.round(median(heap))} B heap per connection`)
 }
@@ -143,7 +148,8 @@ the node binary's code) and JS heap (\`heapUsed\`, after full GCs) from before t
 connections were opened, each did one echo round trip and then stayed idle; divided by
 ${connections}. Each server first served the same ${connections} connections once and saw them close
 (warm-up: code paged in and compiled, pools grown), so the numbers are steady-state cost per
-connection. Clients run in a separate process. Medians of ${runs} runs. Machine: ${machine()};
+connection; the last column is the first round's growth, which also counts the node binary's
+code paged in and compiled on first use. Clients run in a separate process. Medians of ${runs} runs. Machine: ${machine()};
 revision ${revision()}.${notes.length > 0 ? `\n${notes.join('\n')}` : ''}
 
 \`\`\`sh
