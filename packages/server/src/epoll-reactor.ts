@@ -38,8 +38,13 @@ const WRITE_ARMED = Flag.EngineB
 /** Level-triggered: removed from epoll after a hang-up while paused (HANGUP cannot be masked). */
 const DETACHED = Flag.EngineC
 
-/** Edge-triggered: most reads per event before the connection yields to the others. */
-const MAX_READS_PER_EVENT = 16
+/**
+ * Edge-triggered: most reads per event before the connection yields to the others (4 x 64 KB).
+ * With 16, a few bulk senders took visibly more of the loop from small ping-pong connections
+ * than level-triggered does (benchmarks/server/fairness.ts, docs/triggering.md); with 4 the
+ * share stays close to level-triggered's while a wakeup still reads more than one buffer.
+ */
+const MAX_READS_PER_EVENT = 4
 
 const { IPPROTO_TCP, TCP_NODELAY, SOL_SOCKET, SO_ERROR } = sockets.constants
 const READ_INTEREST = READABLE | READ_HANGUP
