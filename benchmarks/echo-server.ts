@@ -21,7 +21,7 @@
  * docs/benchmarks.md.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { existsSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { groupedBarChart } from './server/chart.js'
 import { docsDir, machine, markdownTable, median, revision, writeJson, writeSection, type Row } from './lib/report.js'
@@ -103,16 +103,31 @@ interface Result {
   depth: number
   rps: number
   errors: number
+  /** CPU time the server used, as a fraction of one CPU, while the load ran. */
+  serverCpu: number
 }
 
-function measure(port: number, conns: number, size: number, depth: number): Result {
+/** CPU seconds (user + system, all threads) a process has used, from /proc/PID/stat. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / clockTicks // utime, stime
+}
+const clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim())
+
+function measure(server: Running, conns: number, size: number, depth: number): Result {
+  const port = server.port
+  const cpuBefore = cpuSeconds(server.child.pid!)
+  const started = performance.now()
   const out = execFileSync(
     'taskset',
     ['-c', loadCpu, loadBin, '--port', String(port), '--conns', String(conns), '--size', String(size), '--depth', String(depth), '--seconds', String(seconds), '--warmup', String(warmup)],
     { encoding: 'utf8', timeout: (seconds + warmup + 60) * 1000 },
   )
+  const wall = (performance.now() - started) / 1000
+  const serverCpu = (cpuSeconds(server.child.pid!) - cpuBefore) / wall
   const json = JSON.parse(out.trim().split('\n').pop()!)
-  return { conns, size, depth, rps: json.rps, errors: json.errors }
+  return { conns, size, depth, rps: json.rps, errors: json.errors, serverCpu }
 }
 
 const wanted = list('servers', SPECS.map((s) => s.name).join(','))
@@ -123,7 +138,7 @@ for (const s of skipped) console.warn(`${s.spec.label}: not measured (${s.skippe
 const stopAll = () => running.forEach((r) => r.child.kill('SIGTERM'))
 process.on('exit', stopAll)
 
-type Raw = { server: string; conns: number; size: number; depth: number; run: number; rps: number; errors: number }
+type Raw = { server: string; run: number } & Result
 const raw: Raw[] = []
 const rows: Row[] = []
 const groups: Array<{ label: string; values: number[] }> = []
@@ -134,18 +149,29 @@ for (const conns of connCounts) {
     for (const depth of depths) {
       const perServer = new Map<string, number[]>()
       const ratios = new Map<string, number[]>()
+      // Round trips per CPU-second of the server: what one core buys, even when the load
+      // generator or other processes on the shared machine kept the server below 100%.
+      const efficiency = new Map<string, number[]>()
+      const cpu = new Map<string, number[]>()
       for (let run = 0; run < runs; run++) {
         const order = running.map((_, i) => running[(i + run) % running.length])
         const thisRun = new Map<string, number>()
+        const thisRunEfficiency = new Map<string, number>()
         for (const server of order) {
-          const result = measure(server.port, conns, size, depth)
+          const result = measure(server, conns, size, depth)
           if (result.errors > 0) console.warn(`${server.spec.name}: ${result.errors} errors at ${conns}/${size}/${depth}`)
           raw.push({ server: server.spec.name, run, ...result })
           thisRun.set(server.spec.name, result.rps)
           perServer.set(server.spec.name, [...(perServer.get(server.spec.name) ?? []), result.rps])
+          cpu.set(server.spec.name, [...(cpu.get(server.spec.name) ?? []), result.serverCpu])
+          thisRunEfficiency.set(server.spec.name, result.rps / Math.max(result.serverCpu, 1e-3))
         }
         const c = thisRun.get('c')
         if (c !== undefined) for (const name of ioNames) ratios.set(name, [...(ratios.get(name) ?? []), thisRun.get(name)! / c])
+        const cEfficiency = thisRunEfficiency.get('c')
+        if (cEfficiency !== undefined) {
+          for (const name of ioNames) efficiency.set(name, [...(efficiency.get(name) ?? []), thisRunEfficiency.get(name)! / cEfficiency])
+        }
       }
       const row: Row = { conns, size, depth }
       for (const spec of SPECS) {
@@ -157,6 +183,13 @@ for (const conns of connCounts) {
         const spec = SPECS.find((s) => s.name === name)!
         row[`${spec.label.replace('@io/server ', '')} / C`] = ratios.has(name) ? `${median(ratios.get(name)!).toFixed(2)}x` : 'n/a'
       }
+      for (const name of ioNames) {
+        const spec = SPECS.find((s) => s.name === name)!
+        row[`${spec.label.replace('@io/server ', '')} / C per CPU-s`] = efficiency.has(name) ? `${median(efficiency.get(name)!).toFixed(2)}x` : 'n/a'
+      }
+      row['server CPU (C, epoll)'] = ['c', 'io-epoll']
+        .map((n) => (cpu.has(n) ? `${Math.round(100 * median(cpu.get(n)!))}%` : 'n/a'))
+        .join(', ')
       rows.push(row)
       groups.push({ label: `${conns}x${size}B d${depth}`, values: ioNames.map((n) => (ratios.has(n) ? median(ratios.get(n)!) : NaN)) })
       console.log(markdownTable([row]).split('\n').slice(-1)[0])
@@ -178,7 +211,10 @@ writeSection(
 
 Round trips per second (medians of ${runs} runs of ${seconds} s after ${warmup} s of warm-up), server
 pinned to CPU ${serverCpu} and the C load generator to CPU ${loadCpu}; ratios are to the C epoll echo
-server measured in the same runs. Machine: ${machine()}; revision ${revision()}.${notes}
+server measured in the same runs. "per CPU-s" divides each server's round trips by the CPU time
+it used (from /proc/PID/stat, as a fraction of one CPU: the last column): where a server did not
+get its CPU to itself, or the load generator could not keep it busy, this is the fairer
+comparison of what the same core buys. Machine: ${machine()}; revision ${revision()}.${notes}
 
 \`\`\`sh
 bash benchmarks/build.sh && npm run build

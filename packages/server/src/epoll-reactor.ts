@@ -78,7 +78,7 @@ export class EpollReactor extends Reactor {
     this.shared = this.readBuffer.buffer as ArrayBuffer
   }
 
-  listen(fd: number): void {
+  protected start(fd: number): void {
     this.ownListener(fd)
     this.listenFd = fd
     this.epoll.add(fd, this.edge ? READABLE | EDGE_TRIGGERED : READABLE, LISTENER_TOKEN)
@@ -106,7 +106,7 @@ export class EpollReactor extends Reactor {
   }
 
   private ready(conn: Connection, ev: number): void {
-    if ((ev & WRITABLE) !== 0 && conn.queue !== null) {
+    if ((ev & WRITABLE) !== 0 && conn.queue !== null && conn.corks === 0) {
       this.flush(conn)
       if ((conn.flags & Flag.Closed) !== 0) return
     }

@@ -52,12 +52,27 @@ export abstract class Reactor {
     readonly handlers: FullHandlers,
     /** Worker threads: where the fds this reactor owns are recorded for the supervisor. */
     private readonly ledger: FdLedger | null = null,
-  ) {
-    if (options.idleTimeoutMs > 0) this.sweeper = new IdleSweeper(this, options.idleTimeoutMs)
+  ) {}
+
+  /** Starts accepting on the listening socket `fd` (owned by the engine from now on). */
+  protected abstract start(fd: number): void
+
+  /**
+   * Starts accepting on the listening socket `fd`, which the reactor owns from then on. If
+   * this throws, the caller still owns `fd` and must `abort()` the reactor.
+   */
+  listen(fd: number): void {
+    this.start(fd)
+    if (this.options.idleTimeoutMs > 0) this.sweeper = new IdleSweeper(this, this.options.idleTimeoutMs)
   }
 
-  /** Starts accepting on the listening socket `fd` (owned by the reactor from now on). */
-  abstract listen(fd: number): void
+  /** Releases a reactor whose `listen` failed (no connection was ever accepted). */
+  abort(): void {
+    this.closing = true
+    this.disownListener() // the caller closes the fd: a worker's supervisor must not
+    this.sweeper?.stop()
+    this.release()
+  }
   /** Stops accepting and closes the listening socket. Idempotent. */
   protected abstract stopAccepting(): void
   /** Releases the engine (epoll fd, ring) once every connection is gone. */

@@ -69,11 +69,12 @@ export class Server extends Lifecycle implements IoServer {
     if (this.closing) throw serverError('ERR_SERVER_CLOSED', 'the server was closed during listen()')
     const handlers = toFullHandlers(this.spec, this.options.highWaterMark)
     const listener = openListener(address, port, backlog, this.options.reusePort)
-    let reactor: Reactor
+    let reactor: Reactor | null = null
     try {
       reactor = createReactor(this.backend, this.options, handlers, this.ledger)
       reactor.listen(listener.fd)
     } catch (err) {
+      reactor?.abort()
       closeQuietly(listener.fd)
       throw err
     }

@@ -77,7 +77,7 @@ export class UringReactor extends Reactor {
     this.shared = this.bytes.buffer as ArrayBuffer
   }
 
-  listen(fd: number): void {
+  protected start(fd: number): void {
     this.ownListener(fd)
     this.listenFd = fd
     this.armAccept()
@@ -198,7 +198,7 @@ export class UringReactor extends Reactor {
 
   private writable(conn: Connection, result: number): void {
     conn.flags &= ~POLL_ARMED
-    if (result < 0 || conn.queue === null || (conn.flags & Flag.Closed) !== 0) return
+    if (result < 0 || conn.queue === null || conn.corks > 0 || (conn.flags & Flag.Closed) !== 0) return
     this.flush(conn)
   }
 

@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createServer, echoHandlers, type Server } from '@io/server'
-import { openFdCount } from './helpers.js'
+import { sockets } from '@io/core'
+import { exhaustFds, openFdCount } from './helpers.js'
 
 const servers: Server[] = []
 afterEach(async () => {
@@ -69,6 +70,37 @@ describe('listen arguments and failures', () => {
       syscall: 'bind',
     })
     expect(openFdCount()).toBe(before)
+  })
+
+  it('a reactor that cannot start leaks no fd and leaves no timer (regression: the idle-sweep interval leaked)', async () => {
+    const server = createServer({ idleTimeoutMs: 1000 }, echoHandlers) as Server
+    servers.push(server)
+    // The sweep interval is unref'ed (invisible to getActiveResourcesInfo): watch it being made.
+    const intervals = new Set<unknown>()
+    const { setInterval: realSet, clearInterval: realClear } = globalThis
+    const set = vi.spyOn(globalThis, 'setInterval').mockImplementation(((...args: Parameters<typeof realSet>) => {
+      const timer = realSet(...args)
+      intervals.add(timer)
+      return timer
+    }) as typeof realSet)
+    const clear = vi.spyOn(globalThis, 'clearInterval').mockImplementation((timer) => {
+      intervals.delete(timer)
+      realClear(timer)
+    })
+    const fds = openFdCount()
+    // Leave exactly one fd free: the listening socket gets it, the epoll instance cannot.
+    const held: number[] = []
+    exhaustFds(held)
+    sockets.close(held.pop()!)
+    try {
+      await expect(server.listen({ port: 0, host: '127.0.0.1' })).rejects.toMatchObject({ code: 'EMFILE', syscall: 'epoll_create1' })
+    } finally {
+      for (const fd of held) sockets.close(fd)
+      set.mockRestore()
+      clear.mockRestore()
+    }
+    expect(openFdCount()).toBe(fds)
+    expect(intervals.size).toBe(0)
   })
 
   it('an unresolvable host name rejects with the resolver error', async () => {

@@ -1,8 +1,8 @@
 // io-serve runs from the build (dist/cli.js): `npm run build` first (npm install does).
-import { spawn } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { resolveServerBackend } from '@io/server'
 import { client, until } from './helpers.js'
 
@@ -13,8 +13,15 @@ function withoutUringWarning(stderr: string): string {
   return stderr.replace(/^\(node:\d+\) \[IO_URING_UNAVAILABLE\].*\n(\(Use `node --trace-warnings.*\n)?/m, '')
 }
 
+const children: ChildProcess[] = []
+afterEach(() => {
+  // A failed assertion must not leave a server running.
+  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+})
+
 function run(args: string[]) {
   const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  children.push(child)
   const out = { stdout: '', stderr: '', code: null as number | null, signal: null as string | null, exited: false }
   child.stdout.on('data', (d) => (out.stdout += d))
   child.stderr.on('data', (d) => (out.stderr += d))

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { isSystemError, sockets } from '@io/core'
+import { sockets } from '@io/core'
 import { createServer, echoHandlers, type Server } from '@io/server'
-import { BACKENDS, backendLabel, until } from './helpers.js'
+import { BACKENDS, backendLabel, exhaustFds, until } from './helpers.js'
 
 const { AF_INET, SOCK_STREAM, SOCK_NONBLOCK } = sockets.constants
 
@@ -12,18 +12,6 @@ afterEach(async () => {
   await server?.close({ graceMs: 0 })
   server = null
 })
-
-/** Opens eventfds until the process is out of fds (EMFILE). */
-function exhaustFds(): void {
-  for (;;) {
-    try {
-      held.push(sockets.eventfd())
-    } catch (err) {
-      if (isSystemError(err, 'EMFILE') || isSystemError(err, 'ENFILE')) return
-      throw err
-    }
-  }
-}
 
 /** Most retries the backoff schedule (5 ms doubling to 1 s) allows in `ms`. */
 function maxRetries(ms: number): number {
@@ -44,7 +32,7 @@ describe.each(BACKENDS.map((b) => [backendLabel(b), b] as const))('accept under 
     const { port } = await server.listen({ port: 0, host: '127.0.0.1' })
     // Client sockets first (they need fds too), then run the process out of fds.
     const clients = Array.from({ length: 5 }, () => sockets.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK))
-    exhaustFds()
+    exhaustFds(held)
     const started = performance.now()
     for (const fd of clients) sockets.connect(fd, '127.0.0.1', port)
     await until(() => server!.stats.acceptRetries >= 4)

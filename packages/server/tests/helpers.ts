@@ -3,6 +3,7 @@
  * every behaviour test runs against, and the condition waits shared with @io/core's tests.
  */
 import { connect, type Socket } from 'node:net'
+import { isSystemError, sockets } from '@io/core'
 import { resolveServerBackend, type ServerBackend } from '@io/server'
 
 export { until, loopTurn, openFdCount } from '../../core/tests/helpers.js'
@@ -81,4 +82,16 @@ export function payload(size: number, seed = 1): Buffer {
     out[i] = x & 0xff
   }
   return out
+}
+
+/** Opens eventfds into `held` until the process is out of fds (EMFILE or ENFILE). */
+export function exhaustFds(held: number[]): void {
+  for (;;) {
+    try {
+      held.push(sockets.eventfd())
+    } catch (err) {
+      if (isSystemError(err, 'EMFILE') || isSystemError(err, 'ENFILE')) return
+      throw err
+    }
+  }
 }
