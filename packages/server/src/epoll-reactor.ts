@@ -122,7 +122,7 @@ export class EpollReactor extends Reactor {
   /** One read(2) into the shared buffer: bytes, 0 at EOF, WOULD_BLOCK, or FAILED (destroyed). */
   private readInto(conn: Connection): number {
     try {
-      return sockets.read(conn.fd, this.readBuffer, 0, this.readSize)
+      return sockets.read(conn.fd, this.readBuffer) // whole buffer: no offset/length to check
     } catch (err) {
       this.destroy(conn, err as SystemError)
       return FAILED
