@@ -20,6 +20,7 @@
 #include "addon.h"
 #include "args.h"
 #include "errors.h"
+#include "js_memory.h"
 #include "loop_watcher.h"
 
 namespace io {
@@ -145,15 +146,9 @@ class Epoll : public Napi::ObjectWrap<Epoll>, public LoopWatcher::Owner {
     return n;
   }
 
-  // The ready list's memory, looked up on every use: JavaScript could have detached
-  // (transferred) the ArrayBuffer, and a stale pointer must never be written through.
   uint32_t* ReadyWords() {
-    napi_value value = ready_.Value();
-    void* data = nullptr;
-    size_t length = 0;
-    if (napi_get_arraybuffer_info(Env(), value, &data, &length) != napi_ok) return nullptr;
-    if (data == nullptr || length < static_cast<size_t>(max_events_) * 8) return nullptr;
-    return static_cast<uint32_t*>(data);
+    return static_cast<uint32_t*>(
+        LiveArrayBuffer(Env(), ready_.Value(), static_cast<size_t>(max_events_) * 8));
   }
 
   Napi::Value Wait(const Napi::CallbackInfo& info) {
@@ -172,10 +167,7 @@ class Epoll : public Napi::ObjectWrap<Epoll>, public LoopWatcher::Owner {
     CheckOpen(env);
     on_ready_ = Napi::Persistent(fn);
     watcher_.Start(epfd_);
-    if (!pinned_) {
-      Ref();  // stay alive while the loop may call us, even if JavaScript drops its reference
-      pinned_ = true;
-    }
+    pin_.Hold(this);  // the loop may call us even if JavaScript drops its reference
   }
 
   void Stop(const Napi::CallbackInfo& info) { StopWatching(); }
@@ -183,10 +175,7 @@ class Epoll : public Napi::ObjectWrap<Epoll>, public LoopWatcher::Owner {
   void StopWatching() {
     watcher_.Stop();
     on_ready_.Reset();
-    if (pinned_) {
-      pinned_ = false;
-      Unref();
-    }
+    pin_.Release(this);
   }
 
   void RefHandle(const Napi::CallbackInfo& info) { watcher_.Ref(); }
@@ -224,7 +213,7 @@ class Epoll : public Napi::ObjectWrap<Epoll>, public LoopWatcher::Owner {
   LoopWatcher watcher_;
   int epfd_ = -1;
   int max_events_ = 0;
-  bool pinned_ = false;
+  LoopPin pin_;
   std::vector<epoll_event> kernel_events_;
   Napi::Reference<Napi::ArrayBuffer> ready_;
   Napi::FunctionReference on_ready_;

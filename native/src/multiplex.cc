@@ -53,6 +53,7 @@
 #include "addon.h"
 #include "args.h"
 #include "errors.h"
+#include "js_memory.h"
 #include "loop_watcher.h"
 
 namespace io {
@@ -95,11 +96,11 @@ int UsToPollMs(int64_t us) {
 // The table's memory: entries [0, count) of the ArrayBuffer `value`, or nullptr when the
 // buffer is detached, too small or misaligned (JavaScript could have transferred it).
 pollfd* TableEntries(napi_env env, napi_value value, size_t count) {
-  void* data = nullptr;
-  size_t length = 0;
-  if (napi_get_arraybuffer_info(env, value, &data, &length) != napi_ok) return nullptr;
+  bool is_buffer = false;
+  if (napi_is_arraybuffer(env, value, &is_buffer) != napi_ok || !is_buffer) return nullptr;
   if (count == 0) return reinterpret_cast<pollfd*>(alignof(pollfd));  // never dereferenced
-  if (data == nullptr || length / sizeof(pollfd) < count) return nullptr;
+  void* data = LiveArrayBuffer(env, value, count * sizeof(pollfd));
+  if (data == nullptr) return nullptr;
   if (reinterpret_cast<uintptr_t>(data) % alignof(pollfd) != 0) return nullptr;
   return static_cast<pollfd*>(data);
 }
@@ -346,10 +347,7 @@ class MultiplexWatcher : public Napi::ObjectWrap<MultiplexWatcher>, public LoopW
     }
     watcher_.Start(notify_fd_);
     started_ = true;
-    if (!pinned_) {
-      Ref();  // stay alive while the loop may call us, even if JavaScript drops its reference
-      pinned_ = true;
-    }
+    pin_.Hold(this);  // the loop may call us even if JavaScript drops its reference
     Arm(env);
   }
 
@@ -403,10 +401,7 @@ class MultiplexWatcher : public Napi::ObjectWrap<MultiplexWatcher>, public LoopW
       }
       WriteCounter(wake_fd_);  // pull the helper out of its wait; it then idles on cv_
     }
-    if (pinned_) {
-      pinned_ = false;
-      Unref();
-    }
+    pin_.Release(this);
   }
 
   // The helper thread. Blocks in select/poll on its own copy of the table; see the top of the
@@ -507,7 +502,7 @@ class MultiplexWatcher : public Napi::ObjectWrap<MultiplexWatcher>, public LoopW
   size_t count_ = 0;
   Napi::FunctionReference on_ready_;
   bool started_ = false;
-  bool pinned_ = false;
+  LoopPin pin_;
 };
 
 }  // namespace

@@ -1,7 +1,311 @@
+// SignalDrivenIO: the JavaScript class over SigioEngine (sigio_engine.h explains the engine).
+//
+// Ready-list layout (shared with JavaScript, DESIGN.md decision 2). One ArrayBuffer of
+// 8 * maxEvents bytes, owned by JavaScript and kept alive by this object:
+//
+//   bytes [0, 4*maxEvents)             Uint32 tokens[maxEvents]   caller's token of event i
+//   bytes [4*maxEvents, 8*maxEvents)   Uint32 bands[maxEvents]    POLL* bits of event i
+//
+// wait() and the loop callback fill entries [0, count) and report count. The bands are the
+// kernel's si_band (or poll(2)'s revents after a rescan) masked to the fd's interest plus
+// POLLERR | POLLHUP. Nothing is allocated per event.
+//
+// Node's loop watches two fds per started instance: the signalfd and the engine's wake-up
+// eventfd; either one leads to OnLoopReadable().
+//
+// Threads: the instance belongs to the thread that created it (the signals are directed at it
+// and blocked in it). A JavaScript object cannot leave its thread, so every call comes from
+// the owner; the finalizer and the env cleanup hook run there too.
+#include <poll.h>
+#include <signal.h>
+
+#include <cerrno>
+#include <climits>
+
 #include "addon.h"
+#include "args.h"
+#include "errors.h"
+#include "js_memory.h"
+#include "loop_watcher.h"
+#include "sigio_engine.h"
 
 namespace io {
+namespace {
 
-void InitSignal(Napi::Env env, Napi::Object exports) {}
+constexpr int64_t kMaxEventsLimit = 1 << 20;
+constexpr int kMaxRoundsPerWakeup = 64;  // batches per loop callback before yielding to others
+
+class SignalDrivenIO : public Napi::ObjectWrap<SignalDrivenIO>, public LoopWatcher::Owner {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "SignalDrivenIO",
+                       {
+                           InstanceMethod<&SignalDrivenIO::Watch>("watch"),
+                           InstanceMethod<&SignalDrivenIO::Unwatch>("unwatch"),
+                           InstanceMethod<&SignalDrivenIO::Modify>("modify"),
+                           InstanceMethod<&SignalDrivenIO::Wait>("wait"),
+                           InstanceMethod<&SignalDrivenIO::Start>("start"),
+                           InstanceMethod<&SignalDrivenIO::Stop>("stop"),
+                           InstanceMethod<&SignalDrivenIO::Rescan>("rescan"),
+                           InstanceMethod<&SignalDrivenIO::Resize>("resize"),
+                           InstanceMethod<&SignalDrivenIO::RefHandle>("ref"),
+                           InstanceMethod<&SignalDrivenIO::UnrefHandle>("unref"),
+                           InstanceMethod<&SignalDrivenIO::HasRef>("hasRef"),
+                           InstanceMethod<&SignalDrivenIO::Close>("close"),
+                           InstanceAccessor<&SignalDrivenIO::GetFd>("fd"),
+                           InstanceAccessor<&SignalDrivenIO::GetSignal>("signal"),
+                           InstanceAccessor<&SignalDrivenIO::GetOwnerTid>("ownerTid"),
+                           InstanceAccessor<&SignalDrivenIO::GetMaxEvents>("maxEvents"),
+                           InstanceAccessor<&SignalDrivenIO::GetLevel>("levelTriggered"),
+                           InstanceAccessor<&SignalDrivenIO::GetReadyBuffer>("readyBuffer"),
+                           InstanceAccessor<&SignalDrivenIO::GetClosed>("closed"),
+                           InstanceAccessor<&SignalDrivenIO::GetActive>("active"),
+                           InstanceAccessor<&SignalDrivenIO::GetWatching>("watching"),
+                           InstanceAccessor<&SignalDrivenIO::GetStats>("stats"),
+                       });
+  }
+
+  // new SignalDrivenIO(maxEvents?, signal?, levelTriggered?)
+  explicit SignalDrivenIO(const Napi::CallbackInfo& info)
+      : Napi::ObjectWrap<SignalDrivenIO>(info),
+        watcher_(info.Env(), this),
+        wake_watcher_(info.Env(), this) {
+    Napi::Env env = info.Env();
+    max_events_ = static_cast<int>(ArgIntOr(info, 0, "maxEvents", 1, kMaxEventsLimit, 1024));
+    int wanted = static_cast<int>(ArgIntOr(info, 1, "signal", SIGRTMIN, SIGRTMAX, 0));
+    bool level = false;
+    if (!info[2].IsUndefined() && !info[2].IsNull()) {
+      if (!info[2].IsBoolean()) ThrowTypeError(env, "\"levelTriggered\" must be a boolean");
+      level = info[2].As<Napi::Boolean>().Value();
+    }
+    const char* op = "";
+    int rc = engine_.Open(wanted, level, &op);
+    if (rc == -EBUSY) {
+      ThrowCodeError(env, "ERR_SIGIO_NO_SIGNAL",
+                     wanted != 0 ? "real-time signal " + std::to_string(wanted) + " is in use"
+                                 : "no free real-time signal between SIGRTMIN and SIGRTMAX");
+    }
+    if (rc < 0) ThrowSystemError(env, -rc, op);
+    Napi::ArrayBuffer ready = Napi::ArrayBuffer::New(env, static_cast<size_t>(max_events_) * 8);
+    ready_ = Napi::Persistent(ready);
+  }
+
+  ~SignalDrivenIO() override { engine_.Close(); }
+
+  void OnLoopReadable(int status) override {
+    if (!engine_.IsOpen() || on_ready_.IsEmpty()) return;
+    Napi::Env env = Env();
+    Napi::HandleScope scope(env);
+    for (int round = 0; round < kMaxRoundsPerWakeup; round++) {
+      uint32_t* words = ReadyWords();
+      if (words == nullptr) return;
+      int count = engine_.Collect(words, words + max_events_, max_events_);
+      if (count <= 0) break;
+      watcher_.CallFromLoop(on_ready_, Value(), {Napi::Number::New(env, count)});
+      if (!engine_.IsOpen() || on_ready_.IsEmpty()) return;  // closed or stopped by the callback
+      // Left in the pending list (a rescan found more than one batch): deliver them now.
+      // Signals still queued make the signalfd readable, so libuv calls again anyway.
+      if (engine_.level_triggered() || !engine_.HasLeftovers()) break;
+    }
+    // Level-triggered candidates must be looked at again on the next turn, as libuv does for
+    // a level-triggered epoll fd that stays readable.
+    if (engine_.HasLeftovers()) engine_.Wake();
+  }
+
+  void OnEnvTeardown() override { engine_.Close(); }
+
+ private:
+  void CheckOpen(Napi::Env env) {
+    if (!engine_.IsOpen()) ThrowCodeError(env, "ERR_SIGIO_CLOSED", "SignalDrivenIO is closed");
+  }
+
+  // watch() and modify() take (fd, token, interest), checked before any syscall.
+  struct Registration {
+    int fd;
+    uint32_t token;
+    uint32_t interest;
+  };
+  Registration ArgRegistration(const Napi::CallbackInfo& info) {
+    Registration r;
+    r.fd = ArgFd(info, 0);
+    r.token = static_cast<uint32_t>(ArgInt(info, 1, "token", 0, UINT32_MAX));
+    r.interest = static_cast<uint32_t>(ArgInt(info, 2, "interest", 1, UINT16_MAX));
+    if ((r.interest & ~sigio::kInterestMask) != 0)
+      ThrowRangeError(info.Env(),
+                      "\"interest\" may only combine READABLE, WRITABLE, PRIORITY and READ_HANGUP");
+    CheckOpen(info.Env());
+    return r;
+  }
+
+  [[noreturn]] void ThrowNotWatched(Napi::Env env, int fd) {
+    ThrowCodeError(env, "ERR_SIGIO_NOT_WATCHED", "fd " + std::to_string(fd) + " is not watched");
+  }
+
+  void Watch(const Napi::CallbackInfo& info) {
+    Registration r = ArgRegistration(info);
+    const char* op = "";
+    int rc = engine_.Watch(r.fd, r.token, r.interest, &op);
+    if (rc == sigio::kAlreadyWatched)
+      ThrowCodeError(info.Env(), "ERR_SIGIO_ALREADY_WATCHED",
+                     "fd " + std::to_string(r.fd) + " is already watched");
+    if (rc < 0) ThrowSystemError(info.Env(), -rc, op);
+  }
+
+  Napi::Value Unwatch(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    int fd = ArgFd(info, 0);
+    CheckOpen(env);
+    bool restored = false;
+    int rc = engine_.Unwatch(fd, &restored);
+    if (rc == sigio::kNotWatched) ThrowNotWatched(env, fd);
+    if (rc < 0) ThrowSystemError(env, -rc, "fcntl");
+    return Napi::Boolean::New(env, restored);
+  }
+
+  void Modify(const Napi::CallbackInfo& info) {
+    Registration r = ArgRegistration(info);
+    int rc = engine_.Modify(r.fd, r.token, r.interest);
+    if (rc == sigio::kNotWatched) ThrowNotWatched(info.Env(), r.fd);
+    if (rc < 0) ThrowSystemError(info.Env(), -rc, "fcntl");
+  }
+
+  uint32_t* ReadyWords() {
+    return static_cast<uint32_t*>(
+        LiveArrayBuffer(Env(), ready_.Value(), static_cast<size_t>(max_events_) * 8));
+  }
+
+  Napi::Value Wait(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    int timeout = ArgTimeout(info, 0);
+    CheckOpen(env);
+    uint32_t* words = ReadyWords();
+    if (words == nullptr)
+      ThrowCodeError(env, "ERR_READY_LIST_DETACHED", "the ready list was detached");
+    int n = engine_.Wait(timeout, words, words + max_events_, max_events_);
+    if (n < 0) ThrowSystemError(env, -n, "read");
+    // Started too: what this wait left (level-triggered candidates still ready, a rescan larger
+    // than one batch) must reach the loop as well, as a level-triggered epoll fd stays readable.
+    if (watcher_.Active() && engine_.HasLeftovers()) engine_.Wake();
+    return Napi::Number::New(env, n);
+  }
+
+  void Start(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Function fn = ArgFunction(info, 0, "onReady");
+    CheckOpen(env);
+    on_ready_ = Napi::Persistent(fn);
+    watcher_.Start(engine_.fd());
+    wake_watcher_.Start(engine_.wake_fd());
+    pin_.Hold(this);  // the loop may call us even if JavaScript drops its reference
+    if (engine_.HasLeftovers()) engine_.Wake();
+  }
+
+  void Stop(const Napi::CallbackInfo& info) { StopWatching(); }
+
+  void StopWatching() {
+    watcher_.Stop();
+    wake_watcher_.Stop();
+    on_ready_.Reset();
+    pin_.Release(this);
+  }
+
+  void Rescan(const Napi::CallbackInfo& info) {
+    CheckOpen(info.Env());
+    engine_.RequestRescan();
+  }
+
+  // A new ready list of `maxEvents` entries (the old ArrayBuffer is let go; JavaScript must
+  // take new views). Safe inside onReady: each batch looks the list up afresh.
+  void Resize(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    int max_events = static_cast<int>(ArgInt(info, 0, "maxEvents", 1, kMaxEventsLimit));
+    CheckOpen(env);
+    ready_ = Napi::Persistent(Napi::ArrayBuffer::New(env, static_cast<size_t>(max_events) * 8));
+    max_events_ = max_events;
+  }
+
+  void RefHandle(const Napi::CallbackInfo& info) {
+    watcher_.Ref();
+    wake_watcher_.Ref();
+  }
+  void UnrefHandle(const Napi::CallbackInfo& info) {
+    watcher_.Unref();
+    wake_watcher_.Unref();
+  }
+  Napi::Value HasRef(const Napi::CallbackInfo& info) {
+    return Napi::Boolean::New(info.Env(), watcher_.HasRef());
+  }
+
+  void Close(const Napi::CallbackInfo& info) {
+    if (!engine_.IsOpen()) return;
+    StopWatching();
+    watcher_.Close();
+    wake_watcher_.Close();
+    engine_.Close();
+  }
+
+  Napi::Value GetFd(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), engine_.fd());
+  }
+  Napi::Value GetSignal(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), engine_.signal());
+  }
+  Napi::Value GetOwnerTid(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), engine_.owner_tid());
+  }
+  Napi::Value GetMaxEvents(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), max_events_);
+  }
+  Napi::Value GetLevel(const Napi::CallbackInfo& info) {
+    return Napi::Boolean::New(info.Env(), engine_.level_triggered());
+  }
+  Napi::Value GetReadyBuffer(const Napi::CallbackInfo& info) { return ready_.Value(); }
+  Napi::Value GetClosed(const Napi::CallbackInfo& info) {
+    return Napi::Boolean::New(info.Env(), !engine_.IsOpen());
+  }
+  Napi::Value GetActive(const Napi::CallbackInfo& info) {
+    return Napi::Boolean::New(info.Env(), watcher_.Active());
+  }
+  Napi::Value GetWatching(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), static_cast<double>(engine_.watching()));
+  }
+  Napi::Value GetStats(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const sigio::Stats& s = engine_.stats();
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("overflows", s.overflows);
+    o.Set("rescans", s.rescans);
+    o.Set("staleEvents", s.stale);
+    o.Set("signalsRead", s.signals);
+    o.Set("wakeups", s.wakeups);
+    return o;
+  }
+
+  LoopWatcher watcher_;       // the signalfd; also calls JavaScript
+  LoopWatcher wake_watcher_;  // the engine's wake-up eventfd
+  sigio::SigioEngine engine_;
+  int max_events_ = 0;
+  LoopPin pin_;
+  Napi::Reference<Napi::ArrayBuffer> ready_;
+  Napi::FunctionReference on_ready_;
+};
+
+}  // namespace
+
+void InitSignal(Napi::Env env, Napi::Object exports) {
+  exports.Set("SignalDrivenIO", SignalDrivenIO::Define(env));
+  Napi::Object c = Napi::Object::New(env);
+  c.Set("POLLIN", Napi::Number::New(env, POLLIN));
+  c.Set("POLLOUT", Napi::Number::New(env, POLLOUT));
+  c.Set("POLLPRI", Napi::Number::New(env, POLLPRI));
+  c.Set("POLLERR", Napi::Number::New(env, POLLERR));
+  c.Set("POLLHUP", Napi::Number::New(env, POLLHUP));
+  c.Set("POLLNVAL", Napi::Number::New(env, POLLNVAL));
+  c.Set("POLLRDHUP", Napi::Number::New(env, POLLRDHUP));
+  c.Set("SIGIO", Napi::Number::New(env, SIGIO));
+  c.Set("SIGRTMIN", Napi::Number::New(env, SIGRTMIN));
+  c.Set("SIGRTMAX", Napi::Number::New(env, SIGRTMAX));
+  exports.Set("sigioConstants", c);
+}
 
 }  // namespace io

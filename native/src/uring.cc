@@ -1,7 +1,525 @@
+// Uring lifecycle, reaping and loop integration. The memory layout shared with JavaScript is
+// documented in uring.h; the operations are in uring_ops.cc.
+#include "uring.h"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <climits>
+#include <ctime>
+#include <utility>
+
 #include "addon.h"
+#include "args.h"
+#include "errors.h"
+#include "js_memory.h"
+#include "uring_probe.h"
 
 namespace io {
+namespace uring {
+namespace {
 
-void InitUring(Napi::Env env, Napi::Object exports) {}
+constexpr int64_t kMaxEntries = 32768;     // IORING_MAX_ENTRIES
+constexpr int64_t kMaxCqEntries = 65536;   // IORING_MAX_CQ_ENTRIES
+// Loop wakeups run at most this many reap -> callback rounds before yielding to the rest of
+// Node's loop (timers, other handles); the eventfd is signalled to come back for the rest.
+constexpr int kRoundsPerWakeup = 8;
+// Closing the ring waits at most this long for cancelled operations to complete. Cancelled
+// socket operations complete at once; only a zero-copy send whose pages the network still
+// holds can take longer, and its memory is then deliberately kept rather than freed.
+constexpr int kCloseDrainMs = 2000;
+
+int64_t MonotonicMs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+const char* const kOpNames[] = {
+    "NOP", "READV", "WRITEV", "FSYNC", "READ_FIXED", "WRITE_FIXED", "POLL_ADD", "POLL_REMOVE",
+    "SYNC_FILE_RANGE", "SENDMSG", "RECVMSG", "TIMEOUT", "TIMEOUT_REMOVE", "ACCEPT",
+    "ASYNC_CANCEL", "LINK_TIMEOUT", "CONNECT", "FALLOCATE", "OPENAT", "CLOSE", "FILES_UPDATE",
+    "STATX", "READ", "WRITE", "FADVISE", "MADVISE", "SEND", "RECV", "OPENAT2", "EPOLL_CTL",
+    "SPLICE", "PROVIDE_BUFFERS", "REMOVE_BUFFERS", "TEE", "SHUTDOWN", "RENAMEAT", "UNLINKAT",
+    "MKDIRAT", "SYMLINKAT", "LINKAT", "MSG_RING", "FSETXATTR", "SETXATTR", "FGETXATTR",
+    "GETXATTR", "SOCKET", "URING_CMD", "SEND_ZC", "SENDMSG_ZC", "READ_MULTISHOT", "WAITID",
+    "FUTEX_WAIT", "FUTEX_WAKE", "FUTEX_WAITV", "FIXED_FD_INSTALL", "FTRUNCATE", "BIND", "LISTEN",
+    "RECV_ZC", "EPOLL_WAIT", "READV_FIXED", "WRITEV_FIXED", "PIPE",
+};
+
+struct FlagName {
+  uint32_t bit;
+  const char* name;
+};
+const FlagName kSetupNames[] = {
+    {kSetupCqSize, "CQSIZE"},           {kSetupClamp, "CLAMP"},
+    {kSetupSubmitAll, "SUBMIT_ALL"},    {kSetupCoopTaskrun, "COOP_TASKRUN"},
+    {kSetupTaskrunFlag, "TASKRUN_FLAG"}, {kSetupSingleIssuer, "SINGLE_ISSUER"},
+    {kSetupDeferTaskrun, "DEFER_TASKRUN"},
+};
+const char* const kFeatureNames[] = {
+    "SINGLE_MMAP", "NODROP", "SUBMIT_STABLE", "RW_CUR_POS", "CUR_PERSONALITY", "FAST_POLL",
+    "POLL_32BITS", "SQPOLL_NONFIXED", "EXT_ARG", "NATIVE_WORKERS", "RSRC_TAGS", "CQE_SKIP",
+    "LINKED_FILE", "REG_REG_RING", "RECVSEND_BUNDLE", "MIN_TIMEOUT", "RW_ATTR", "NO_IOWAIT",
+};
+
+}  // namespace
+
+Napi::Function Uring::Define(Napi::Env env) {
+  return DefineClass(
+      env, "Uring",
+      {
+          InstanceMethod<&Uring::PollAdd>("pollAdd"),
+          InstanceMethod<&Uring::PollRemove>("pollRemove"),
+          InstanceMethod<&Uring::Accept>("accept"),
+          InstanceMethod<&Uring::Recv>("recv"),
+          InstanceMethod<&Uring::RecvMultishot>("recvMultishotGroup"),
+          InstanceMethod<&Uring::Send>("send"),
+          InstanceMethod<&Uring::Writev>("writev"),
+          InstanceMethod<&Uring::Connect>("connect"),
+          InstanceMethod<&Uring::ShutdownFd>("shutdown"),
+          InstanceMethod<&Uring::CloseFd>("closeFd"),
+          InstanceMethod<&Uring::Cancel>("cancel"),
+          InstanceMethod<&Uring::CancelFd>("cancelFd"),
+          InstanceMethod<&Uring::Timeout>("timeout"),
+          InstanceMethod<&Uring::Submit>("submit"),
+          InstanceMethod<&Uring::Wait>("wait"),
+          InstanceMethod<&Uring::Start>("startNative"),
+          InstanceMethod<&Uring::Stop>("stop"),
+          InstanceMethod<&Uring::RefHandle>("ref"),
+          InstanceMethod<&Uring::UnrefHandle>("unref"),
+          InstanceMethod<&Uring::HasRef>("hasRef"),
+          InstanceMethod<&Uring::CloseRing>("closeRing"),
+          InstanceMethod<&Uring::RegisterBufferRing>("registerBufferRing"),
+          InstanceMethod<&Uring::UnregisterBufferRing>("unregisterBufferRing"),
+          InstanceAccessor<&Uring::GetFd>("fd"),
+          InstanceAccessor<&Uring::GetClosed>("closed"),
+          InstanceAccessor<&Uring::GetActive>("active"),
+          InstanceAccessor<&Uring::GetInFlight>("inFlight"),
+          InstanceAccessor<&Uring::GetCapacity>("capacity"),
+          InstanceAccessor<&Uring::GetCompletionBuffer>("completionBuffer"),
+          InstanceAccessor<&Uring::GetFeatures>("features"),
+      });
+}
+
+Uring::Uring(const Napi::CallbackInfo& info)
+    : Napi::ObjectWrap<Uring>(info), watcher_(info.Env(), this) {
+  Napi::Env env = info.Env();
+  unsigned entries = static_cast<unsigned>(ArgIntOr(info, 0, "entries", 1, kMaxEntries, 256));
+  unsigned cq_entries = static_cast<unsigned>(
+      ArgIntOr(info, 1, "cqEntries", entries, kMaxCqEntries, std::max<unsigned>(4096, entries * 2)));
+  int rc = queue_.Open(entries, cq_entries);
+  if (rc < 0) {
+    Napi::Error error = SystemError(env, -rc, "io_uring_setup");
+    error.Set("reason", Napi::String::New(env, SetupFailureReason(-rc)));
+    throw error;
+  }
+  // What each feature needs, told apart by markers the probe can see: multishot poll came with
+  // 5.13 (as did IORING_FEAT_RSRC_TAGS); multishot accept, buffer rings and cancel by fd / any
+  // with 5.19 (IORING_OP_SOCKET); multishot recv with 6.0 (IORING_OP_SEND_ZC).
+  multishot_poll_ = (queue_.features() & kFeatRsrcTags) != 0;
+  multishot_accept_ = buffer_rings_ = cancel_any_ = queue_.OpSupported(kOpSocket);
+  multishot_recv_ = send_zc_ = queue_.OpSupported(kOpSendZc);
+  capacity_ = queue_.cq_entries();
+  completions_ = Napi::Persistent(Napi::ArrayBuffer::New(env, static_cast<size_t>(capacity_) * 12));
+  features_ = Napi::Persistent(BuildFeatures(env));
+}
+
+Uring::~Uring() { Shutdown(); }
+
+Napi::Object Uring::BuildFeatures(Napi::Env env) {
+  Napi::Object f = Napi::Object::New(env);
+  Napi::Array setup = Napi::Array::New(env);
+  for (const FlagName& flag : kSetupNames)
+    if (queue_.setup_flags() & flag.bit) setup.Set(setup.Length(), flag.name);
+  Napi::Array kernel = Napi::Array::New(env);
+  for (uint32_t bit = 0; bit < sizeof(kFeatureNames) / sizeof(kFeatureNames[0]); bit++)
+    if (queue_.features() & (1u << bit)) kernel.Set(kernel.Length(), kFeatureNames[bit]);
+  Napi::Array ops = Napi::Array::New(env);
+  for (unsigned op = 0; op < kOpTableSize; op++) {
+    if (!queue_.OpSupported(static_cast<uint8_t>(op))) continue;
+    if (op < sizeof(kOpNames) / sizeof(kOpNames[0]))
+      ops.Set(ops.Length(), kOpNames[op]);
+    else
+      ops.Set(ops.Length(), "OP_" + std::to_string(op));
+  }
+  f.Set("setupFlags", setup);
+  f.Set("kernelFeatures", kernel);
+  f.Set("opcodes", ops);
+  f.Set("sqEntries", queue_.sq_entries());
+  f.Set("cqEntries", queue_.cq_entries());
+  f.Set("deferTaskrun", (queue_.setup_flags() & kSetupDeferTaskrun) != 0);
+  f.Set("multishotPoll", multishot_poll_);
+  f.Set("multishotAccept", multishot_accept_);
+  f.Set("multishotRecv", multishot_recv_);
+  f.Set("bufferRings", buffer_rings_);
+  f.Set("sendZeroCopy", send_zc_);
+  f.Set("cancelByFd", cancel_any_);
+  return f;
+}
+
+void Uring::CheckOpen(Napi::Env env) {
+  if (!queue_.IsOpen()) ThrowCodeError(env, "ERR_URING_CLOSED", "Uring is closed");
+}
+
+bool Uring::CompletionArrays(Completions* out) {
+  void* data = LiveArrayBuffer(Env(), completions_.Value(), static_cast<size_t>(capacity_) * 12);
+  if (data == nullptr) return false;
+  out->tokens = static_cast<uint32_t*>(data);
+  out->results = reinterpret_cast<int32_t*>(out->tokens + capacity_);
+  out->flags = out->tokens + 2 * static_cast<size_t>(capacity_);
+  return true;
+}
+
+void Uring::ReleaseSlot(uint32_t index) { slots_.Release(Env(), index); }
+
+// Copies one CQE to entry `index` of the completion arrays. Returns false for CQEs that are not
+// the caller's (internal operations), which take no entry.
+bool Uring::Deliver(const io_uring_cqe& cqe, const Completions& out, unsigned index) {
+  uint32_t slot_index;
+  Slot* slot = slots_.FromUserData(cqe.user_data, &slot_index);
+  if (slot == nullptr) {
+    if (static_cast<uint32_t>(cqe.user_data >> 32) == kInternalTag && internal_in_flight_ > 0)
+      internal_in_flight_--;
+    return false;
+  }
+  if ((cqe.flags & kCqeBuffer) && slot->group != nullptr)
+    slot->group->MarkOwned(cqe.flags >> kCqeBufferShift);
+  out.tokens[index] = slot->token;
+  out.results[index] = cqe.res;
+  out.flags[index] = cqe.flags;
+  if (!(cqe.flags & kCqeMore)) ReleaseSlot(slot_index);  // the kernel is done with it
+  return true;
+}
+
+// Consumes a CQE nobody will see (the ring is closing): releases its slot, and closes an fd
+// that an accept produced, so that closing the ring leaks no descriptor.
+void Uring::Discard(const io_uring_cqe& cqe) {
+  uint32_t slot_index;
+  Slot* slot = slots_.FromUserData(cqe.user_data, &slot_index);
+  if (slot == nullptr) {
+    if (static_cast<uint32_t>(cqe.user_data >> 32) == kInternalTag && internal_in_flight_ > 0)
+      internal_in_flight_--;
+    return;
+  }
+  if (slot->kind == OpKind::kAccept && cqe.res >= 0) close(cqe.res);
+  if (!(cqe.flags & kCqeMore)) ReleaseSlot(slot_index);
+}
+
+// Reaps into the completion arrays: submits what is queued, waits until at least
+// `min_complete` completions were taken or `timeout_ms` passed (-1: no limit), and returns the
+// count, or -errno (-EFAULT: the arrays were detached). Overflowed CQEs and deferred task work
+// are brought in with io_uring_enter(GETEVENTS) whenever the kernel flags them.
+int Uring::Collect(unsigned min_complete, int timeout_ms) {
+  Completions out;
+  if (!CompletionArrays(&out)) return -EFAULT;
+  if (min_complete > capacity_) min_complete = capacity_;
+  int64_t deadline = timeout_ms > 0 ? MonotonicMs() + timeout_ms : 0;
+  unsigned taken = 0;
+  bool entered = false;
+  for (;;) {
+    unsigned n = taken;
+    queue_.Reap(capacity_ - taken, [&](const io_uring_cqe& cqe) {
+      if (!Deliver(cqe, out, n)) return false;
+      n++;
+      return true;
+    });
+    taken = n;
+    if (taken == capacity_) return static_cast<int>(taken);
+    bool want_more = taken < min_complete && timeout_ms != 0;
+    bool kernel_has_more = queue_.Pending() > 0 || queue_.NeedsEnter();
+    if (!want_more && (entered || !kernel_has_more)) return static_cast<int>(taken);
+    // Nothing in flight and nothing queued: waiting would never end.
+    if (want_more && slots_.live() == 0 && queue_.Pending() == 0 && queue_.CqReady() == 0)
+      return static_cast<int>(taken);
+    int wait_ms = -1;
+    if (want_more && timeout_ms > 0) {
+      int64_t left = deadline - MonotonicMs();
+      if (left <= 0) {
+        timeout_ms = 0;
+        continue;
+      }
+      wait_ms = static_cast<int>(left);
+    }
+    unsigned wait_for = want_more ? std::min(min_complete - taken, queue_.cq_entries()) : 0;
+    int rc = queue_.Enter(true, wait_for, wait_ms);
+    entered = true;
+    if (rc == -ETIME) {
+      timeout_ms = 0;  // reap what came, then return
+      continue;
+    }
+    if (rc == -EINTR) continue;  // the deadline check above shortens the next wait
+    if (rc < 0) {
+      if (taken == 0) return rc;
+      deferred_error_ = -rc;  // hand over what was taken; report the failure next time
+      return static_cast<int>(taken);
+    }
+  }
+}
+
+Napi::Value Uring::Submit(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckOpen(env);
+  submit_scheduled_ = false;
+  if (deferred_error_ != 0) {
+    int err = deferred_error_;
+    deferred_error_ = 0;
+    ThrowSystemError(env, err, "io_uring_enter");
+  }
+  int rc = queue_.Enter(false, 0, -1);
+  if (rc < 0) ThrowSystemError(env, -rc, "io_uring_enter");
+  return Napi::Number::New(env, rc);
+}
+
+Napi::Value Uring::Wait(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckOpen(env);
+  unsigned min_complete = static_cast<unsigned>(ArgIntOr(info, 0, "minComplete", 0, capacity_, 1));
+  int timeout = ArgTimeout(info, 1);
+  // The callback is reading the arrays this would overwrite.
+  if (in_callback_)
+    ThrowCodeError(env, "ERR_URING_REENTRANT_WAIT", "wait() cannot be called from onComplete");
+  if (deferred_error_ != 0) {
+    int err = deferred_error_;
+    deferred_error_ = 0;
+    ThrowSystemError(env, err, "io_uring_enter");
+  }
+  int n = Collect(min_complete, timeout);
+  if (n == -EFAULT)
+    ThrowCodeError(env, "ERR_URING_COMPLETIONS_DETACHED", "the completion arrays were detached");
+  if (n < 0) ThrowSystemError(env, -n, "io_uring_enter");
+  return Napi::Number::New(env, n);
+}
+
+void Uring::Start(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Function on_complete = ArgFunction(info, 0, "onComplete");
+  Napi::Function schedule = ArgFunction(info, 1, "scheduleSubmit");
+  CheckOpen(env);
+  if (eventfd_ < 0) {
+    int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (fd < 0) ThrowSystemError(env, errno, "eventfd");
+    // The kernel signals the eventfd when it posts CQEs, and with DEFER_TASKRUN already when
+    // completion work is queued for us (before any CQE exists): the callback therefore always
+    // enters with GETEVENTS when IORING_SQ_TASKRUN says work waits (see Collect).
+    int rc = Register(queue_.fd(), kRegisterEventfd, &fd, 1);
+    if (rc < 0) {
+      close(fd);
+      ThrowSystemError(env, -rc, "io_uring_register");
+    }
+    eventfd_ = fd;
+  }
+  watcher_.Start(eventfd_);
+  on_complete_ = Napi::Persistent(on_complete);
+  schedule_submit_ = Napi::Persistent(schedule);
+  pin_.Hold(this);  // the loop may call us even if JavaScript drops its reference
+  // Completions that arrived before the eventfd was registered signalled nothing.
+  SignalSelf();
+}
+
+void Uring::Stop(const Napi::CallbackInfo& info) { StopWatching(); }
+
+void Uring::StopWatching() {
+  watcher_.Stop();
+  on_complete_.Reset();
+  schedule_submit_.Reset();
+  submit_scheduled_ = false;
+  pin_.Release(this);
+}
+
+void Uring::SignalSelf() {
+  if (eventfd_ < 0) return;
+  uint64_t one = 1;
+  ssize_t rc = write(eventfd_, &one, sizeof(one));
+  (void)rc;  // EAGAIN means the counter is already non-zero: the wakeup is coming anyway
+}
+
+// The ring itself failed (or the arrays were detached): stop, and report it the way Node
+// reports any error from its loop (process 'uncaughtException').
+void Uring::FailInLoop(int err) {
+  Napi::Env env = Env();
+  StopWatching();
+  Napi::Error error = err == EFAULT ? Napi::Error::New(env, "the completion arrays were detached")
+                                    : SystemError(env, err, "io_uring_enter");
+  napi_fatal_exception(env, error.Value());
+}
+
+void Uring::OnLoopReadable(int status) {
+  if (!queue_.IsOpen() || on_complete_.IsEmpty()) return;
+  Napi::Env env = Env();
+  Napi::HandleScope scope(env);
+  // Reset the eventfd before looking at the rings: a signal that arrives after this read is for
+  // work this wakeup may not see, and it makes the eventfd readable again.
+  uint64_t counter;
+  ssize_t got = read(eventfd_, &counter, sizeof(counter));
+  (void)got;
+  for (int round = 0; round < kRoundsPerWakeup; round++) {
+    int n = deferred_error_ != 0 ? -std::exchange(deferred_error_, 0) : Collect(0, 0);
+    if (n < 0) return FailInLoop(-n);
+    if (n == 0) break;
+    in_callback_ = true;
+    watcher_.CallFromLoop(on_complete_, Value(), {Napi::Number::New(env, n)});
+    in_callback_ = false;
+    if (!queue_.IsOpen()) return;  // the callback closed the ring
+    if (on_complete_.IsEmpty()) break;
+  }
+  // Operations the last callback queued go now, in one io_uring_enter.
+  submit_scheduled_ = false;
+  if (queue_.Pending() > 0) {
+    int rc = queue_.Enter(false, 0, -1);
+    if (rc < 0) return FailInLoop(-rc);
+  }
+  // Completions left in the ring after the last round: come back on the next loop iteration.
+  if (queue_.CqReady() > 0 || deferred_error_ != 0) SignalSelf();
+}
+
+// Cancels everything in flight with internal ASYNC_CANCEL requests.
+void Uring::CancelEverything() {
+  if (cancel_any_) {
+    io_uring_sqe* sqe = PrepareInternal(kOpAsyncCancel, -1);
+    sqe->cancel_flags = kCancelAny | kCancelAll;
+    return;
+  }
+  for (uint32_t i = 0; i < slots_.size(); i++) {
+    if (!slots_[i].live) continue;
+    io_uring_sqe* sqe = PrepareInternal(kOpAsyncCancel, -1);
+    sqe->addr = UserData(i, slots_[i].token);
+  }
+}
+
+// Closing: cancel everything in flight, reap until the kernel has let go of every buffer, then
+// free. Idempotent; also run by the env cleanup hook and the destructor.
+void Uring::Shutdown() {
+  if (!queue_.IsOpen()) return;
+  StopWatching();
+  watcher_.Close();
+  if (slots_.live() > 0 || internal_in_flight_ > 0) {
+    CancelEverything();
+    int64_t deadline = MonotonicMs() + kCloseDrainMs;
+    while (slots_.live() > 0 || internal_in_flight_ > 0) {
+      int64_t left = deadline - MonotonicMs();
+      if (left <= 0) break;
+      int rc = queue_.Enter(true, 1, static_cast<int>(std::min<int64_t>(left, 100)));
+      queue_.Reap(UINT_MAX, [&](const io_uring_cqe& cqe) {
+        Discard(cqe);
+        return true;
+      });
+      if (rc < 0 && rc != -ETIME && rc != -EINTR && rc != -EBUSY && rc != -EAGAIN) break;
+    }
+  }
+  // Whatever is still in flight keeps its memory: its pins are never released, so the kernel
+  // can finish with it after the ring fd is gone. That is a leak by design, never a
+  // use-after-free; in practice only a zero-copy send still held by the network gets here.
+  if (slots_.live() == 0) groups_.clear();
+  else
+    for (auto& group : groups_) group.release();
+  queue_.Close();  // also unregisters the eventfd and the buffer rings
+  if (eventfd_ >= 0) {
+    close(eventfd_);
+    eventfd_ = -1;
+  }
+}
+
+Napi::Value Uring::RegisterBufferRing(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  uint32_t count = static_cast<uint32_t>(ArgInt(info, 0, "count", 1, 32768));
+  if ((count & (count - 1)) != 0) ThrowRangeError(env, "\"count\" must be a power of two");
+  uint32_t size = static_cast<uint32_t>(ArgInt(info, 1, "size", 1, 1 << 30));
+  if (static_cast<uint64_t>(count) * size > (1ull << 32))
+    ThrowRangeError(env, "\"count\" * \"size\" must be at most 4 GiB");
+  int64_t requested = ArgIntOr(info, 2, "groupId", 0, 65535, -1);
+  CheckOpen(env);
+  if (!buffer_rings_)
+    ThrowCodeError(env, "ERR_URING_UNSUPPORTED",
+                   "provided-buffer rings need Linux >= 5.19 (IORING_REGISTER_PBUF_RING)");
+  uint16_t gid = 0;
+  if (requested >= 0) {
+    gid = static_cast<uint16_t>(requested);
+  } else {
+    while (FindGroup(gid) != nullptr) {
+      if (gid == 65535) ThrowCodeError(env, "ERR_URING_NO_GROUP_ID", "all buffer group ids are taken");
+      gid++;
+    }
+  }
+  if (FindGroup(gid) != nullptr) ThrowSystemError(env, EEXIST, "io_uring_register");
+  groups_.push_back(CreateBufferGroup(env, queue_.fd(), gid, count, size));
+  Napi::Object description = groups_.back()->Describe(env);
+  description.Set("groupId", Napi::Number::New(env, gid));
+  return description;
+}
+
+void Uring::UnregisterBufferRing(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  uint16_t gid = static_cast<uint16_t>(ArgInt(info, 0, "groupId", 0, 65535));
+  if (!queue_.IsOpen()) return;  // closing the ring released it
+  for (auto it = groups_.begin(); it != groups_.end(); ++it) {
+    if ((*it)->gid != gid) continue;
+    if ((*it)->ops_in_flight > 0)
+      ThrowCodeError(env, "ERR_URING_BUFFER_RING_BUSY",
+                     "operations using this buffer ring are in flight; cancel them first");
+    int rc = UnregisterBufferGroup(queue_.fd(), gid);
+    if (rc < 0) ThrowSystemError(env, -rc, "io_uring_register");
+    groups_.erase(it);
+    return;
+  }
+}
+
+Napi::Value Uring::HasRef(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), watcher_.HasRef());
+}
+Napi::Value Uring::GetFd(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), queue_.fd());
+}
+Napi::Value Uring::GetClosed(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), !queue_.IsOpen());
+}
+Napi::Value Uring::GetActive(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), watcher_.Active());
+}
+Napi::Value Uring::GetInFlight(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), slots_.live());
+}
+Napi::Value Uring::GetCapacity(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), capacity_);
+}
+
+namespace {
+
+Napi::Value SupportValue(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Support support = ProbeSupport();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("supported", support.supported);
+  if (!support.supported) {
+    o.Set("reason", support.reason);
+    o.Set("code", ErrnoName(support.error));
+  }
+  return o;
+}
+
+// A Node-style SystemError for a negative completion result.
+Napi::Value CompletionError(const Napi::CallbackInfo& info) {
+  int result = static_cast<int>(ArgInt(info, 0, "result", -4095, -1));
+  std::string syscall = info[1].IsUndefined() ? "io_uring" : ArgString(info, 1, "syscall");
+  return SystemError(info.Env(), -result, syscall.c_str()).Value();
+}
+
+}  // namespace
+}  // namespace uring
+
+void InitUring(Napi::Env env, Napi::Object exports) {
+  using namespace uring;
+  exports.Set("Uring", Uring::Define(env));
+  exports.Set("uringSupport", Napi::Function::New(env, SupportValue, "uringSupport"));
+  exports.Set("uringCompletionError", Napi::Function::New(env, CompletionError, "uringCompletionError"));
+  Napi::Object c = Napi::Object::New(env);
+  c.Set("IORING_CQE_F_BUFFER", Napi::Number::New(env, kCqeBuffer));
+  c.Set("IORING_CQE_F_MORE", Napi::Number::New(env, kCqeMore));
+  c.Set("IORING_CQE_F_SOCK_NONEMPTY", Napi::Number::New(env, kCqeSockNonEmpty));
+  c.Set("IORING_CQE_F_NOTIF", Napi::Number::New(env, kCqeNotif));
+  c.Set("IORING_CQE_BUFFER_SHIFT", Napi::Number::New(env, kCqeBufferShift));
+  exports.Set("uringConstants", c);
+}
 
 }  // namespace io

@@ -16,9 +16,32 @@ export {
   EXCLUSIVE,
 } from './epoll.js'
 export * as sockets from './sockets.js'
+export { SignalDrivenIO, sigioConstants, type SignalDrivenIOOptions, type SignalDrivenIOStats } from './sigio.js'
 export { WOULD_BLOCK, constants, type SocketAddress } from './sockets.js'
 export { isSystemError, codeError, type SystemError } from './errors.js'
 export { native, nativeCandidates } from './native.js'
 export { BACKENDS, backendFromEnv, type BackendName } from './backend.js'
 export * as multiplex from './multiplex.js'
 export { PollTable, MultiplexWatcher, type MultiplexReadyCallback } from './multiplex.js'
+export {
+  Uring,
+  type UringOptions,
+  type UringFeatures,
+  type UringSupport,
+  completionError,
+  bufferIdOf,
+  IORING_CQE_F_MORE,
+  IORING_CQE_F_BUFFER,
+  IORING_CQE_F_SOCK_NONEMPTY,
+  IORING_CQE_F_NOTIF,
+  IORING_CQE_BUFFER_SHIFT,
+} from './uring.js'
+export { BufferRing, type BufferRingOptions } from './uring-buffer-ring.js'
+export {
+  resolveReactorBackend,
+  URING_MEASURED_FASTER,
+  type ReactorBackend,
+  type ReactorBackendRequest,
+  type ResolvedReactorBackend,
+  type ReactorBackendDeps,
+} from './reactor-backend.js'

@@ -4,9 +4,10 @@
  * thread, and the addon is context-aware, so the main thread and each worker get their own
  * instance.
  *
- * Search order: `IO_NATIVE_PATH` (for instance an AddressSanitizer build), the prebuilt binary
- * shipped in the package (`prebuilds/linux-<arch>/io_native.node`), then the monorepo's
- * `native/build/Release/io_native.node`.
+ * Search order: `IO_NATIVE_PATH` (for instance an AddressSanitizer build), the monorepo's
+ * `native/build/Release/io_native.node` (present only in a checkout, and always the freshest
+ * build there), then the prebuilt binary shipped in the package
+ * (`prebuilds/linux-<arch>/io_native.node`).
  */
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -20,8 +21,8 @@ const packageRoot = resolve(here, '..')
 export function nativeCandidates(): string[] {
   const list: string[] = []
   if (process.env.IO_NATIVE_PATH) list.push(resolve(process.env.IO_NATIVE_PATH))
-  list.push(join(packageRoot, 'prebuilds', `${process.platform}-${process.arch}`, 'io_native.node'))
   list.push(resolve(packageRoot, '..', '..', 'native', 'build', 'Release', 'io_native.node'))
+  list.push(join(packageRoot, 'prebuilds', `${process.platform}-${process.arch}`, 'io_native.node'))
   return list
 }
 

@@ -1,0 +1,268 @@
+/**
+ * io_uring vs epoll: one echo server written once (benchmarks/echo/handler.ts) over each @io/core
+ * backend, against the plain C epoll echo server, under the C load generator.
+ *
+ *   bash benchmarks/build.sh          # once: bin/echo-load and bin/c-echo-server
+ *   npx tsx benchmarks/echo-backends.ts [--seconds 3] [--warmup 1] [--runs 3]
+ *       [--conns 1,100,1000] [--sizes 64,4096] [--depths 1,16]
+ *       [--backends c,epoll,epoll-et,uring,uring-wait] [--server-cpu 0] [--load-cpu 1]
+ *
+ * Servers (all started once, idle while another is measured; each pinned to --server-cpu):
+ *   c           benchmarks/c-echo-server.c, level-triggered epoll: the floor
+ *   epoll       @io/core Epoll, level-triggered, inside Node's loop
+ *   epoll-et    @io/core Epoll, edge-triggered, inside Node's loop
+ *   uring       @io/core Uring, multishot accept/recv + BufferRing, inside Node's loop (start)
+ *   uring-wait  the same, driven by a blocking wait() loop (a dedicated thread's way)
+ * The load (bin/echo-load, pinned to --load-cpu) keeps `depth` messages of `size` bytes in
+ * flight on each of `conns` connections and counts round trips; it checks every echoed byte.
+ * For each scenario the servers are measured back to back, `runs` times, in rotating order;
+ * the table shows medians and ratios taken from the same runs.
+ *
+ * Writes docs/echo-backends.json, docs/echo-backends.svg and the "io_uring vs epoll echo"
+ * section of docs/benchmarks.md.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { cpus } from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { Uring } from '@io/core'
+import { barChart } from './echo/chart.js'
+import { docsDir, machine, markdownTable, median, revision, writeJson, writeSection, type Row } from './lib/report.js'
+
+const args = new Map<string, string>()
+for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1])
+const list = (name: string, fallback: string) => (args.get(name) ?? fallback).split(',').filter(Boolean)
+const seconds = Number(args.get('seconds') ?? 3)
+const warmup = Number(args.get('warmup') ?? 1)
+const runs = Number(args.get('runs') ?? 3)
+const connCounts = list('conns', '1,100,1000').map(Number)
+const sizes = list('sizes', '64,4096').map(Number)
+const depths = list('depths', '1,16').map(Number)
+const serverCpu = args.get('server-cpu') ?? '0'
+const loadCpu = args.get('load-cpu') ?? '1'
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url))
+const loadBin = here('./bin/echo-load')
+const cServerBin = here('./bin/c-echo-server')
+const serverScript = here('./echo/server.ts')
+
+const LABELS: Record<string, string> = {
+  c: 'C epoll',
+  epoll: 'epoll (level)',
+  'epoll-et': 'epoll (edge)',
+  uring: 'uring',
+  'uring-wait': 'uring (wait loop)',
+}
+
+let backends = list('backends', 'c,epoll,epoll-et,uring,uring-wait')
+const support = Uring.isSupported()
+if (!support.supported) {
+  console.warn(`io_uring unavailable, measuring epoll only: ${support.reason}`)
+  backends = backends.filter((b) => !b.startsWith('uring'))
+}
+if (!existsSync(loadBin) || !existsSync(cServerBin)) execFileSync('bash', [here('./build.sh')], { stdio: 'inherit' })
+
+// Pin server and load to different cores so that neither steals the other's CPU.
+const pinned = cpus().length >= 2 && (() => {
+  try {
+    execFileSync('taskset', ['-c', serverCpu, 'true'])
+    return true
+  } catch {
+    return false
+  }
+})()
+if (!pinned) console.warn('taskset unavailable or one CPU: server and load are not pinned')
+const onCpu = (cpu: string, command: string[]) => (pinned ? ['taskset', '-c', cpu, ...command] : command)
+
+interface Server {
+  backend: string
+  child: ChildProcess
+  port: number
+}
+
+function startServer(backend: string): Promise<Server> {
+  const command =
+    backend === 'c'
+      ? onCpu(serverCpu, [cServerBin, '--port', '0'])
+      : onCpu(serverCpu, [process.execPath, '--import', 'tsx', serverScript, '--backend', backend])
+  const child = spawn(command[0], command.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] })
+  return new Promise((resolve, reject) => {
+    let out = ''
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk
+      const match = /listening (\d+)/.exec(out)
+      if (match) resolve({ backend, child, port: Number(match[1]) })
+    })
+    child.once('exit', (code) => reject(new Error(`${backend} server exited (${code}) before listening`)))
+  })
+}
+
+interface LoadResult {
+  rps: number
+  errors: number
+  roundTrips: number
+  /** Server CPU time (user + system, all threads) per round trip, in microseconds. */
+  cpuUsPerRoundTrip: number
+}
+
+const TICK_NS = 1e9 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim() || 100)
+
+/** CPU time (user + system, all threads) a process has used, in ns, from /proc/PID/stat. */
+function cpuNs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ') // after "pid (comm) "
+  return (Number(fields[11]) + Number(fields[12])) * TICK_NS // utime, stime: fields 14 and 15
+}
+
+/**
+ * Runs the load against one server; the server's CPU time is sampled when the warm-up ends
+ * and when the load exits, so it covers the counted seconds (and the load's brief teardown).
+ * CPU per round trip is the number that contention from other processes disturbs least: a
+ * busy machine slows every server down, but each still spends about the same CPU per echo.
+ */
+function runLoad(server: Server, conns: number, size: number, depth: number): Promise<LoadResult> {
+  const command = onCpu(loadCpu, [
+    loadBin,
+    ...['--port', String(server.port), '--conns', String(conns), '--size', String(size), '--depth', String(depth)],
+    ...['--seconds', String(seconds), '--warmup', String(warmup)],
+  ])
+  const load = spawn(command[0], command.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] })
+  let stdout = ''
+  load.stdout!.on('data', (chunk: Buffer) => (stdout += chunk))
+  let cpuStart = cpuNs(server.child.pid!)
+  const timer = setTimeout(() => (cpuStart = cpuNs(server.child.pid!)), warmup * 1000)
+  return new Promise((resolve, reject) => {
+    load.once('exit', () => {
+      clearTimeout(timer)
+      const cpu = cpuNs(server.child.pid!) - cpuStart
+      const line = stdout.trim().split('\n').pop() ?? ''
+      if (!line.startsWith('{')) return reject(new Error(`echo-load printed no result: ${stdout}`))
+      const result = JSON.parse(line) as LoadResult
+      result.cpuUsPerRoundTrip = result.roundTrips > 0 ? cpu / 1000 / result.roundTrips : NaN
+      resolve(result)
+    })
+  })
+}
+
+const servers = new Map<string, Server>()
+const stopAll = () => {
+  for (const s of servers.values()) s.child.kill('SIGTERM')
+}
+process.on('exit', stopAll)
+for (const backend of backends) servers.set(backend, await startServer(backend))
+
+const scenarios = connCounts.flatMap((conns) => sizes.flatMap((size) => depths.map((depth) => ({ conns, size, depth }))))
+const rows: Row[] = []
+const cpuRows: Row[] = []
+const results: unknown[] = []
+// Ratios are paired: backend a over backend b within each run (measured seconds apart), then
+// the median over runs. On a shared machine this cancels most of the drift between runs.
+const pairedRatio = (a: number[], b: number[]) => `${median(a.map((v, i) => v / b[i])).toFixed(2)}x`
+for (const { conns, size, depth } of scenarios) {
+  const samples = new Map<string, number[]>(backends.map((b) => [b, []]))
+  const cpu = new Map<string, number[]>(backends.map((b) => [b, []]))
+  const errors = new Map<string, number>(backends.map((b) => [b, 0]))
+  for (let r = 0; r < runs; r++) {
+    const order = backends.map((_, i) => backends[(i + r) % backends.length]) // rotate: drift hits all alike
+    for (const backend of order) {
+      const result = await runLoad(servers.get(backend)!, conns, size, depth)
+      samples.get(backend)!.push(result.rps)
+      cpu.get(backend)!.push(result.cpuUsPerRoundTrip)
+      errors.set(backend, errors.get(backend)! + result.errors)
+    }
+  }
+  const med = (b: string) => (samples.has(b) ? median(samples.get(b)!) : NaN)
+  const row: Row = { conns, size, depth }
+  for (const b of backends) row[LABELS[b]] = errors.get(b)! > 0 ? `${Math.round(med(b))} (${errors.get(b)} errors)` : med(b)
+  const ratio = (a: string, b: string, label: string) => {
+    if (samples.has(a) && samples.has(b)) row[label] = pairedRatio(samples.get(a)!, samples.get(b)!)
+  }
+  ratio('uring', 'c', 'uring / C')
+  ratio('uring', 'epoll', 'uring / epoll')
+  ratio('uring-wait', 'c', 'uring-wait / C')
+  ratio('epoll', 'c', 'epoll / C')
+  rows.push(row)
+  const cpuRow: Row = { conns, size, depth }
+  for (const b of backends) cpuRow[LABELS[b]] = median(cpu.get(b)!)
+  if (cpu.has('c') && cpu.has('uring')) cpuRow['uring / C'] = pairedRatio(cpu.get('uring')!, cpu.get('c')!)
+  if (cpu.has('epoll') && cpu.has('uring')) cpuRow['uring / epoll'] = pairedRatio(cpu.get('uring')!, cpu.get('epoll')!)
+  cpuRows.push(cpuRow)
+  results.push({
+    conns,
+    size,
+    depth,
+    rps: Object.fromEntries(samples),
+    cpuUsPerRoundTrip: Object.fromEntries(cpu),
+    errors: Object.fromEntries(errors),
+  })
+  console.log(markdownTable([row]).split('\n').slice(rows.length === 1 ? 0 : 2).join('\n'))
+}
+console.log('\nServer CPU per round trip (us):')
+console.log(markdownTable(cpuRows))
+stopAll()
+
+const features = support.supported ? new Uring({ entries: 2 }) : undefined
+const setupFlags = features ? features.features.setupFlags.join('|') : 'n/a'
+features?.close()
+const command =
+  `npx tsx benchmarks/echo-backends.ts --seconds ${seconds} --warmup ${warmup} --runs ${runs} ` +
+  `--conns ${connCounts.join(',')} --sizes ${sizes.join(',')} --depths ${depths.join(',')} ` +
+  `--backends ${backends.join(',')}`
+writeJson('echo-backends.json', {
+  command,
+  machine: machine(),
+  revision: revision(),
+  pinned: pinned ? { server: serverCpu, load: loadCpu } : null,
+  uringSetupFlags: setupFlags,
+  seconds,
+  warmup,
+  runs,
+  results,
+})
+const chartSeries = backends.filter((b) => b !== 'c')
+writeFileSync(
+  `${docsDir}echo-backends.svg`,
+  barChart({
+    title: 'Echo round trips/s relative to the C epoll server (paired medians; dashed line = 1.0)',
+    yLabel: 'x C epoll server',
+    series: chartSeries.map((b) => LABELS[b]),
+    reference: 1,
+    groups: (results as Array<{ conns: number; size: number; depth: number; rps: Record<string, number[]> }>).map(
+      (r) => ({
+        label: `${r.conns}c ${r.size}B d${r.depth}`,
+        values: chartSeries.map((b) => (r.rps.c ? median(r.rps[b].map((v, i) => v / r.rps.c[i])) : NaN)),
+      }),
+    ),
+  }),
+)
+writeSection(
+  'uring-echo',
+  `## io_uring vs epoll echo
+
+One JavaScript echo handler (\`benchmarks/echo/handler.ts\`) served over each @io/core backend,
+measured against the plain C epoll echo server, under the C load generator (\`bin/echo-load\`,
+which checks every echoed byte). Round trips per second, medians of ${runs} runs of ${seconds} s
+(after ${warmup} s of warm-up), the servers measured back to back in rotating order for each row.
+${pinned ? `Server pinned to CPU ${serverCpu}, load to CPU ${loadCpu} (taskset).` : 'Not pinned (taskset unavailable).'}
+io_uring setup flags: ${setupFlags}. Machine: ${machine()}; revision ${revision()}.
+\`conns\` connections each keep \`depth\` messages of \`size\` bytes in flight.
+
+\`\`\`sh
+bash benchmarks/build.sh
+${command}
+\`\`\`
+
+Round trips per second (higher is better):
+
+${markdownTable(rows)}
+
+Server CPU time per round trip, in microseconds (lower is better; user + system time of all the
+server's threads over the counted seconds, from /proc/PID/stat). Contention from
+other processes lowers every server's throughput but changes this much less:
+
+${markdownTable(cpuRows)}
+
+![echo round trips relative to the C server](echo-backends.svg)
+
+Raw runs: [echo-backends.json](echo-backends.json). What the numbers mean: [uring.md](uring.md).`,
+)

@@ -1,0 +1,365 @@
+// Uring operations. Each checks its arguments (TypeError/RangeError before anything is queued),
+// takes a slot that pins the memory the kernel will use (uring_slots.h), and fills one SQE in
+// the mmapped array. Nothing reaches the kernel until the batch is submitted: by submit(),
+// wait(), after the loop callback returns, or at the end of the current JavaScript task when
+// the ring is started (Queued()).
+#include <arpa/inet.h>
+#include <poll.h>
+#include <sys/epoll.h>
+
+#include <climits>
+#include <cmath>
+
+#include "args.h"
+#include "errors.h"
+#include "uring.h"
+
+namespace io {
+namespace uring {
+namespace {
+
+constexpr uint32_t kPollMask = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLPRI | EPOLLERR | EPOLLHUP;
+// Results are int32, so one transfer moves at most INT_MAX bytes.
+constexpr size_t kMaxTransfer = INT_MAX;
+// Timeouts up to about 24.8 days, as setTimeout allows.
+constexpr double kMaxTimeoutMs = 2147483647.0;
+
+uint32_t ArgToken(const Napi::CallbackInfo& info, size_t i) {
+  return static_cast<uint32_t>(ArgInt(info, i, "token", 0, UINT32_MAX));
+}
+
+// An optional options object; reads one boolean property from it.
+bool OptionFlag(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  Napi::Value v = info[i];
+  if (v.IsUndefined() || v.IsNull()) return false;
+  if (!v.IsObject()) ThrowTypeError(info.Env(), "\"options\" must be an object");
+  return v.As<Napi::Object>().Get(name).ToBoolean().Value();
+}
+
+void CheckTransferLength(Napi::Env env, size_t length) {
+  if (length > kMaxTransfer)
+    ThrowRangeError(env, "\"length\" must be at most " + std::to_string(kMaxTransfer));
+}
+
+// An IPv4 or IPv6 literal and a port, as connect() takes them. TypeError for anything else.
+socklen_t ParseSocketAddress(const Napi::CallbackInfo& info, size_t i, sockaddr_storage* out) {
+  std::string host = ArgString(info, i, "host");
+  uint16_t port = static_cast<uint16_t>(ArgInt(info, i + 1, "port", 0, 65535));
+  *out = sockaddr_storage{};
+  auto* v4 = reinterpret_cast<sockaddr_in*>(out);
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(out);
+  if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(port);
+    return sizeof(*v4);
+  }
+  if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(port);
+    return sizeof(*v6);
+  }
+  Napi::TypeError error = Napi::TypeError::New(
+      info.Env(), "\"host\" must be an IPv4 or IPv6 address, got \"" + host + "\"");
+  error.Set("code", "ERR_INVALID_IP_ADDRESS");
+  throw error;
+}
+
+}  // namespace
+
+// Takes a slot for an operation carrying `token`. Arguments must all be checked before this:
+// from here on nothing may throw until the SQE is filled.
+uint32_t Uring::Begin(OpKind kind, uint32_t token) { return slots_.Acquire(kind, token); }
+
+void Uring::Pin(uint32_t slot, napi_value value) {
+  napi_ref ref = nullptr;
+  if (napi_create_reference(Env(), value, 1, &ref) != napi_ok) {
+    // Only fails when the engine is out of memory; release the slot and report it.
+    ReleaseSlot(slot);
+    ThrowSystemError(Env(), ENOMEM, "napi_create_reference");
+  }
+  slots_[slot].pin = ref;
+}
+
+io_uring_sqe* Uring::Prepare(uint8_t opcode, int fd, uint32_t slot, unsigned reserve) {
+  io_uring_sqe* sqe = queue_.Next(reserve);
+  sqe->opcode = opcode;
+  sqe->fd = fd;
+  sqe->user_data = UserData(slot, slots_[slot].token);
+  return sqe;
+}
+
+io_uring_sqe* Uring::PrepareInternal(uint8_t opcode, int fd, unsigned reserve) {
+  io_uring_sqe* sqe = queue_.Next(reserve);
+  sqe->opcode = opcode;
+  sqe->fd = fd;
+  sqe->user_data = InternalUserData();
+  internal_in_flight_++;
+  return sqe;
+}
+
+// While started, operations queued outside the loop callback are submitted at the end of the
+// current JavaScript task: the first one asks JavaScript to queue a microtask that calls
+// submit(), so a burst of operations still costs one io_uring_enter.
+void Uring::Queued() {
+  if (submit_scheduled_ || in_callback_ || schedule_submit_.IsEmpty()) return;
+  submit_scheduled_ = true;
+  schedule_submit_.Call({});
+}
+
+// Queues an internal `opcode` (ASYNC_CANCEL or POLL_REMOVE, both keyed by sqe->addr) for each
+// live operation carrying `token` that `match` accepts. Returns how many.
+template <typename Match>
+uint32_t Uring::TargetLive(uint32_t token, uint8_t opcode, Match match) {
+  uint32_t found = 0;
+  for (uint32_t i = 0; i < slots_.size(); i++) {
+    const Slot& s = slots_[i];
+    if (!s.live || s.token != token || !match(s)) continue;
+    io_uring_sqe* sqe = PrepareInternal(opcode, -1);
+    sqe->addr = UserData(i, token);
+    found++;
+  }
+  if (found > 0) Queued();
+  return found;
+}
+
+BufferGroup* Uring::FindGroup(uint16_t gid) {
+  for (auto& group : groups_)
+    if (group->gid == gid) return group.get();
+  return nullptr;
+}
+
+void Uring::PollAdd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = ArgFd(info, 0);
+  uint32_t events = static_cast<uint32_t>(ArgInt(info, 1, "pollEvents", 0, UINT32_MAX));
+  if ((events & ~kPollMask) != 0)
+    ThrowRangeError(env, "\"pollEvents\" has bits that are not poll events");
+  uint32_t token = ArgToken(info, 2);
+  bool multishot = info[3].ToBoolean().Value();
+  CheckOpen(env);
+  uint32_t slot = Begin(OpKind::kPollAdd, token);
+  io_uring_sqe* sqe = Prepare(kOpPollAdd, fd, slot);
+  sqe->poll32_events = events;  // little-endian layout; Linux on big-endian would swap halves
+  // Without multishot poll (before 5.13) the poll completes once, without IORING_CQE_F_MORE,
+  // which callers already treat as "re-arm".
+  if (multishot && multishot_poll_) sqe->len = kPollAddMulti;
+  Queued();
+}
+
+Napi::Value Uring::PollRemove(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  uint32_t token = ArgToken(info, 0);
+  CheckOpen(env);
+  return Napi::Number::New(env, TargetLive(token, kOpPollRemove, [](const Slot& s) {
+                             return s.kind == OpKind::kPollAdd;
+                           }));
+}
+
+void Uring::Accept(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = ArgFd(info, 0);
+  uint32_t token = ArgToken(info, 1);
+  bool multishot = OptionFlag(info, 2, "multishot");
+  CheckOpen(env);
+  uint32_t slot = Begin(OpKind::kAccept, token);
+  io_uring_sqe* sqe = Prepare(kOpAccept, fd, slot);
+  sqe->accept_flags = SOCK_NONBLOCK | SOCK_CLOEXEC;
+  if (multishot && multishot_accept_) sqe->ioprio = kAcceptMultishot;
+  Queued();
+}
+
+// recv and send: (fd, buffer, offset, length, token), the buffer pinned until the last CQE.
+io_uring_sqe* Uring::PrepareTransfer(const Napi::CallbackInfo& info, uint8_t opcode) {
+  Napi::Env env = info.Env();
+  int fd = ArgFd(info, 0);
+  ByteSpan span = ArgBytesRange(info, 1, "buffer");
+  CheckTransferLength(env, span.length);
+  uint32_t token = ArgToken(info, 4);
+  CheckOpen(env);
+  uint32_t slot = Begin(opcode == kOpRecv ? OpKind::kRecv : OpKind::kSend, token);
+  Pin(slot, info[1]);
+  io_uring_sqe* sqe = Prepare(opcode, fd, slot);
+  sqe->addr = reinterpret_cast<uint64_t>(span.data);
+  sqe->len = static_cast<uint32_t>(span.length);
+  return sqe;
+}
+
+void Uring::Recv(const Napi::CallbackInfo& info) {
+  PrepareTransfer(info, kOpRecv);
+  Queued();
+}
+
+void Uring::RecvMultishot(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = ArgFd(info, 0);
+  uint16_t gid = static_cast<uint16_t>(ArgInt(info, 1, "groupId", 0, 65535));
+  uint32_t token = ArgToken(info, 2);
+  CheckOpen(env);
+  BufferGroup* group = FindGroup(gid);
+  if (group == nullptr)
+    ThrowCodeError(env, "ERR_URING_BUFFER_RING_CLOSED", "the buffer ring is not registered with this Uring");
+  uint32_t slot = Begin(OpKind::kRecvMultishot, token);
+  slots_[slot].group = group;
+  group->ops_in_flight++;
+  io_uring_sqe* sqe = Prepare(kOpRecv, fd, slot);
+  sqe->flags = kSqeBufferSelect;
+  sqe->buf_group = gid;
+  // len 0: each completion takes at most one whole buffer. Before 6.0 the recv is single-shot
+  // and completes without IORING_CQE_F_MORE, which callers treat as "re-arm".
+  if (multishot_recv_) sqe->ioprio = kRecvMultishot;
+  Queued();
+}
+
+void Uring::Send(const Napi::CallbackInfo& info) {
+  bool zero_copy = OptionFlag(info, 5, "zeroCopy") && send_zc_;
+  // A zero-copy send completes twice: the result (with IORING_CQE_F_MORE), then, once the
+  // kernel no longer references the pages, a notification (IORING_CQE_F_NOTIF, no F_MORE).
+  // The pin is released only then.
+  io_uring_sqe* sqe = PrepareTransfer(info, zero_copy ? kOpSendZc : kOpSend);
+  sqe->msg_flags = MSG_NOSIGNAL;  // a vanished peer gives -EPIPE, never SIGPIPE
+  Queued();
+}
+
+void Uring::Writev(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = ArgFd(info, 0);
+  if (!info[1].IsArray()) ThrowTypeError(env, "\"buffers\" must be an array of Buffers");
+  Napi::Array list = info[1].As<Napi::Array>();
+  uint32_t count = list.Length();
+  if (count > IOV_MAX) ThrowRangeError(env, "\"buffers\" holds more than IOV_MAX entries");
+  uint32_t token = ArgToken(info, 2);
+  CheckOpen(env);
+  auto extra = std::make_unique<OpExtra>();
+  extra->iov.resize(count);
+  // The kernel reads the buffers after this call returns, so they are pinned through an array
+  // of our own: JavaScript may change the caller's array meanwhile.
+  Napi::Array held = Napi::Array::New(env, count);
+  size_t total = 0;
+  for (uint32_t k = 0; k < count; k++) {
+    Napi::Value v = list.Get(k);
+    if (!v.IsTypedArray() && !v.IsDataView())
+      ThrowTypeError(env, "\"buffers\" must be an array of Buffers");
+    uint8_t* data;
+    size_t length;
+    if (v.IsTypedArray()) {
+      Napi::TypedArray ta = v.As<Napi::TypedArray>();
+      data = static_cast<uint8_t*>(ta.ArrayBuffer().Data());
+      if (data != nullptr) data += ta.ByteOffset();
+      length = ta.ByteLength();
+    } else {
+      Napi::DataView dv = v.As<Napi::DataView>();
+      data = static_cast<uint8_t*>(dv.ArrayBuffer().Data());
+      if (data != nullptr) data += dv.ByteOffset();
+      length = dv.ByteLength();
+    }
+    extra->iov[k].iov_base = data;
+    extra->iov[k].iov_len = length;
+    total += length;
+    held.Set(k, v);
+  }
+  CheckTransferLength(env, total);
+  uint32_t slot = Begin(OpKind::kWritev, token);
+  Pin(slot, held);
+  io_uring_sqe* sqe = Prepare(kOpWritev, fd, slot);
+  sqe->addr = reinterpret_cast<uint64_t>(extra->iov.data());
+  sqe->len = count;
+  sqe->off = static_cast<uint64_t>(-1);  // the file position (IORING_FEAT_RW_CUR_POS); ignored by sockets and pipes
+  slots_[slot].extra = std::move(extra);
+  Queued();
+}
+
+void Uring::Connect(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = ArgFd(info, 0);
+  auto extra = std::make_unique<OpExtra>();
+  socklen_t length = ParseSocketAddress(info, 1, &extra->address);
+  uint32_t token = ArgToken(info, 3);
+  CheckOpen(env);
+  uint32_t slot = Begin(OpKind::kConnect, token);
+  io_uring_sqe* sqe = Prepare(kOpConnect, fd, slot);
+  sqe->addr = reinterpret_cast<uint64_t>(&extra->address);
+  sqe->off = length;
+  slots_[slot].extra = std::move(extra);
+  Queued();
+}
+
+void Uring::ShutdownFd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = ArgFd(info, 0);
+  int how = static_cast<int>(ArgInt(info, 1, "how", SHUT_RD, SHUT_RDWR));
+  uint32_t token = ArgToken(info, 2);
+  CheckOpen(env);
+  uint32_t slot = Begin(OpKind::kShutdown, token);
+  io_uring_sqe* sqe = Prepare(kOpShutdown, fd, slot);
+  sqe->len = static_cast<uint32_t>(how);
+  Queued();
+}
+
+// Closing an fd does not end io_uring operations on it: each holds its own reference to the
+// file, so a pending recv would wait forever on a socket nobody can reach any more. close()
+// therefore first cancels every operation on the fd (they complete with -ECANCELED), then
+// closes it; the two SQEs are hard-linked so that the close runs even when the cancel fails
+// (-EINVAL on kernels before 5.19, which cannot cancel by fd).
+void Uring::CloseFd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = ArgFd(info, 0);
+  uint32_t token = ArgToken(info, 1);
+  CheckOpen(env);
+  if (fd == queue_.fd() || fd == eventfd_)
+    ThrowSystemError(env, EBADF, "close");  // never the ring's own descriptors
+  io_uring_sqe* cancel = PrepareInternal(kOpAsyncCancel, fd, 2);
+  cancel->cancel_flags = kCancelFd | kCancelAll;
+  cancel->flags = kSqeIoHardlink;
+  uint32_t slot = Begin(OpKind::kClose, token);
+  Prepare(kOpClose, fd, slot);
+  Queued();
+}
+
+Napi::Value Uring::Cancel(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  uint32_t token = ArgToken(info, 0);
+  CheckOpen(env);
+  return Napi::Number::New(env, TargetLive(token, kOpAsyncCancel, [](const Slot& s) {
+                             return s.kind != OpKind::kClose && s.kind != OpKind::kCancelFd;
+                           }));
+}
+
+void Uring::CancelFd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = ArgFd(info, 0);
+  uint32_t token = ArgToken(info, 1);
+  CheckOpen(env);
+  uint32_t slot = Begin(OpKind::kCancelFd, token);
+  io_uring_sqe* sqe = Prepare(kOpAsyncCancel, fd, slot);
+  // Result: how many operations were cancelled (0 for none), -EINVAL before 5.19.
+  sqe->cancel_flags = kCancelFd | kCancelAll;
+  Queued();
+}
+
+void Uring::Timeout(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsNumber()) ThrowTypeError(env, "\"ms\" must be a number");
+  double ms = info[0].As<Napi::Number>().DoubleValue();
+  if (std::isnan(ms) || ms < 0 || ms > kMaxTimeoutMs)
+    ThrowRangeError(env, "\"ms\" must be >= 0 and <= " + std::to_string(static_cast<int64_t>(kMaxTimeoutMs)));
+  uint32_t token = ArgToken(info, 1);
+  CheckOpen(env);
+  auto extra = std::make_unique<OpExtra>();
+  double whole = std::floor(ms / 1000);
+  extra->timespec.tv_sec = static_cast<int64_t>(whole);
+  extra->timespec.tv_nsec = static_cast<long long>(std::llround((ms - whole * 1000) * 1e6));
+  if (extra->timespec.tv_nsec >= 1000000000) {
+    extra->timespec.tv_sec++;
+    extra->timespec.tv_nsec -= 1000000000;
+  }
+  uint32_t slot = Begin(OpKind::kTimeout, token);
+  // count 0 (sqe->off): a pure timer. It completes with -ETIME when it fires.
+  io_uring_sqe* sqe = Prepare(kOpTimeout, -1, slot);
+  sqe->addr = reinterpret_cast<uint64_t>(&extra->timespec);
+  sqe->len = 1;
+  slots_[slot].extra = std::move(extra);
+  Queued();
+}
+
+}  // namespace uring
+}  // namespace io

@@ -1,0 +1,303 @@
+/**
+ * Uring: an io_uring completion backend on the raw syscalls (DESIGN.md decision 6).
+ *
+ * ## Operations and completions
+ * Each operation (`accept`, `recv`, `send`, ...) queues one submission carrying a token you
+ * choose (0 to 2^32-1). Nothing reaches the kernel until the batch is submitted, in one
+ * `io_uring_enter`: by {@link Uring.submit}, by {@link Uring.wait}, after the `onComplete`
+ * callback returns, or, once {@link Uring.start}ed, at the end of the current JavaScript task.
+ *
+ * A wait returns a count; completion `i` (for `i < count`) is `completionTokens[i]`,
+ * `completionResults[i]` (the kernel's result: bytes, an fd, 0, or a negative errno such as
+ * `-ECONNRESET`; turn it into an Error with {@link completionError}) and `completionFlags[i]`
+ * ({@link IORING_CQE_F_MORE}, {@link IORING_CQE_F_BUFFER}, ...). The three arrays are views
+ * over one ArrayBuffer that native code fills in one pass over the CQ ring: no object is
+ * allocated per completion, and entries are overwritten by the next wait.
+ *
+ * ## Multishot operations
+ * A multishot accept, recv or poll keeps completing with {@link IORING_CQE_F_MORE} set. A
+ * completion *without* F_MORE is its last: the kernel ended it (an error, -ENOBUFS when a
+ * {@link BufferRing} ran dry, -ECANCELED, or a kernel without multishot support, where every
+ * "multishot" request completes once). Re-arm then. Nothing is lost: unread data stays in the
+ * socket, unaccepted connections in the listen queue.
+ *
+ * ## Memory
+ * A Buffer handed to `recv`, `send` or `writev` is referenced by native code until its last
+ * completion (for a zero-copy send, the {@link IORING_CQE_F_NOTIF} one), even if JavaScript
+ * drops it. Do not transfer (postMessage) an ArrayBuffer while an operation uses it.
+ * {@link Uring.close} cancels everything in flight and reaps it before freeing anything.
+ *
+ * @example
+ * ```ts
+ * const ring = new Uring()
+ * ring.recv(fd, buffer, 0, buffer.length, 1)
+ * const n = ring.wait(1)
+ * for (let i = 0; i < n; i++) {
+ *   const result = ring.completionResults[i]
+ *   if (result < 0) throw completionError(result, 'recv')
+ *   handle(ring.completionTokens[i], buffer.subarray(0, result))
+ * }
+ * ring.close()
+ * ```
+ */
+import { BufferRing } from './uring-buffer-ring.js'
+import { codeError, type SystemError } from './errors.js'
+import { native } from './native.js'
+
+const c = native.uringConstants as Record<string, number>
+
+/** Completion flag: the operation will complete again (multishot, or a zero-copy send's notification to come). */
+export const IORING_CQE_F_MORE: number = c.IORING_CQE_F_MORE
+/** Completion flag: a provided buffer was used; its id is `flags >>> IORING_CQE_BUFFER_SHIFT`. */
+export const IORING_CQE_F_BUFFER: number = c.IORING_CQE_F_BUFFER
+/** Completion flag: the socket had more data after this recv. */
+export const IORING_CQE_F_SOCK_NONEMPTY: number = c.IORING_CQE_F_SOCK_NONEMPTY
+/** Completion flag: a zero-copy send's notification: the kernel no longer uses the buffer. */
+export const IORING_CQE_F_NOTIF: number = c.IORING_CQE_F_NOTIF
+/** Shift of the buffer id in the completion flags (16). */
+export const IORING_CQE_BUFFER_SHIFT: number = c.IORING_CQE_BUFFER_SHIFT
+
+/** The provided-buffer id carried by completion flags with {@link IORING_CQE_F_BUFFER}. */
+export function bufferIdOf(flags: number): number {
+  return flags >>> IORING_CQE_BUFFER_SHIFT
+}
+
+/**
+ * A Node-style SystemError (`code`, negative `errno`, `syscall`) for a negative completion
+ * result, e.g. `completionError(-104, 'recv')` is `ECONNRESET: Connection reset by peer, recv`.
+ * @throws RangeError unless `result` is an integer in [-4095, -1].
+ */
+export function completionError(result: number, syscall = 'io_uring'): SystemError {
+  return native.uringCompletionError(result, syscall) as SystemError
+}
+
+/** Whether io_uring is usable here, and if not, why (see {@link Uring.isSupported}). */
+export interface UringSupport {
+  readonly supported: boolean
+  /** Why not, in words: sysctl kernel.io_uring_disabled, seccomp (ENOSYS/EPERM), kernel too old... */
+  readonly reason?: string
+  /** The errno name of the failing io_uring_setup ('EPERM', 'ENOSYS', ...). */
+  readonly code?: string
+}
+
+export interface UringOptions {
+  /** Submission queue size, 1 to 32768 (rounded up to a power of two). Default 256. */
+  entries?: number
+  /** Completion queue size, `entries` to 65536. Default max(4096, 2 * entries). */
+  cqEntries?: number
+}
+
+/** What the kernel offered when the ring was set up. */
+export interface UringFeatures {
+  /** io_uring_setup flags in use: e.g. SINGLE_ISSUER, DEFER_TASKRUN, TASKRUN_FLAG, SUBMIT_ALL. */
+  readonly setupFlags: readonly string[]
+  /** IORING_FEAT_* the kernel reported (NODROP, FAST_POLL, EXT_ARG, ...). */
+  readonly kernelFeatures: readonly string[]
+  /** IORING_OP_* names the kernel supports (IORING_REGISTER_PROBE). */
+  readonly opcodes: readonly string[]
+  readonly sqEntries: number
+  readonly cqEntries: number
+  readonly deferTaskrun: boolean
+  readonly multishotPoll: boolean
+  readonly multishotAccept: boolean
+  readonly multishotRecv: boolean
+  /** Provided-buffer rings ({@link BufferRing}). */
+  readonly bufferRings: boolean
+  readonly sendZeroCopy: boolean
+  /** `cancelFd`, and the cancel inside `close(fd, token)`. */
+  readonly cancelByFd: boolean
+}
+
+type Bytes = NodeJS.ArrayBufferView | ArrayBuffer
+
+// The native class, with the JSDoc editors show for the methods Uring inherits.
+interface NativeUring {
+  /** The ring's fd. -1 once closed. */
+  readonly fd: number
+  readonly closed: boolean
+  /** True while started in Node's loop. */
+  readonly active: boolean
+  /** Operations submitted or queued whose last completion has not been reaped. */
+  readonly inFlight: number
+  /** Size of the completion arrays: the most completions one wait returns (the CQ size). */
+  readonly capacity: number
+  /** What the kernel offered (setup flags in use, opcodes, multishot, zero copy...). */
+  readonly features: UringFeatures
+  /**
+   * Poll `fd` for `pollEvents` (READABLE, WRITABLE... from the epoll constants). Result: the
+   * ready events mask. `multishot`: keep reporting each wakeup (edge-like), with F_MORE.
+   */
+  pollAdd(fd: number, pollEvents: number, token: number, multishot?: boolean): void
+  /** Removes the poll(s) queued with `token`; they complete with -ECANCELED. Returns how many. */
+  pollRemove(token: number): number
+  /**
+   * Accepts a connection on a listening socket. Result: the new fd (non-blocking,
+   * close-on-exec). `multishot`: one completion per connection until it ends without F_MORE.
+   */
+  accept(fd: number, token: number, options?: { multishot?: boolean }): void
+  /** Receives into `buffer[offset, offset+length)`. Result: bytes, 0 at end of stream. */
+  recv(fd: number, buffer: Bytes, offset: number | undefined, length: number | undefined, token: number): void
+  /**
+   * Sends `buffer[offset, offset+length)` (MSG_NOSIGNAL: -EPIPE, never SIGPIPE). Result: bytes
+   * sent, which may be fewer than asked. `zeroCopy` (IORING_OP_SEND_ZC, Linux >= 6.0; a plain
+   * send elsewhere): a second completion with IORING_CQE_F_NOTIF follows when the kernel is
+   * done with the buffer; do not reuse it before.
+   */
+  send(
+    fd: number,
+    buffer: Bytes,
+    offset: number | undefined,
+    length: number | undefined,
+    token: number,
+    options?: { zeroCopy?: boolean },
+  ): void
+  /** Writes several buffers in one operation (IORING_OP_WRITEV). Result: bytes written. */
+  writev(fd: number, buffers: NodeJS.ArrayBufferView[], token: number): void
+  /** Connects a socket to an IPv4 or IPv6 literal. Result: 0 or -errno (-ECONNREFUSED...). */
+  connect(fd: number, host: string, port: number, token: number): void
+  /** shutdown(2) with SHUT_RD, SHUT_WR or SHUT_RDWR. Result: 0 or -errno. */
+  shutdown(fd: number, how: number, token: number): void
+  /**
+   * Cancels every operation in flight carrying `token`; each completes with -ECANCELED (or
+   * with its result, if it finished first). The cancel itself reports nothing. Returns how
+   * many operations it targets.
+   */
+  cancel(token: number): number
+  /** Cancels every operation on `fd`. Result under `token`: how many (0 for none); -EINVAL before Linux 5.19. */
+  cancelFd(fd: number, token: number): void
+  /** A timer: completes after `ms` (fractions allowed) with -ETIME. */
+  timeout(ms: number, token: number): void
+  /** Sends the queued operations to the kernel in one io_uring_enter. Returns how many. */
+  submit(): number
+  /**
+   * Submits what is queued, then waits until at least `minComplete` completions (default 1,
+   * at most `capacity`) were copied into the completion arrays, or `timeoutMs` passed
+   * (undefined/null/negative: no limit; 0: just reap). Returns the count. With nothing in
+   * flight it returns at once instead of waiting forever. Not from inside `onComplete`
+   * (ERR_URING_REENTRANT_WAIT): it would overwrite the completions being read.
+   */
+  wait(minComplete?: number, timeoutMs?: number | null): number
+  /** Stops watching in Node's loop. Operations stay in flight; `wait` still works. */
+  stop(): void
+  /** Keeps the process alive while started (the default), like `net.Socket#ref`. */
+  ref(): void
+  /** Lets the process exit while started, like `net.Socket#unref`. */
+  unref(): void
+  hasRef(): boolean
+  /** @internal recvMultishot after its checks. */
+  recvMultishotGroup(fd: number, groupId: number, token: number): void
+  /** @internal close(fd, token). */
+  closeFd(fd: number, token: number): void
+  /** @internal close(). */
+  closeRing(): void
+  /** @internal start(onComplete). */
+  startNative(onComplete: (count: number) => void, scheduleSubmit: () => void): void
+  /** @internal The memory behind the completion arrays (layout in native/src/uring.h). */
+  readonly completionBuffer: ArrayBuffer
+  /** @internal Used by BufferRing. */
+  registerBufferRing(count: number, size: number, groupId?: number): BufferRingMemory
+  /** @internal Used by BufferRing. */
+  unregisterBufferRing(groupId: number): void
+}
+
+/** @internal What registerBufferRing hands the BufferRing (layout in native/src/uring_buffer_group.h). */
+export interface BufferRingMemory {
+  groupId: number
+  data: ArrayBuffer
+  entries: ArrayBuffer
+  entriesOffset: number
+  owner: ArrayBuffer
+  address: number
+}
+
+const NativeUringClass = native.Uring as new (entries?: number, cqEntries?: number) => NativeUring
+
+let support: UringSupport | undefined
+
+export class Uring extends NativeUringClass {
+  /**
+   * Whether io_uring can be used in this process, with a readable reason where not. Probed
+   * once per thread (an io_uring_setup of a tiny ring).
+   */
+  static isSupported(): UringSupport {
+    support ??= Object.freeze(native.uringSupport() as UringSupport)
+    return support
+  }
+
+  /** Token of each completion, entries [0, count) valid after a wait or in onComplete. */
+  readonly completionTokens: Uint32Array
+  /** Result of each completion: >= 0 as the operation defines, or a negative errno. */
+  readonly completionResults: Int32Array
+  /** IORING_CQE_F_* flags of each completion. */
+  readonly completionFlags: Uint32Array
+
+  readonly #flush = (): void => {
+    if (!this.closed) this.submit()
+  }
+  readonly #schedule = (): void => queueMicrotask(this.#flush)
+
+  /**
+   * Sets up a ring: setup flags tried newest first (SINGLE_ISSUER|DEFER_TASKRUN, then
+   * COOP_TASKRUN, then none), opcodes probed; see {@link features}.
+   * @throws TypeError/RangeError for bad options; a SystemError from io_uring_setup, with a
+   *   `reason` property saying why in words (see {@link Uring.isSupported}).
+   */
+  constructor(options: UringOptions = {}) {
+    if (options === null || typeof options !== 'object') {
+      throw Object.assign(new TypeError('"options" must be an object'), { code: 'ERR_INVALID_ARG_TYPE' })
+    }
+    super(options.entries, options.cqEntries)
+    const buffer = this.completionBuffer
+    const capacity = this.capacity
+    this.completionTokens = new Uint32Array(buffer, 0, capacity)
+    this.completionResults = new Int32Array(buffer, capacity * 4, capacity)
+    this.completionFlags = new Uint32Array(buffer, capacity * 8, capacity)
+    const f = this.features
+    for (const list of [f.setupFlags, f.kernelFeatures, f.opcodes]) Object.freeze(list)
+    Object.freeze(f)
+  }
+
+  /**
+   * Has Node's loop watch the ring (an eventfd registered with IORING_REGISTER_EVENTFD); when
+   * completions arrive, native code copies a batch into the completion arrays and calls
+   * `onComplete(count)` once for it. Operations queued inside `onComplete` are submitted when
+   * it returns; operations queued elsewhere at the end of the current task. Calling it again
+   * replaces the callback.
+   */
+  start(onComplete: (count: number) => void): void {
+    this.startNative(onComplete, this.#schedule)
+  }
+
+  /**
+   * Multishot recv into a {@link BufferRing} of this ring: each completion carries
+   * {@link IORING_CQE_F_BUFFER} and a buffer id ({@link bufferIdOf}); the data is
+   * `ring.view(id, result)`. Hand the buffer back with `ring.recycle(id)`. When the ring runs
+   * dry the recv ends with -ENOBUFS (no F_MORE): recycle, then re-arm; the data waits in the socket.
+   */
+  recvMultishot(fd: number, ring: BufferRing, token: number): void {
+    if (!(ring instanceof BufferRing)) {
+      throw Object.assign(new TypeError('"ring" must be a BufferRing'), { code: 'ERR_INVALID_ARG_TYPE' })
+    }
+    if (ring.uring !== this) throw codeError('ERR_URING_BUFFER_RING_FOREIGN', 'the BufferRing belongs to another Uring')
+    this.recvMultishotGroup(fd, ring.groupId, token)
+  }
+
+  /**
+   * With `(fd, token)`: cancels every operation on `fd` (they complete with -ECANCELED), then
+   * closes it (IORING_OP_CLOSE; result 0 or -errno under `token`). Closing an fd with plain
+   * close(2) would not end operations in flight on it.
+   *
+   * With no arguments: closes the ring. Everything in flight is cancelled and reaped before
+   * any memory is released; completions not yet read are discarded (fds they carried, from
+   * accept, are closed). Idempotent; other calls afterwards throw ERR_URING_CLOSED.
+   */
+  close(fd?: number, token?: number): void {
+    if (fd === undefined && token === undefined) this.closeRing()
+    else this.closeFd(fd as number, token as number)
+  }
+
+  /** Closes the ring, as `close()`. */
+  [Symbol.dispose](): void {
+    this.closeRing()
+  }
+}
