@@ -6,8 +6,8 @@
  *   can run once per backend. Its readiness-only values (poll, select, sigio: a server cannot
  *   run on them) leave the request in charge, as if unset.
  * - 'auto' is {@link AUTO_ENGINE}, the engine this package's echo benchmark favours.
- * - io_uring that is wanted but unavailable (kernel, seccomp, no multishot recv, or an
- *   @io/core without Uring) falls back to level-triggered epoll, with the reason in `reason`
+ * - io_uring that is wanted but unavailable (kernel, sysctl, seccomp, no multishot recv into
+ *   provided-buffer rings) falls back to level-triggered epoll, with the reason in `reason`
  *   and a one-line warning (once per thread).
  */
 import { backendFromEnv } from '@io/core'

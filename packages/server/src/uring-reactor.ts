@@ -21,7 +21,16 @@
  * ring buffer it holds is recycled all the same.
  */
 import { constants as osConstants } from 'node:os'
-import { WRITABLE, sockets } from '@io/core'
+import {
+  BufferRing,
+  IORING_CQE_BUFFER_SHIFT,
+  IORING_CQE_F_BUFFER,
+  IORING_CQE_F_MORE,
+  Uring,
+  WRITABLE,
+  completionError,
+  sockets,
+} from '@io/core'
 import { AcceptBackoff } from './accept-backoff.js'
 import { Flag, type Connection } from './connection.js'
 import { LISTENER_TOKEN } from './connection-table.js'
@@ -29,7 +38,6 @@ import type { FdLedger } from './fd-ledger.js'
 import type { FullHandlers } from './handlers.js'
 import type { ResolvedOptions } from './options.js'
 import { Reactor } from './reactor.js'
-import type { BufferRingApi, UringApi, UringModule } from './uring-support.js'
 
 /** Operation kinds, in bits 30-31 of a token. */
 const RECV = 0
@@ -53,22 +61,20 @@ const RING_BUFFER_SIZE = 16 * 1024
 
 export class UringReactor extends Reactor {
   readonly engine = 'uring' as const
-  private readonly uring: UringApi
-  private readonly buffers: BufferRingApi
+  private readonly uring: Uring
+  private readonly buffers: BufferRing
   private readonly bytes: Uint8Array
-  private readonly api: UringModule
   private readonly backoff = new AcceptBackoff()
   /** Input that completed while its connection was paused, delivered after resume (null: EOF). */
   private readonly held = new Map<Connection, Array<Buffer | null>>()
   private listenFd = -1
 
-  constructor(options: ResolvedOptions, handlers: FullHandlers, api: UringModule, ledger: FdLedger | null) {
+  constructor(options: ResolvedOptions, handlers: FullHandlers, ledger: FdLedger | null) {
     super(options, handlers, ledger)
-    this.api = api
     const entries = Math.min(4096, Math.max(256, options.maxEvents))
-    this.uring = new api.Uring({ entries, cqEntries: Math.max(4096, entries * 4) })
+    this.uring = new Uring({ entries, cqEntries: Math.max(4096, entries * 4) })
     try {
-      this.buffers = new api.BufferRing(this.uring, { count: RING_BUFFERS, size: RING_BUFFER_SIZE })
+      this.buffers = new BufferRing(this.uring, { count: RING_BUFFERS, size: RING_BUFFER_SIZE })
     } catch (err) {
       this.uring.close()
       throw err
@@ -112,9 +118,8 @@ export class UringReactor extends Reactor {
   }
 
   private received(conn: Connection | undefined, result: number, flags: number): void {
-    const api = this.api
-    const hasBuffer = (flags & api.IORING_CQE_F_BUFFER) !== 0
-    const id = flags >>> api.IORING_CQE_BUFFER_SHIFT
+    const hasBuffer = (flags & IORING_CQE_F_BUFFER) !== 0
+    const id = flags >>> IORING_CQE_BUFFER_SHIFT
     if (conn !== undefined && (conn.flags & Flag.Closed) === 0) {
       if (result > 0 && hasBuffer) {
         const start = id * RING_BUFFER_SIZE
@@ -122,7 +127,7 @@ export class UringReactor extends Reactor {
         if ((conn.flags & Flag.Paused) !== 0) this.hold(conn, Buffer.from(chunk))
         else this.deliver(conn, chunk)
       }
-      if ((flags & api.IORING_CQE_F_MORE) === 0) this.recvEnded(conn, result)
+      if ((flags & IORING_CQE_F_MORE) === 0) this.recvEnded(conn, result)
     }
     if (hasBuffer) this.buffers.recycle(id) // after `data` returned: the view is dead now
   }
@@ -138,7 +143,7 @@ export class UringReactor extends Reactor {
       // Ended by the kernel (buffers ran out: the data waits in the socket) or by pause().
       if ((conn.flags & (Flag.Paused | Flag.ReadEnded)) === 0) this.armRecv(conn)
     } else {
-      this.destroy(conn, this.api.completionError(result, 'recv'))
+      this.destroy(conn, completionError(result, 'recv'))
     }
   }
 
@@ -217,7 +222,7 @@ export class UringReactor extends Reactor {
       if (result >= 0) sockets.close(result) // accepted as the listener was closing
       return
     }
-    const more = (flags & this.api.IORING_CQE_F_MORE) !== 0
+    const more = (flags & IORING_CQE_F_MORE) !== 0
     if (result >= 0) {
       this.accepted(result)
       if (!more) this.armAccept()
