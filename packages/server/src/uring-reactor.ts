@@ -55,15 +55,20 @@ const POLL_ARMED = Flag.EngineB
 const { ENOBUFS, ECANCELED } = osConstants.errno
 const { IPPROTO_TCP, TCP_NODELAY } = sockets.constants
 
-/** Buffers in the provided-buffer ring, and their size: 2048 x 16 KB (pages touched on use). */
-const RING_BUFFERS = 2048
-const RING_BUFFER_SIZE = 16 * 1024
+/**
+ * Most bytes per ring buffer: 2048 x 16 KB is 32 MB of address space, of which only the pages
+ * receives actually touch become resident. `readBufferSize` sets it when smaller.
+ */
+const MAX_RING_BUFFER_SIZE = 16 * 1024
 
 export class UringReactor extends Reactor {
+  /** Buffers in the provided-buffer ring (a power of two). @internal Lowered by tests. */
+  static ringBuffers = 2048
   readonly engine = 'uring' as const
   private readonly uring: Uring
   private readonly buffers: BufferRing
   private readonly bytes: Uint8Array
+  private readonly bufferSize: number
   private readonly backoff = new AcceptBackoff()
   /** Input that completed while its connection was paused, delivered after resume (null: EOF). */
   private readonly held = new Map<Connection, Array<Buffer | null>>()
@@ -74,7 +79,8 @@ export class UringReactor extends Reactor {
     const entries = Math.min(4096, Math.max(256, options.maxEvents))
     this.uring = new Uring({ entries, cqEntries: Math.max(4096, entries * 4) })
     try {
-      this.buffers = new BufferRing(this.uring, { count: RING_BUFFERS, size: RING_BUFFER_SIZE })
+      this.bufferSize = Math.min(options.readBufferSize, MAX_RING_BUFFER_SIZE)
+      this.buffers = new BufferRing(this.uring, { count: UringReactor.ringBuffers, size: this.bufferSize })
     } catch (err) {
       this.uring.close()
       throw err
@@ -122,7 +128,7 @@ export class UringReactor extends Reactor {
     const id = flags >>> IORING_CQE_BUFFER_SHIFT
     if (conn !== undefined && (conn.flags & Flag.Closed) === 0) {
       if (result > 0 && hasBuffer) {
-        const start = id * RING_BUFFER_SIZE
+        const start = id * this.bufferSize
         const chunk = Buffer.from(this.shared, this.bytes.byteOffset + start, result)
         if ((conn.flags & Flag.Paused) !== 0) this.hold(conn, Buffer.from(chunk))
         else this.deliver(conn, chunk)
