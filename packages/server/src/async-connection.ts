@@ -22,6 +22,10 @@ export type ConnectionFunction<U = any> = (conn: AsyncConnection<U>) => unknown
 
 const RESOLVED = Promise.resolve()
 
+/**
+ * A connection in coroutine style: `for await (const chunk of conn)` reads (copies, done at the
+ * peer's FIN, throwing on a reset), `await conn.write(chunk)` writes with backpressure.
+ */
 export class AsyncConnection<U = any> implements AsyncIterableIterator<Buffer> {
   /** The underlying connection (callback API). */
   readonly raw: Connection<U>

@@ -17,6 +17,7 @@ import { uringUnavailableReason } from './uring-support.js'
 /** The engine a server actually runs on. */
 export type EngineName = 'epoll' | 'epoll-et' | 'uring'
 
+/** The result of `resolveServerBackend`. */
 export interface ResolvedBackend {
   backend: EngineName
   /** One readable line on how the choice was made (and why a fallback happened). */

@@ -5,6 +5,7 @@
  */
 import type { Handlers } from './handlers.js'
 
+/** Handlers that write back what they read, pausing while the peer does not keep up. */
 export const echoHandlers: Handlers = {
   data(conn, chunk) {
     if (!conn.write(chunk)) conn.pause()

@@ -10,6 +10,7 @@
 import type { AsyncConnection } from './async-connection.js'
 import type { Connection } from './connection.js'
 
+/** The callbacks of a server; `U` is the type of `conn.userData`. */
 export interface Handlers<U = any> {
   /**
    * Coroutine style: called once per connection (after `open`) with an AsyncConnection to

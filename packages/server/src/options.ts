@@ -7,6 +7,7 @@ import { invalidArgType, outOfRange } from './errors.js'
 /** Which engine runs the connections. 'auto' honours `IO_BACKEND`, then picks epoll. */
 export type ServerBackend = 'auto' | 'epoll' | 'epoll-et' | 'uring'
 
+/** Options of `createServer` (see docs/server.md for the table). */
 export interface ServerOptions {
   /**
    * 'epoll' (level-triggered), 'epoll-et' (edge-triggered), 'uring' (io_uring completions) or
@@ -32,6 +33,7 @@ export interface ServerOptions {
   reusePort?: boolean
 }
 
+/** Options of `server.listen`. */
 export interface ListenOptions {
   /** TCP port, 0 (default) picks a free one. */
   port?: number

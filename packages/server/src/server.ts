@@ -13,7 +13,7 @@ import type { ListenOptions, ResolvedOptions } from './options.js'
 import { createReactor } from './create-reactor.js'
 import type { Reactor, ReactorStats } from './reactor.js'
 
-/** Where a server listens. */
+/** Where a server listens, as `listen()` resolves it. */
 export interface AddressInfo {
   address: string
   family: string
@@ -34,6 +34,10 @@ export interface IoServer {
   close(options?: { graceMs?: number }): Promise<void>
 }
 
+/**
+ * A TCP server running in this thread (`createServer` with `workers: 1`). Emits nothing by
+ * itself; see `listen`, `close`, `connections`, `stats`, `backend` and `backendReason`.
+ */
 export class Server extends Lifecycle implements IoServer {
   readonly backend: EngineName
   readonly backendReason: string

@@ -37,6 +37,10 @@ interface Slot {
   timer: NodeJS.Timeout | null
 }
 
+/**
+ * A pool of worker threads sharing one port (`createServer` with `workers > 1`); see the
+ * module comment for supervision and the events it emits.
+ */
 export class WorkerPool extends Lifecycle implements IoServer {
   readonly backend: EngineName
   readonly backendReason: string
