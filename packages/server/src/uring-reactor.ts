@@ -23,6 +23,8 @@
 import { constants as osConstants } from 'node:os'
 import {
   BufferRing,
+  ERROR,
+  HANGUP,
   IORING_CQE_BUFFER_SHIFT,
   IORING_CQE_F_BUFFER,
   IORING_CQE_F_MORE,
@@ -38,12 +40,15 @@ import type { FdLedger } from './fd-ledger.js'
 import type { FullHandlers } from './handlers.js'
 import type { ResolvedOptions } from './options.js'
 import { Reactor } from './reactor.js'
+import { systemError } from './system-error.js'
 
 /** Operation kinds, in bits 30-31 of a token. */
 const RECV = 0
 const POLL_OUT = 1 << 30
 const CLOSE = 2 << 30
-const KIND_MASK = 3 << 30
+/** A poll for ERROR|HANGUP while paused (kind 3; the listener's token has slot 0xFFFFF). */
+const POLL_HANGUP = (3 << 30) >>> 0
+const KIND_MASK = (3 << 30) >>> 0
 /** Completion token of the listener's close. */
 const LISTENER_CLOSE = (CLOSE | 0xfffff) >>> 0
 
@@ -51,9 +56,11 @@ const LISTENER_CLOSE = (CLOSE | 0xfffff) >>> 0
 const RECV_ARMED = Flag.EngineA
 /** A POLLOUT is armed. */
 const POLL_ARMED = Flag.EngineB
+/** A hang-up poll is armed (while paused). */
+const HANGUP_ARMED = Flag.EngineC
 
 const { ENOBUFS, ECANCELED } = osConstants.errno
-const { IPPROTO_TCP, TCP_NODELAY } = sockets.constants
+const { IPPROTO_TCP, TCP_NODELAY, SOL_SOCKET, SO_ERROR } = sockets.constants
 
 /**
  * Most bytes per ring buffer: 2048 x 16 KB is 32 MB of address space, of which only the pages
@@ -116,6 +123,7 @@ export class UringReactor extends Reactor {
       try {
         if (kind === RECV) this.received(conn, results[i], flags[i])
         else if (kind === POLL_OUT && conn !== undefined) this.writable(conn, results[i])
+        else if (kind === POLL_HANGUP && conn !== undefined) this.hungUp(conn, results[i])
         // CLOSE: nothing to do; the fd is gone.
       } catch (err) {
         this.failed(conn, err)
@@ -171,9 +179,34 @@ export class UringReactor extends Reactor {
 
   pause(conn: Connection): void {
     if ((conn.flags & RECV_ARMED) !== 0) this.uring.cancel(conn.token)
+    // With no recv armed, nothing would notice a reset until resume() (or the idle timeout):
+    // watch for ERROR/HANGUP meanwhile, as the level-triggered engine does.
+    if ((conn.flags & HANGUP_ARMED) === 0) this.armHangup(conn)
+  }
+
+  private armHangup(conn: Connection): void {
+    conn.flags |= HANGUP_ARMED
+    this.uring.pollAdd(conn.fd, ERROR | HANGUP, (conn.token | POLL_HANGUP) >>> 0, false)
+  }
+
+  /** The hang-up poll of a paused connection completed (or was cancelled by resume). */
+  private hungUp(conn: Connection, result: number): void {
+    conn.flags &= ~HANGUP_ARMED
+    if ((conn.flags & Flag.Closed) !== 0) return
+    if (result < 0) {
+      // Cancelled by a resume(); paused again since: keep watching.
+      if ((conn.flags & Flag.Paused) !== 0) this.armHangup(conn)
+      return
+    }
+    if ((result & ERROR) !== 0) {
+      const errno = sockets.getsockopt(conn.fd, SOL_SOCKET, SO_ERROR)
+      if (errno !== 0) this.destroy(conn, systemError(errno, 'recv'))
+    }
+    // HANGUP alone: the rest of the input and the end of stream are read after resume().
   }
 
   resume(conn: Connection): void {
+    if ((conn.flags & HANGUP_ARMED) !== 0) this.uring.cancel((conn.token | POLL_HANGUP) >>> 0)
     if (this.held.has(conn)) {
       // Hand over what came while paused first, outside the caller's stack (resume() is often
       // called from a handler), then read on.
@@ -219,7 +252,7 @@ export class UringReactor extends Reactor {
 
   /** Operations in flight on the fd: cancel them and close through the ring. */
   protected override closeSocket(conn: Connection): void {
-    if ((conn.flags & (RECV_ARMED | POLL_ARMED)) === 0) super.closeSocket(conn)
+    if ((conn.flags & (RECV_ARMED | POLL_ARMED | HANGUP_ARMED)) === 0) super.closeSocket(conn)
     else this.uring.close(conn.fd, (conn.token | CLOSE) >>> 0)
   }
 
