@@ -33,8 +33,8 @@ export class ConnectionTable {
   size = 0
 
   /**
-   * Reserves a slot and returns the token for it, or -1 when the table is full.
-   * The caller stores the connection with `set` (the token must exist before the connection).
+   * Reserves a slot and returns the token for it, or -1 when the table is full. The caller
+   * stores the connection with `set` right away (the token must exist before the connection).
    */
   reserve(): number {
     let slot: number
@@ -52,12 +52,6 @@ export class ConnectionTable {
     const generation = (this.generations[slot] + 1) & GENERATION_MASK
     this.generations[slot] = generation
     return ((generation << SLOT_BITS) | slot) >>> 0
-  }
-
-  /** Gives back a reserved slot that never got a connection. */
-  cancel(token: number): void {
-    const slot = token & SLOT_MASK
-    if (this.slots[slot] === undefined) this.free.push(slot)
   }
 
   set(token: number, conn: Connection): void {
