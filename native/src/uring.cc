@@ -220,7 +220,9 @@ int Uring::Collect(unsigned min_complete, int timeout_ms) {
   bool entered = false;
   for (;;) {
     unsigned n = taken;
+    unsigned seen = 0;  // CQEs consumed, internal ones included
     queue_.Reap(capacity_ - taken, [&](const io_uring_cqe& cqe) {
+      seen++;
       if (!Deliver(cqe, out, n)) return false;
       n++;
       return true;
@@ -229,7 +231,11 @@ int Uring::Collect(unsigned min_complete, int timeout_ms) {
     if (taken == capacity_) return static_cast<int>(taken);
     bool want_more = taken < min_complete && timeout_ms != 0;
     bool kernel_has_more = queue_.Pending() > 0 || queue_.NeedsEnter();
-    if (!want_more && (entered || !kernel_has_more)) return static_cast<int>(taken);
+    // One enter may not bring everything in: since Linux 6.13 it runs at most
+    // max(20, min_complete) deferred task-work items (IO_LOCAL_TW_DEFAULT_MAX) and leaves the
+    // rest flagged. Enter again while the kernel still flags work and the last enter made
+    // progress (an enter that brought nothing ends it: no spinning on a flag that stays up).
+    if (!want_more && (!kernel_has_more || (entered && seen == 0))) return static_cast<int>(taken);
     // Nothing in flight and nothing queued: waiting would never end.
     if (want_more && slots_.live() == 0 && queue_.Pending() == 0 && queue_.CqReady() == 0)
       return static_cast<int>(taken);

@@ -7,6 +7,7 @@ import {
   IORING_CQE_F_MORE,
   READABLE,
   Uring,
+  WRITABLE,
   bufferIdOf,
   constants,
   sockets,
@@ -34,6 +35,22 @@ describeUring('Uring under pressure', () => {
     }
     expect(tokens.sort((x, y) => x - y)).toEqual(Array.from({ length: 64 }, (_, i) => i))
     expect(r.inFlight).toBe(0)
+  })
+
+  it('one wait brings in every completion the kernel has ready, not only the first 20', () => {
+    // Since Linux 6.13 an io_uring_enter runs at most max(20, min_complete) deferred completions
+    // (IO_LOCAL_TW_DEFAULT_MAX) and leaves the rest flagged; wait() used to enter once and
+    // return those 20, leaving the others for later waits.
+    const r = ring()
+    const fds: number[] = []
+    for (let i = 0; i < 100; i++) fds.push(...unixPair())
+    fds.forEach((fd, token) => r.pollAdd(fd, WRITABLE, token, true)) // all writable: 200 wakeups
+    r.submit()
+    const n = r.wait(1)
+    expect(n).toBe(fds.length)
+    const tokens = Array.from(r.completionTokens.subarray(0, n)).sort((x, y) => x - y)
+    expect(tokens).toEqual(fds.map((_, token) => token))
+    expect(r.wait(0, 0)).toBe(0)
   })
 
   it('queues more operations than the SQ ring holds and submits them all in order', () => {
