@@ -10,6 +10,7 @@
 #include <ctime>
 #include <utility>
 
+#include "deadline.h"
 #include "addon.h"
 #include "args.h"
 #include "errors.h"
@@ -29,12 +30,6 @@ constexpr int kRoundsPerWakeup = 8;
 // socket operations complete at once; only a zero-copy send whose pages the network still
 // holds can take longer, and its memory is then deliberately kept rather than freed.
 constexpr int kCloseDrainMs = 2000;
-
-int64_t MonotonicMs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
 
 const char* const kOpNames[] = {
     "NOP", "READV", "WRITEV", "FSYNC", "READ_FIXED", "WRITE_FIXED", "POLL_ADD", "POLL_REMOVE",
@@ -215,7 +210,7 @@ int Uring::Collect(unsigned min_complete, int timeout_ms) {
   Completions out;
   if (!CompletionArrays(&out)) return -EFAULT;
   if (min_complete > capacity_) min_complete = capacity_;
-  int64_t deadline = timeout_ms > 0 ? MonotonicMs() + timeout_ms : 0;
+  Deadline deadline(timeout_ms);
   unsigned taken = 0;
   bool entered = false;
   for (;;) {
@@ -241,12 +236,12 @@ int Uring::Collect(unsigned min_complete, int timeout_ms) {
       return static_cast<int>(taken);
     int wait_ms = -1;
     if (want_more && timeout_ms > 0) {
-      int64_t left = deadline - MonotonicMs();
-      if (left <= 0) {
+      int left = deadline.RemainingMs();
+      if (left == 0) {
         timeout_ms = 0;
         continue;
       }
-      wait_ms = static_cast<int>(left);
+      wait_ms = left;
     }
     unsigned wait_for = want_more ? std::min(min_complete - taken, queue_.cq_entries()) : 0;
     int rc = queue_.Enter(true, wait_for, wait_ms);
@@ -409,11 +404,11 @@ void Uring::Shutdown() {
   watcher_.Close();
   if (slots_.live() > 0 || internal_in_flight_ > 0) {
     CancelEverything();
-    int64_t deadline = MonotonicMs() + kCloseDrainMs;
+    Deadline deadline(kCloseDrainMs);
     while (slots_.live() > 0 || internal_in_flight_ > 0) {
-      int64_t left = deadline - MonotonicMs();
-      if (left <= 0) break;
-      int rc = queue_.Enter(true, 1, static_cast<int>(std::min<int64_t>(left, 100)));
+      int left = deadline.RemainingMs();
+      if (left == 0) break;
+      int rc = queue_.Enter(true, 1, std::min(left, 100));
       queue_.Reap(UINT_MAX, [&](const io_uring_cqe& cqe) {
         Discard(cqe);
         return true;
