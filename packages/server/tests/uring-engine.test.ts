@@ -1,24 +1,17 @@
 // Behaviour particular to the io_uring (completion) engine. Skipped, with the reason, where
 // io_uring is unavailable; the shared behaviour tests run on it through BACKENDS.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { uringUnavailableReason } from '../src/uring-support.js'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { UringReactor } from '../src/uring-reactor.js'
-import { createServer, echoHandlers, type Server } from '@io/server'
+import { createServer, echoHandlers, resolveServerBackend, type Server } from '@io/server'
 import { client, payload, until } from './helpers.js'
 
-const unavailable = uringUnavailableReason()
+// Skipped where io_uring is unavailable, and where IO_BACKEND forces another engine.
+const { backend, reason } = resolveServerBackend('uring')
+const unavailable = backend === 'uring' ? null : reason
 if (unavailable !== null) console.warn(`io_uring engine tests skipped: ${unavailable}`)
 
 let server: Server | null = null
-// These tests are about the io_uring engine itself, so they ask for it in every IO_BACKEND pass
-// of the suite (IO_BACKEND otherwise wins over an explicit backend).
-const forcedBackend = process.env.IO_BACKEND
-beforeEach(() => {
-  delete process.env.IO_BACKEND
-})
 afterEach(async () => {
-  if (forcedBackend === undefined) delete process.env.IO_BACKEND
-  else process.env.IO_BACKEND = forcedBackend
   vi.restoreAllMocks()
   await server?.close({ graceMs: 0 })
   server = null
