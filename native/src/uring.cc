@@ -26,6 +26,8 @@ constexpr int64_t kMaxCqEntries = 65536;   // IORING_MAX_CQ_ENTRIES
 // Loop wakeups run at most this many reap -> callback rounds before yielding to the rest of
 // Node's loop (timers, other handles); the eventfd is signalled to come back for the rest.
 constexpr int kRoundsPerWakeup = 8;
+// A reap takes what the kernel holds with at most this many extra io_uring_enter calls.
+constexpr int kDrainsPerCollect = 4;
 // Closing the ring waits at most this long for cancelled operations to complete. Cancelled
 // socket operations complete at once; only a zero-copy send whose pages the network still
 // holds can take longer, and its memory is then deliberately kept rather than freed.
@@ -203,59 +205,60 @@ void Uring::Discard(const io_uring_cqe& cqe) {
 }
 
 // Reaps into the completion arrays: submits what is queued, waits until at least
-// `min_complete` completions were taken or `timeout_ms` passed (-1: no limit), and returns the
-// count, or -errno (-EFAULT: the arrays were detached). Overflowed CQEs and deferred task work
-// are brought in with io_uring_enter(GETEVENTS) whenever the kernel flags them.
+// `min_complete` completions were taken or `timeout_ms` passed (-1: no limit), then takes
+// whatever else the kernel already holds, up to the arrays' capacity. Returns the count, or
+// -errno (-EFAULT: the arrays were detached).
+//
+// "Whatever the kernel holds" needs io_uring_enter(GETEVENTS) whenever the kernel flags it:
+// overflowed CQEs (IORING_SQ_CQ_OVERFLOW), and with DEFER_TASKRUN completions whose work waits
+// for this thread (IORING_SQ_TASKRUN). Since 6.10 one enter runs at most
+// max(20, min_complete) of those work items, so the draining enters ask for as many
+// completions as there is room for, with a zero timeout: the kernel finishes that much work
+// and returns (-ETIME) instead of waiting.
 int Uring::Collect(unsigned min_complete, int timeout_ms) {
   Completions out;
   if (!CompletionArrays(&out)) return -EFAULT;
   if (min_complete > capacity_) min_complete = capacity_;
   Deadline deadline(timeout_ms);
   unsigned taken = 0;
-  bool entered = false;
+  int drains = 0;
   for (;;) {
     unsigned n = taken;
-    unsigned seen = 0;  // CQEs consumed, internal ones included
     queue_.Reap(capacity_ - taken, [&](const io_uring_cqe& cqe) {
-      seen++;
       if (!Deliver(cqe, out, n)) return false;
       n++;
       return true;
     });
     taken = n;
     if (taken == capacity_) return static_cast<int>(taken);
-    bool want_more = taken < min_complete && timeout_ms != 0;
-    bool kernel_has_more = queue_.Pending() > 0 || queue_.NeedsEnter();
-    // One enter may not bring everything in: since Linux 6.13 it runs at most
-    // max(20, min_complete) deferred task-work items (IO_LOCAL_TW_DEFAULT_MAX) and leaves the
-    // rest flagged. Enter again while the kernel still flags work and the last enter made
-    // progress (an enter that brought nothing ends it: no spinning on a flag that stays up).
-    if (!want_more && (!kernel_has_more || (entered && seen == 0))) return static_cast<int>(taken);
-    // Nothing in flight and nothing queued: waiting would never end.
-    if (want_more && slots_.live() == 0 && queue_.Pending() == 0 && queue_.CqReady() == 0)
-      return static_cast<int>(taken);
-    int wait_ms = -1;
-    if (want_more && timeout_ms > 0) {
-      int left = deadline.RemainingMs();
-      if (left == 0) {
-        timeout_ms = 0;
-        continue;
+    int rc;
+    if (taken >= min_complete || timeout_ms == 0) {
+      // Enough taken: bring in what is already there, without waiting. Bounded, because under
+      // load new work keeps arriving and the caller should see this batch first.
+      if (!(queue_.Pending() > 0 || queue_.NeedsEnter()) || drains == kDrainsPerCollect)
+        return static_cast<int>(taken);
+      drains++;
+      rc = queue_.Enter(true, capacity_ - taken, 0);
+    } else {
+      // Nothing in flight and nothing queued: waiting would never end.
+      if (slots_.live() == 0 && queue_.Pending() == 0 && queue_.CqReady() == 0)
+        return static_cast<int>(taken);
+      int wait_ms = -1;
+      if (timeout_ms > 0) {
+        int left = deadline.RemainingMs();
+        if (left == 0) {
+          timeout_ms = 0;  // time is up: take what is there, then return
+          continue;
+        }
+        wait_ms = left;
       }
-      wait_ms = left;
+      rc = queue_.Enter(true, std::min(min_complete - taken, queue_.cq_entries()), wait_ms);
+      if (rc == -ETIME) timeout_ms = 0;
     }
-    unsigned wait_for = want_more ? std::min(min_complete - taken, queue_.cq_entries()) : 0;
-    int rc = queue_.Enter(true, wait_for, wait_ms);
-    entered = true;
-    if (rc == -ETIME) {
-      timeout_ms = 0;  // reap what came, then return
-      continue;
-    }
-    if (rc == -EINTR) continue;  // the deadline check above shortens the next wait
-    if (rc < 0) {
-      if (taken == 0) return rc;
-      deferred_error_ = -rc;  // hand over what was taken; report the failure next time
-      return static_cast<int>(taken);
-    }
+    if (rc >= 0 || rc == -ETIME || rc == -EINTR) continue;  // EINTR: the deadline shortens the next wait
+    if (taken == 0) return rc;
+    deferred_error_ = -rc;  // hand over what was taken; report the failure next time
+    return static_cast<int>(taken);
   }
 }
 
