@@ -29,11 +29,13 @@ constexpr int kRoundsPerWakeup = 8;
 // holds can take longer, and its memory is then deliberately kept rather than freed.
 constexpr int kCloseDrainMs = 2000;
 
-int64_t MonotonicMs() {
+int64_t MonotonicNs() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
+
+int64_t MonotonicMs() { return MonotonicNs() / 1000000; }
 
 const char* const kOpNames[] = {
     "NOP", "READV", "WRITEV", "FSYNC", "READ_FIXED", "WRITE_FIXED", "POLL_ADD", "POLL_REMOVE",
@@ -219,7 +221,9 @@ int Uring::Collect(unsigned min_complete, int timeout_ms) {
   Completions out;
   if (!CompletionArrays(&out)) return -EFAULT;
   if (min_complete > capacity_) min_complete = capacity_;
-  int64_t deadline = timeout_ms > 0 ? MonotonicMs() + timeout_ms : 0;
+  // In ns: a deadline kept in whole ms could end a wait interrupted by a signal (EINTR) up to
+  // 1 ms before the time asked for.
+  int64_t deadline = timeout_ms > 0 ? MonotonicNs() + static_cast<int64_t>(timeout_ms) * 1000000 : 0;
   unsigned taken = 0;
   bool entered = false;
   for (;;) {
@@ -245,12 +249,12 @@ int Uring::Collect(unsigned min_complete, int timeout_ms) {
       return static_cast<int>(taken);
     int wait_ms = -1;
     if (want_more && timeout_ms > 0) {
-      int64_t left = deadline - MonotonicMs();
+      int64_t left = deadline - MonotonicNs();
       if (left <= 0) {
         timeout_ms = 0;
         continue;
       }
-      wait_ms = static_cast<int>(left);
+      wait_ms = static_cast<int>((left + 999999) / 1000000);  // rounded up, never short
     }
     unsigned wait_for = want_more ? std::min(min_complete - taken, queue_.cq_entries()) : 0;
     int rc = queue_.Enter(true, wait_for, wait_ms);
