@@ -19,15 +19,15 @@
  * the table shows medians and ratios taken from the same runs.
  *
  * Writes docs/echo-backends.json, docs/echo-backends.svg and the "io_uring vs epoll echo"
- * section of docs/benchmarks.md.
+ * section of docs/benchmarks.md. `--from-json 1` redraws the last two from the first.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
-import { cpus } from 'node:os'
+import { existsSync, readFileSync } from 'node:fs'
+import { cpus, loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { Uring } from '@io/core'
-import { barChart } from './echo/chart.js'
-import { docsDir, machine, markdownTable, median, revision, writeJson, writeSection, type Row } from './lib/report.js'
+import { type EchoRecord, type ScenarioResult, cpuRows, renderEchoReport, throughputRows } from './echo/report.js'
+import { docsDir, machine, markdownTable, revision, writeJson } from './lib/report.js'
 
 const args = new Map<string, string>()
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1])
@@ -41,18 +41,18 @@ const depths = list('depths', '1,16').map(Number)
 const serverCpu = args.get('server-cpu') ?? '0'
 const loadCpu = args.get('load-cpu') ?? '1'
 
+if (args.has('from-json')) {
+  // Redraw the tables, chart and section from recorded runs, measuring nothing.
+  const recorded = JSON.parse(readFileSync(`${docsDir}echo-backends.json`, 'utf8')) as EchoRecord
+  recorded.backends ??= Object.keys(recorded.results[0].rps) // records made before the field existed
+  renderEchoReport(recorded)
+  process.exit(0)
+}
+
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url))
 const loadBin = here('./bin/echo-load')
 const cServerBin = here('./bin/c-echo-server')
 const serverScript = here('./echo/server.ts')
-
-const LABELS: Record<string, string> = {
-  c: 'C epoll',
-  epoll: 'epoll (level)',
-  'epoll-et': 'epoll (edge)',
-  uring: 'uring',
-  'uring-wait': 'uring (wait loop)',
-}
 
 let backends = list('backends', 'c,epoll,epoll-et,uring,uring-wait')
 const support = Uring.isSupported()
@@ -151,118 +151,50 @@ const stopAll = () => {
 process.on('exit', stopAll)
 for (const backend of backends) servers.set(backend, await startServer(backend))
 
+const loadAtStart = loadavg()[0]
 const scenarios = connCounts.flatMap((conns) => sizes.flatMap((size) => depths.map((depth) => ({ conns, size, depth }))))
-const rows: Row[] = []
-const cpuRows: Row[] = []
-const results: unknown[] = []
-// Ratios are paired: backend a over backend b within each run (measured seconds apart), then
-// the median over runs. On a shared machine this cancels most of the drift between runs.
-const pairedRatio = (a: number[], b: number[]) => `${median(a.map((v, i) => v / b[i])).toFixed(2)}x`
+const results: ScenarioResult[] = []
 for (const { conns, size, depth } of scenarios) {
-  const samples = new Map<string, number[]>(backends.map((b) => [b, []]))
-  const cpu = new Map<string, number[]>(backends.map((b) => [b, []]))
-  const errors = new Map<string, number>(backends.map((b) => [b, 0]))
+  const result: ScenarioResult = { conns, size, depth, rps: {}, cpuUsPerRoundTrip: {}, errors: {} }
+  for (const b of backends) {
+    result.rps[b] = []
+    result.cpuUsPerRoundTrip[b] = []
+    result.errors[b] = 0
+  }
   for (let r = 0; r < runs; r++) {
     const order = backends.map((_, i) => backends[(i + r) % backends.length]) // rotate: drift hits all alike
     for (const backend of order) {
-      const result = await runLoad(servers.get(backend)!, conns, size, depth)
-      samples.get(backend)!.push(result.rps)
-      cpu.get(backend)!.push(result.cpuUsPerRoundTrip)
-      errors.set(backend, errors.get(backend)! + result.errors)
+      const load = await runLoad(servers.get(backend)!, conns, size, depth)
+      result.rps[backend].push(load.rps)
+      result.cpuUsPerRoundTrip[backend].push(load.cpuUsPerRoundTrip)
+      result.errors[backend] += load.errors
     }
   }
-  const med = (b: string) => (samples.has(b) ? median(samples.get(b)!) : NaN)
-  const row: Row = { conns, size, depth }
-  for (const b of backends) row[LABELS[b]] = errors.get(b)! > 0 ? `${Math.round(med(b))} (${errors.get(b)} errors)` : med(b)
-  const ratio = (a: string, b: string, label: string) => {
-    if (samples.has(a) && samples.has(b)) row[label] = pairedRatio(samples.get(a)!, samples.get(b)!)
-  }
-  ratio('uring', 'c', 'uring / C')
-  ratio('uring', 'epoll', 'uring / epoll')
-  ratio('uring-wait', 'c', 'uring-wait / C')
-  ratio('epoll', 'c', 'epoll / C')
-  rows.push(row)
-  const cpuRow: Row = { conns, size, depth }
-  for (const b of backends) cpuRow[LABELS[b]] = median(cpu.get(b)!)
-  if (cpu.has('c') && cpu.has('uring')) cpuRow['uring / C'] = pairedRatio(cpu.get('uring')!, cpu.get('c')!)
-  if (cpu.has('epoll') && cpu.has('uring')) cpuRow['uring / epoll'] = pairedRatio(cpu.get('uring')!, cpu.get('epoll')!)
-  cpuRows.push(cpuRow)
-  results.push({
-    conns,
-    size,
-    depth,
-    rps: Object.fromEntries(samples),
-    cpuUsPerRoundTrip: Object.fromEntries(cpu),
-    errors: Object.fromEntries(errors),
-  })
-  console.log(markdownTable([row]).split('\n').slice(rows.length === 1 ? 0 : 2).join('\n'))
+  results.push(result)
+  const partial = { backends, results: [result] } as EchoRecord
+  console.log(markdownTable(throughputRows(partial)).split('\n').slice(results.length === 1 ? 0 : 2).join('\n'))
 }
-console.log('\nServer CPU per round trip (us):')
-console.log(markdownTable(cpuRows))
 stopAll()
 
-const features = support.supported ? new Uring({ entries: 2 }) : undefined
-const setupFlags = features ? features.features.setupFlags.join('|') : 'n/a'
-features?.close()
-const command =
-  `npx tsx benchmarks/echo-backends.ts --seconds ${seconds} --warmup ${warmup} --runs ${runs} ` +
-  `--conns ${connCounts.join(',')} --sizes ${sizes.join(',')} --depths ${depths.join(',')} ` +
-  `--backends ${backends.join(',')}`
-writeJson('echo-backends.json', {
-  command,
+const probe = support.supported ? new Uring({ entries: 2 }) : undefined
+const record: EchoRecord = {
+  command:
+    `npx tsx benchmarks/echo-backends.ts --seconds ${seconds} --warmup ${warmup} --runs ${runs} ` +
+    `--conns ${connCounts.join(',')} --sizes ${sizes.join(',')} --depths ${depths.join(',')} ` +
+    `--backends ${backends.join(',')}`,
   machine: machine(),
   revision: revision(),
   pinned: pinned ? { server: serverCpu, load: loadCpu } : null,
-  uringSetupFlags: setupFlags,
+  uringSetupFlags: probe ? probe.features.setupFlags.join('|') : 'n/a',
   seconds,
   warmup,
   runs,
+  backends,
+  loadAverage: { start: loadAtStart, end: loadavg()[0] },
   results,
-})
-const chartSeries = backends.filter((b) => b !== 'c')
-writeFileSync(
-  `${docsDir}echo-backends.svg`,
-  barChart({
-    title: 'Echo round trips/s relative to the C epoll server (paired medians; dashed line = 1.0)',
-    yLabel: 'x C epoll server',
-    series: chartSeries.map((b) => LABELS[b]),
-    reference: 1,
-    groups: (results as Array<{ conns: number; size: number; depth: number; rps: Record<string, number[]> }>).map(
-      (r) => ({
-        label: `${r.conns}c ${r.size}B d${r.depth}`,
-        values: chartSeries.map((b) => (r.rps.c ? median(r.rps[b].map((v, i) => v / r.rps.c[i])) : NaN)),
-      }),
-    ),
-  }),
-)
-writeSection(
-  'uring-echo',
-  `## io_uring vs epoll echo
-
-One JavaScript echo handler (\`benchmarks/echo/handler.ts\`) served over each @io/core backend,
-measured against the plain C epoll echo server, under the C load generator (\`bin/echo-load\`,
-which checks every echoed byte). Round trips per second, medians of ${runs} runs of ${seconds} s
-(after ${warmup} s of warm-up), the servers measured back to back in rotating order for each row.
-${pinned ? `Server pinned to CPU ${serverCpu}, load to CPU ${loadCpu} (taskset).` : 'Not pinned (taskset unavailable).'}
-io_uring setup flags: ${setupFlags}. Machine: ${machine()}; revision ${revision()}.
-\`conns\` connections each keep \`depth\` messages of \`size\` bytes in flight.
-
-\`\`\`sh
-bash benchmarks/build.sh
-${command}
-\`\`\`
-
-Round trips per second (higher is better):
-
-${markdownTable(rows)}
-
-Server CPU time per round trip, in microseconds (lower is better; user + system time of all the
-server's threads over the counted seconds, from /proc/PID/stat). Contention from
-other processes lowers every server's throughput but changes this much less:
-
-${markdownTable(cpuRows)}
-
-![echo round trips relative to the C server](echo-backends.svg)
-
-Raw runs: [echo-backends.json](echo-backends.json). What the numbers mean: [uring.md](uring.md).`,
-)
+}
+probe?.close()
+console.log('\nServer CPU per round trip (us):')
+console.log(markdownTable(cpuRows(record)))
+writeJson('echo-backends.json', record)
+renderEchoReport(record)

@@ -10,6 +10,7 @@
 #include <ctime>
 #include <utility>
 
+#include "deadline.h"
 #include "addon.h"
 #include "args.h"
 #include "errors.h"
@@ -25,16 +26,12 @@ constexpr int64_t kMaxCqEntries = 65536;   // IORING_MAX_CQ_ENTRIES
 // Loop wakeups run at most this many reap -> callback rounds before yielding to the rest of
 // Node's loop (timers, other handles); the eventfd is signalled to come back for the rest.
 constexpr int kRoundsPerWakeup = 8;
+// A reap takes what the kernel holds with at most this many extra io_uring_enter calls.
+constexpr int kDrainsPerCollect = 4;
 // Closing the ring waits at most this long for cancelled operations to complete. Cancelled
 // socket operations complete at once; only a zero-copy send whose pages the network still
 // holds can take longer, and its memory is then deliberately kept rather than freed.
 constexpr int kCloseDrainMs = 2000;
-
-int64_t MonotonicMs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
 
 const char* const kOpNames[] = {
     "NOP", "READV", "WRITEV", "FSYNC", "READ_FIXED", "WRITE_FIXED", "POLL_ADD", "POLL_REMOVE",
@@ -208,16 +205,23 @@ void Uring::Discard(const io_uring_cqe& cqe) {
 }
 
 // Reaps into the completion arrays: submits what is queued, waits until at least
-// `min_complete` completions were taken or `timeout_ms` passed (-1: no limit), and returns the
-// count, or -errno (-EFAULT: the arrays were detached). Overflowed CQEs and deferred task work
-// are brought in with io_uring_enter(GETEVENTS) whenever the kernel flags them.
+// `min_complete` completions were taken or `timeout_ms` passed (-1: no limit), then takes
+// whatever else the kernel already holds, up to the arrays' capacity. Returns the count, or
+// -errno (-EFAULT: the arrays were detached).
+//
+// "Whatever the kernel holds" needs io_uring_enter(GETEVENTS) whenever the kernel flags it:
+// overflowed CQEs (IORING_SQ_CQ_OVERFLOW), and with DEFER_TASKRUN completions whose work waits
+// for this thread (IORING_SQ_TASKRUN). Since 6.10 one enter runs at most
+// max(20, min_complete) of those work items, so the draining enters ask for as many
+// completions as there is room for, with a zero timeout: the kernel finishes that much work
+// and returns (-ETIME) instead of waiting.
 int Uring::Collect(unsigned min_complete, int timeout_ms) {
   Completions out;
   if (!CompletionArrays(&out)) return -EFAULT;
   if (min_complete > capacity_) min_complete = capacity_;
-  int64_t deadline = timeout_ms > 0 ? MonotonicMs() + timeout_ms : 0;
+  Deadline deadline(timeout_ms);
   unsigned taken = 0;
-  bool entered = false;
+  int drains = 0;
   for (;;) {
     unsigned n = taken;
     queue_.Reap(capacity_ - taken, [&](const io_uring_cqe& cqe) {
@@ -227,34 +231,34 @@ int Uring::Collect(unsigned min_complete, int timeout_ms) {
     });
     taken = n;
     if (taken == capacity_) return static_cast<int>(taken);
-    bool want_more = taken < min_complete && timeout_ms != 0;
-    bool kernel_has_more = queue_.Pending() > 0 || queue_.NeedsEnter();
-    if (!want_more && (entered || !kernel_has_more)) return static_cast<int>(taken);
-    // Nothing in flight and nothing queued: waiting would never end.
-    if (want_more && slots_.live() == 0 && queue_.Pending() == 0 && queue_.CqReady() == 0)
-      return static_cast<int>(taken);
-    int wait_ms = -1;
-    if (want_more && timeout_ms > 0) {
-      int64_t left = deadline - MonotonicMs();
-      if (left <= 0) {
-        timeout_ms = 0;
-        continue;
+    int rc;
+    if (taken >= min_complete || timeout_ms == 0) {
+      // Enough taken: bring in what is already there, without waiting. Bounded, because under
+      // load new work keeps arriving and the caller should see this batch first.
+      if (!(queue_.Pending() > 0 || queue_.NeedsEnter()) || drains == kDrainsPerCollect)
+        return static_cast<int>(taken);
+      drains++;
+      rc = queue_.Enter(true, capacity_ - taken, 0);
+    } else {
+      // Nothing in flight and nothing queued: waiting would never end.
+      if (slots_.live() == 0 && queue_.Pending() == 0 && queue_.CqReady() == 0)
+        return static_cast<int>(taken);
+      int wait_ms = -1;
+      if (timeout_ms > 0) {
+        int left = deadline.RemainingMs();
+        if (left == 0) {
+          timeout_ms = 0;  // time is up: take what is there, then return
+          continue;
+        }
+        wait_ms = left;
       }
-      wait_ms = static_cast<int>(left);
+      rc = queue_.Enter(true, std::min(min_complete - taken, queue_.cq_entries()), wait_ms);
+      if (rc == -ETIME) timeout_ms = 0;
     }
-    unsigned wait_for = want_more ? std::min(min_complete - taken, queue_.cq_entries()) : 0;
-    int rc = queue_.Enter(true, wait_for, wait_ms);
-    entered = true;
-    if (rc == -ETIME) {
-      timeout_ms = 0;  // reap what came, then return
-      continue;
-    }
-    if (rc == -EINTR) continue;  // the deadline check above shortens the next wait
-    if (rc < 0) {
-      if (taken == 0) return rc;
-      deferred_error_ = -rc;  // hand over what was taken; report the failure next time
-      return static_cast<int>(taken);
-    }
+    if (rc >= 0 || rc == -ETIME || rc == -EINTR) continue;  // EINTR: the deadline shortens the next wait
+    if (taken == 0) return rc;
+    deferred_error_ = -rc;  // hand over what was taken; report the failure next time
+    return static_cast<int>(taken);
   }
 }
 
@@ -314,7 +318,9 @@ void Uring::Start(const Napi::CallbackInfo& info) {
   on_complete_ = Napi::Persistent(on_complete);
   schedule_submit_ = Napi::Persistent(schedule);
   pin_.Hold(this);  // the loop may call us even if JavaScript drops its reference
-  // Completions that arrived before the eventfd was registered signalled nothing.
+  // Completions that arrived before the eventfd was registered (or while a callback that
+  // stopped us had it quiet) signalled nothing.
+  if (queue_.CanQuietEventfd()) queue_.QuietEventfd(false);
   SignalSelf();
 }
 
@@ -354,9 +360,14 @@ void Uring::OnLoopReadable(int status) {
   uint64_t counter;
   ssize_t got = read(eventfd_, &counter, sizeof(counter));
   (void)got;
+  bool quiet = queue_.CanQuietEventfd();
+  if (quiet) queue_.QuietEventfd(true);
   for (int round = 0; round < kRoundsPerWakeup; round++) {
     int n = deferred_error_ != 0 ? -std::exchange(deferred_error_, 0) : Collect(0, 0);
-    if (n < 0) return FailInLoop(-n);
+    if (n < 0) {
+      if (quiet) queue_.QuietEventfd(false);
+      return FailInLoop(-n);
+    }
     if (n == 0) break;
     in_callback_ = true;
     watcher_.CallFromLoop(on_complete_, Value(), {Napi::Number::New(env, n)});
@@ -366,12 +377,12 @@ void Uring::OnLoopReadable(int status) {
   }
   // Operations the last callback queued go now, in one io_uring_enter.
   submit_scheduled_ = false;
-  if (queue_.Pending() > 0) {
-    int rc = queue_.Enter(false, 0, -1);
-    if (rc < 0) return FailInLoop(-rc);
-  }
-  // Completions left in the ring after the last round: come back on the next loop iteration.
-  if (queue_.CqReady() > 0 || deferred_error_ != 0) SignalSelf();
+  int rc = queue_.Pending() > 0 ? queue_.Enter(false, 0, -1) : 0;
+  // Completions left after the last round, or queued while the eventfd was quiet: come back on
+  // the next loop iteration.
+  bool more = quiet ? queue_.QuietEventfd(false) : queue_.CqReady() > 0;
+  if (rc < 0) return FailInLoop(-rc);
+  if (more || deferred_error_ != 0) SignalSelf();
 }
 
 // Cancels everything in flight with internal ASYNC_CANCEL requests.
@@ -396,11 +407,11 @@ void Uring::Shutdown() {
   watcher_.Close();
   if (slots_.live() > 0 || internal_in_flight_ > 0) {
     CancelEverything();
-    int64_t deadline = MonotonicMs() + kCloseDrainMs;
+    Deadline deadline(kCloseDrainMs);
     while (slots_.live() > 0 || internal_in_flight_ > 0) {
-      int64_t left = deadline - MonotonicMs();
-      if (left <= 0) break;
-      int rc = queue_.Enter(true, 1, static_cast<int>(std::min<int64_t>(left, 100)));
+      int left = deadline.RemainingMs();
+      if (left == 0) break;
+      int rc = queue_.Enter(true, 1, std::min(left, 100));
       queue_.Reap(UINT_MAX, [&](const io_uring_cqe& cqe) {
         Discard(cqe);
         return true;

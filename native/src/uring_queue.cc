@@ -110,6 +110,7 @@ int Queue::Map(const io_uring_params& p) {
   cq_head_ = reinterpret_cast<uint32_t*>(cq + p.cq_off.head);
   cq_tail_ = reinterpret_cast<uint32_t*>(cq + p.cq_off.tail);
   cq_mask_ = *reinterpret_cast<uint32_t*>(cq + p.cq_off.ring_mask);
+  cq_flags_ = p.cq_off.flags != 0 ? reinterpret_cast<uint32_t*>(cq + p.cq_off.flags) : nullptr;
   cqes_ = reinterpret_cast<io_uring_cqe*>(cq + p.cq_off.cqes);
   // The SQ array maps ring slots to SQE indexes. We always fill SQE i for slot i, so the
   // identity mapping is written once here and never again.
@@ -157,6 +158,37 @@ bool Queue::NeedsEnter() const {
   if (setup_flags_ & kSetupTaskrunFlag) return (flags & kSqTaskrun) != 0;
   // DEFER_TASKRUN without TASKRUN_FLAG cannot tell: assume work may be waiting.
   return (setup_flags_ & kSetupDeferTaskrun) != 0;
+}
+
+bool Queue::CanQuietEventfd() const {
+#if defined(__x86_64__) || defined(__i386__)
+  constexpr uint32_t kNeeded = kSetupDeferTaskrun | kSetupTaskrunFlag;
+  return cq_flags_ != nullptr && (setup_flags_ & kNeeded) == kNeeded;
+#else
+  // See QuietEventfd: the check after re-enabling relies on x86's locked RMW being a full barrier.
+  return false;
+#endif
+}
+
+// While the ring's thread is reaping anyway, every CQE its own io_uring_enter posts would signal
+// the eventfd again and wake the loop once more for nothing. With DEFER_TASKRUN all CQEs are
+// posted by this thread, so signals can be switched off meanwhile (IORING_CQ_EVENTFD_DISABLED).
+// What must not be lost is work queued by other CPUs in that window (a recv completing in
+// softirq): the kernel queues it, sets IORING_SQ_TASKRUN, then reads the DISABLED flag to decide
+// whether to signal. We clear DISABLED, then read TASKRUN: a store then a load on each side.
+// The kernel's flag update is a locked RMW on x86 (a full barrier), our store below is
+// sequentially consistent, so at least one side sees the other's store: either the kernel
+// signals, or we see TASKRUN and signal ourselves. On weaker architectures the kernel's RMW is
+// unordered and this could miss a wakeup, hence CanQuietEventfd() is x86-only.
+bool Queue::QuietEventfd(bool quiet) {
+  if (quiet) {
+    __atomic_store_n(cq_flags_, IORING_CQ_EVENTFD_DISABLED, __ATOMIC_RELAXED);
+    return false;
+  }
+  __atomic_store_n(cq_flags_, 0u, __ATOMIC_SEQ_CST);
+  __atomic_thread_fence(__ATOMIC_SEQ_CST);
+  uint32_t flags = __atomic_load_n(sq_flags_, __ATOMIC_SEQ_CST);
+  return (flags & (kSqTaskrun | kSqCqOverflow)) != 0 || CqReady() > 0;
 }
 
 void Queue::Publish() {

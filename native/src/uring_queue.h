@@ -65,6 +65,13 @@ class Queue {
   // overflowed CQEs, or task work deferred until we enter (DEFER_TASKRUN).
   bool NeedsEnter() const;
 
+  // Whether the eventfd may stay quiet while the ring's thread is busy reaping (see
+  // QuietEventfd): DEFER_TASKRUN with TASKRUN_FLAG, where every CQE is posted by this thread.
+  bool CanQuietEventfd() const;
+  // Sets or clears IORING_CQ_EVENTFD_DISABLED. Returns, when clearing, whether completion work
+  // may have arrived unsignalled while it was set (the caller then signals the eventfd itself).
+  bool QuietEventfd(bool quiet);
+
   // Calls fn(cqe) for each CQE in the ring, in order, until fn has returned true `max` times;
   // returns how many times it did. The ring slots are released to the kernel before returning.
   template <typename Fn>
@@ -110,6 +117,7 @@ class Queue {
   uint32_t sq_tail_ = 0;          // our tail, published to *sq_tail_k_ by Publish()
   uint32_t* cq_head_ = nullptr;   // we write
   uint32_t* cq_tail_ = nullptr;   // kernel writes
+  uint32_t* cq_flags_ = nullptr;  // we write (IORING_CQ_EVENTFD_DISABLED)
   uint32_t cq_mask_ = 0;
   io_uring_cqe* cqes_ = nullptr;
 

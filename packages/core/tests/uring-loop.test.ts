@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { expect, it } from 'vitest'
-import { READABLE, Uring, sockets } from '@io/core'
+import { READABLE, Uring, constants, sockets } from '@io/core'
 import { loopTurn, until } from './helpers.js'
 import { type Completion, describeUring, read, ring, unixPair } from './uring-helpers.js'
 
@@ -20,6 +20,28 @@ function runWorker(token: number, rounds: number): Promise<{ token: number; roun
     })
     worker.once('error', reject)
   })
+}
+
+/**
+ * Ping-pong driven from onComplete: each received ball (token 1) queues the next recv on `from`
+ * and the next send on `to`. Resolves after `rounds` balls.
+ */
+async function pingPong(r: Uring, from: number, to: number, rounds: number): Promise<void> {
+  const inbox = Buffer.alloc(256)
+  const ball = Buffer.from('ball')
+  let seen = 0
+  r.start((count) => {
+    for (let i = 0; i < count; i++) {
+      if (r.completionTokens[i] !== 1) continue
+      expect(r.completionResults[i]).toBe(4)
+      if (++seen === rounds) return
+      r.recv(from, inbox, 0, 256, 1)
+      r.send(to, ball, 0, 4, 2)
+    }
+  })
+  r.recv(from, inbox, 0, 256, 1)
+  r.send(to, ball, 0, 4, 2)
+  await until(() => seen === rounds)
 }
 
 describeUring('Uring inside the Node loop', () => {
@@ -50,21 +72,7 @@ describeUring('Uring inside the Node loop', () => {
   it('submits operations queued inside the callback when it returns (ping-pong)', async () => {
     const r = ring()
     const [a, b] = unixPair()
-    const inbox = Buffer.alloc(16)
-    const ball = Buffer.from('ball')
-    let rounds = 0
-    r.start((count) => {
-      for (let i = 0; i < count; i++) {
-        if (r.completionTokens[i] !== 1) continue
-        expect(r.completionResults[i]).toBe(4)
-        if (++rounds === 300) return
-        r.recv(a, inbox, 0, 16, 1)
-        r.send(b, ball, 0, 4, 2)
-      }
-    })
-    r.recv(a, inbox, 0, 16, 1)
-    r.send(b, ball, 0, 4, 2)
-    await until(() => rounds === 300)
+    await pingPong(r, a, b, 300)
     await until(() => r.inFlight === 0)
   })
 
@@ -122,6 +130,17 @@ describeUring('Uring inside the Node loop', () => {
     for (let i = 0; i < 3; i++) await loopTurn()
     expect(called).toBe(1)
     expect(r.inFlight).toBe(0)
+  })
+
+  it('misses no completion caused by another thread while the loop is busy reaping', async () => {
+    // The eventfd is kept quiet while the loop reaps (x86, DEFER_TASKRUN); completions that
+    // other CPUs queue meanwhile must still wake it. A lost wakeup would stall this ping-pong.
+    const r = ring()
+    const [a, b] = unixPair()
+    const peer = new Worker(fixture('uring-echo-peer.mjs'), { workerData: { fd: b } })
+    await pingPong(r, a, a, 3000) // sends on a; the peer echoes them back to a
+    sockets.shutdown(a, constants.SHUT_WR) // the peer reads end of stream and exits
+    await new Promise((resolve) => peer.once('exit', resolve))
   })
 
   it('refuses wait() from inside onComplete, which would overwrite the completions being read', async () => {

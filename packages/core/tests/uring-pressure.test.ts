@@ -7,6 +7,7 @@ import {
   IORING_CQE_F_MORE,
   READABLE,
   Uring,
+  WRITABLE,
   bufferIdOf,
   constants,
   sockets,
@@ -34,6 +35,17 @@ describeUring('Uring under pressure', () => {
     }
     expect(tokens.sort((x, y) => x - y)).toEqual(Array.from({ length: 64 }, (_, i) => i))
     expect(r.inFlight).toBe(0)
+  })
+
+  it('wait() takes every completion the kernel holds, not only its first batch of deferred work', () => {
+    // Regression: with DEFER_TASKRUN, Linux >= 6.10 finishes at most 20 deferred completions per
+    // io_uring_enter unless asked for more; wait(1) returned 20 of 600 ready polls.
+    const r = ring({ entries: 64 })
+    const fds = Array.from({ length: 300 }, () => unixPair()).flat()
+    fds.forEach((fd, token) => r.pollAdd(fd, WRITABLE, token, true))
+    r.submit()
+    expect(r.wait(1)).toBe(600)
+    expect(new Set(r.completionTokens.subarray(0, 600)).size).toBe(600)
   })
 
   it('queues more operations than the SQ ring holds and submits them all in order', () => {

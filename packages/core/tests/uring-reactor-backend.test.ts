@@ -42,13 +42,24 @@ describe('resolveReactorBackend', () => {
     }
   })
 
-  it('picks by the probe and the measurements for auto', () => {
+  it('auto follows the measurements: epoll while io_uring did not measure faster', () => {
     const { deps: d, warnings } = deps({}, yes)
-    const auto = resolveReactorBackend('auto', d)
-    expect(auto.backend).toBe(URING_MEASURED_FASTER ? 'uring' : 'epoll')
-    expect(auto.reason).toMatch(/^auto: /)
+    const auto = resolveReactorBackend('auto', { ...d, measuredFaster: false })
+    expect(auto).toEqual({
+      backend: 'epoll',
+      reason: 'auto: io_uring did not measure faster than epoll overall (docs/uring.md); ask for uring to use it',
+    })
+    expect(resolveReactorBackend(undefined, d).backend).toBe(URING_MEASURED_FASTER ? 'uring' : 'epoll')
     expect(warnings).toEqual([])
-    expect(resolveReactorBackend(undefined, d).backend).toBe(auto.backend)
+  })
+
+  it('auto picks io_uring when it measured faster and the probe says it works', () => {
+    const { deps: d, warnings } = deps({}, yes)
+    expect(resolveReactorBackend('auto', { ...d, measuredFaster: true })).toEqual({
+      backend: 'uring',
+      reason: 'auto: io_uring is supported and measured faster than epoll (docs/benchmarks.md)',
+    })
+    expect(warnings).toEqual([])
   })
 
   it('falls back to epoll with a readable reason and one warning when io_uring is unavailable', () => {
@@ -64,11 +75,15 @@ describe('resolveReactorBackend', () => {
     expect(warnings[0]).not.toContain('\n') // one line
   })
 
-  it('auto without io_uring falls back quietly only when epoll would have been chosen anyway', () => {
-    const { deps: d, warnings } = deps({}, no)
-    const auto = resolveReactorBackend('auto', d)
-    expect(auto.backend).toBe('epoll')
-    expect(warnings.length).toBe(URING_MEASURED_FASTER ? 1 : 0)
+  it('auto warns about missing io_uring only when it would have chosen it', () => {
+    const quiet = deps({}, no)
+    expect(resolveReactorBackend('auto', { ...quiet.deps, measuredFaster: false }).backend).toBe('epoll')
+    expect(quiet.warnings).toEqual([])
+    const loud = deps({}, no)
+    const resolved = resolveReactorBackend('auto', { ...loud.deps, measuredFaster: true })
+    expect(resolved.backend).toBe('epoll')
+    expect(resolved.reason).toMatch(/^auto, but io_uring is unavailable: /)
+    expect(loud.warnings).toEqual([resolved.reason])
   })
 
   it('emits a process warning with a code by default', async () => {

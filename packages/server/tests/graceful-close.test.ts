@@ -60,17 +60,20 @@ describe.each(BACKENDS.map((b) => [backendLabel(b), b] as const))('graceful clos
 
   it('waits for queued output to be flushed before closing', async () => {
     const big = Buffer.alloc(8 * 1024 * 1024, 3)
+    let queued = false
     server = createServer({ backend }, {
       data(conn) {
         conn.write(big)
+        queued = true
       },
     }) as Server
     const { port } = await server.listen({ port: 0, host: '127.0.0.1' })
     const c = await client(port)
     c.socket.pause()
     c.socket.write('go')
-    await until(() => server!.connections === 1 && c.socket.bytesWritten === 2)
-    await new Promise((resolve) => setTimeout(resolve, 10))
+    // Close only once the output is queued (8 MB cannot fit in the socket buffers of a paused
+    // reader); regression: a fixed 10 ms sleep sometimes closed the connection while still idle.
+    await until(() => queued)
     const closing = server.close({ graceMs: 60_000 })
     c.socket.resume()
     await closing
