@@ -1,4 +1,4 @@
-// Runs the test suite once per backend (DESIGN.md decision 7). The first pass runs every
+// Runs the test suite once per backend (DESIGN.md decision 7), then the pack check. The first pass runs every
 // project with IO_BACKEND unset ('auto'); each later pass sets IO_BACKEND and re-runs the
 // projects whose behaviour depends on it. Extra arguments go to vitest.
 //   node scripts/test-backends.mjs                 all passes
@@ -20,6 +20,12 @@ for (const { backend, projects } of passes) {
   console.log(`\n=== IO_BACKEND=${backend}: npx ${args.join(' ')}`)
   const run = spawnSync('npx', args, { stdio: 'inherit', env })
   results.push({ backend, status: run.status ?? 1 })
+}
+// Last: every package, packed, installs and loads alone in an empty folder.
+if (!process.env.IO_SKIP_PACK_CHECK) {
+  console.log('\n=== pack check: node scripts/pack-check.mjs')
+  const run = spawnSync(process.execPath, ['scripts/pack-check.mjs'], { stdio: 'inherit' })
+  results.push({ backend: 'pack', status: run.status ?? 1 })
 }
 console.log('\n=== per-backend results')
 for (const r of results) console.log(`${r.backend.padEnd(9)} ${r.status === 0 ? 'passed' : `FAILED (exit ${r.status})`}`)

@@ -17,6 +17,7 @@
 #include <ctime>
 #include <vector>
 
+#include "deadline.h"
 #include "addon.h"
 #include "args.h"
 #include "errors.h"
@@ -29,12 +30,6 @@ namespace {
 constexpr uint32_t kInterestMask = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLPRI | EPOLLET |
                                    EPOLLONESHOT | EPOLLEXCLUSIVE | EPOLLWAKEUP;
 constexpr int64_t kMaxEventsLimit = 1 << 20;
-
-int64_t MonotonicMs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
 
 class Epoll : public Napi::ObjectWrap<Epoll>, public LoopWatcher::Owner {
  public:
@@ -125,15 +120,14 @@ class Epoll : public Napi::ObjectWrap<Epoll>, public LoopWatcher::Owner {
   int Collect(int timeout) {
     uint32_t* out = ReadyWords();
     if (out == nullptr) return -EFAULT;
-    int64_t deadline = timeout > 0 ? MonotonicMs() + timeout : 0;
+    Deadline deadline(timeout);
     int n;
     for (;;) {
       n = epoll_wait(epfd_, kernel_events_.data(), max_events_, timeout);
       if (n >= 0 || errno != EINTR) break;
       if (timeout > 0) {
-        int64_t left = deadline - MonotonicMs();
-        if (left <= 0) return 0;
-        timeout = static_cast<int>(left);
+        timeout = deadline.RemainingMs();
+        if (timeout == 0) return 0;
       }
     }
     if (n < 0) return -errno;

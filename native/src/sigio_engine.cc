@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <ctime>
 
+#include "deadline.h"
 #include "sigio_claim.h"
 
 namespace io {
@@ -16,12 +17,6 @@ namespace {
 
 constexpr size_t kReadBatch = 256;        // siginfos per read(2): 32 KiB
 constexpr int kMaxDrainReads = 1 << 16;   // bound on reads when emptying the queue
-
-int64_t MonotonicMs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
 
 // Per-thread, not global: the instances whose owner is this thread, and whether the first of
 // them blocked SIGIO here. They mirror per-thread kernel state (the signal mask, and SIGIO being
@@ -440,17 +435,13 @@ bool SigioEngine::HasLeftovers() const {
 }
 
 int SigioEngine::Wait(int timeout, uint32_t* tokens, uint32_t* bands, int max) {
-  int64_t deadline = timeout > 0 ? MonotonicMs() + timeout : 0;
+  Deadline deadline(timeout);
   for (;;) {
     int n = Collect(tokens, bands, max);
     if (n != 0) return n;
     if (timeout == 0) return 0;
-    int left = timeout;
-    if (timeout > 0) {
-      int64_t remaining = deadline - MonotonicMs();
-      if (remaining <= 0) return 0;
-      left = static_cast<int>(remaining);
-    }
+    int left = deadline.RemainingMs();
+    if (left == 0) return 0;
     pollfd p[2] = {{sfd_, POLLIN, 0}, {efd_, POLLIN, 0}};
     int rc = poll(p, 2, left);
     if (rc < 0 && errno != EINTR) return -errno;

@@ -10,6 +10,7 @@
 #include <ctime>
 #include <utility>
 
+#include "deadline.h"
 #include "addon.h"
 #include "args.h"
 #include "errors.h"
@@ -31,19 +32,6 @@ constexpr int kDrainsPerCollect = 4;
 // socket operations complete at once; only a zero-copy send whose pages the network still
 // holds can take longer, and its memory is then deliberately kept rather than freed.
 constexpr int kCloseDrainMs = 2000;
-
-int64_t MonotonicNs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-}
-
-// Whole milliseconds left until `deadline_ns`, rounded up: a wait cut short by a signal and
-// resumed with this never ends before the time asked for.
-int64_t MsUntil(int64_t deadline_ns) {
-  int64_t left = deadline_ns - MonotonicNs();
-  return left <= 0 ? 0 : (left + 999999) / 1000000;
-}
 
 const char* const kOpNames[] = {
     "NOP", "READV", "WRITEV", "FSYNC", "READ_FIXED", "WRITE_FIXED", "POLL_ADD", "POLL_REMOVE",
@@ -223,7 +211,7 @@ void Uring::Discard(const io_uring_cqe& cqe) {
 //
 // "Whatever the kernel holds" needs io_uring_enter(GETEVENTS) whenever the kernel flags it:
 // overflowed CQEs (IORING_SQ_CQ_OVERFLOW), and with DEFER_TASKRUN completions whose work waits
-// for this thread (IORING_SQ_TASKRUN). Since 6.10 one enter runs at most
+// for this thread (IORING_SQ_TASKRUN). Since 6.13 one enter runs at most
 // max(20, min_complete) of those work items, so when one plain enter did not bring everything
 // in, the next asks for as many completions as there is room for, with a zero timeout: the
 // kernel finishes that much work and returns (-ETIME) instead of waiting.
@@ -231,7 +219,7 @@ int Uring::Collect(unsigned min_complete, int timeout_ms) {
   Completions out;
   if (!CompletionArrays(&out)) return -EFAULT;
   if (min_complete > capacity_) min_complete = capacity_;
-  int64_t deadline = timeout_ms > 0 ? MonotonicNs() + timeout_ms * int64_t{1000000} : 0;
+  Deadline deadline(timeout_ms);
   unsigned taken = 0;
   int drains = 0;
   for (;;) {
@@ -259,12 +247,12 @@ int Uring::Collect(unsigned min_complete, int timeout_ms) {
         return static_cast<int>(taken);
       int wait_ms = -1;
       if (timeout_ms > 0) {
-        int64_t left = MsUntil(deadline);
-        if (left <= 0) {
+        int left = deadline.RemainingMs();
+        if (left == 0) {
           timeout_ms = 0;  // time is up: take what is there, then return
           continue;
         }
-        wait_ms = static_cast<int>(left);
+        wait_ms = left;
       }
       rc = queue_.Enter(true, std::min(min_complete - taken, queue_.cq_entries()), wait_ms);
       if (rc == -ETIME) timeout_ms = 0;
@@ -421,11 +409,11 @@ void Uring::Shutdown() {
   watcher_.Close();
   if (slots_.live() > 0 || internal_in_flight_ > 0) {
     CancelEverything();
-    int64_t deadline = MonotonicNs() + kCloseDrainMs * int64_t{1000000};
+    Deadline deadline(kCloseDrainMs);
     while (slots_.live() > 0 || internal_in_flight_ > 0) {
-      int64_t left = MsUntil(deadline);
-      if (left <= 0) break;
-      int rc = queue_.Enter(true, 1, static_cast<int>(std::min<int64_t>(left, 100)));
+      int left = deadline.RemainingMs();
+      if (left == 0) break;
+      int rc = queue_.Enter(true, 1, std::min(left, 100));
       queue_.Reap(UINT_MAX, [&](const io_uring_cqe& cqe) {
         Discard(cqe);
         return true;

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process'
 import { openSync, closeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -227,6 +228,28 @@ describe('Epoll wait timeouts', () => {
     ep.add(a, READABLE, 1)
     expect(ep.wait(1)).toBe(0)
     expect(ep.wait(0.2)).toBe(0) // a fraction rounds up to 1 ms rather than polling
+  })
+
+  it('a wait interrupted by a signal (EINTR) still lasts its whole timeout', async () => {
+    // Regression: the retry used a deadline truncated to whole ms and could end up to 1 ms early.
+    const ep = epoll()
+    const [a] = pair()
+    ep.add(a, READABLE, 1)
+    let signals = 0
+    const onSignal = () => signals++
+    process.on('SIGUSR2', onSignal)
+    try {
+      const killer = spawn('sh', ['-c', `for i in 1 2 3 4 5; do sleep 0.03; kill -USR2 ${process.pid}; done`])
+      const closed = new Promise((resolve) => killer.once('close', resolve))
+      const start = performance.now()
+      expect(ep.wait(250.5)).toBe(0)
+      expect(performance.now() - start).toBeGreaterThanOrEqual(251)
+      await closed
+      for (let i = 0; i < 100 && signals === 0; i++) await new Promise((resolve) => setTimeout(resolve, 5))
+      expect(signals).toBeGreaterThan(0) // the signals did arrive (during the wait: EINTR, retried)
+    } finally {
+      process.off('SIGUSR2', onSignal)
+    }
   })
 
   it('rejects a NaN or non-number timeout', () => {

@@ -38,7 +38,7 @@ describeUring('Uring under pressure', () => {
   })
 
   it('wait() takes every completion the kernel holds, not only its first batch of deferred work', () => {
-    // Regression: with DEFER_TASKRUN, Linux >= 6.10 finishes at most 20 deferred completions per
+    // Regression: with DEFER_TASKRUN, Linux >= 6.13 finishes at most 20 deferred completions per
     // io_uring_enter unless asked for more; wait(1) returned 20 of 600 ready polls.
     const r = ring({ entries: 64 })
     const fds = Array.from({ length: 300 }, () => unixPair()).flat()

@@ -17,13 +17,12 @@
  * const sel = new DefaultSelector<Connection>()
  * ```
  */
-import { backendFromEnv } from '@io/core'
+import { backendFromEnv, codeError, resolveReactorBackend } from '@io/core'
 import type { BaseSelector } from './base-selector.js'
 import { selectorBackend } from './backend-registry.js'
 import { EpollSelector } from './epoll-selector.js'
 import { ERR_SELECTOR_BACKEND_UNAVAILABLE } from './errors.js'
-import { codeError } from '@io/core'
-import { createUringSelector } from './uring-fallback.js'
+import { IoUringSelector } from './io-uring-selector.js'
 import { PollSelector } from './poll-selector.js'
 import { SelectSelector } from './select-selector.js'
 
@@ -43,12 +42,20 @@ export function createSelector<T = unknown>(backend: string = backendFromEnv()):
     case 'select':
       return new SelectSelector<T>()
     case 'uring':
-      return createUringSelector<T>()
+      return uringOrEpoll<T>()
   }
   const factory = selectorBackend(backend)
   if (factory !== undefined) return factory() as BaseSelector<T>
   const hint = backend === 'sigio' ? `: import '@io/signal' first, it registers SigioSelector` : ''
   throw codeError(ERR_SELECTOR_BACKEND_UNAVAILABLE, `no selector backend "${backend}" is registered${hint}`)
+}
+
+// IoUringSelector, or EpollSelector where io_uring is unavailable. @io/core's resolver decides,
+// so the fallback warns once per thread with the same IoUringWarning the server gives. `env: {}`:
+// the name was already chosen (by IO_BACKEND or the caller), so IO_BACKEND must not re-decide it.
+function uringOrEpoll<T>(): BaseSelector<T> {
+  const { backend } = resolveReactorBackend('uring', { env: {}, probe: () => IoUringSelector.isSupported() })
+  return backend === 'uring' ? new IoUringSelector<T>() : new EpollSelector<T>()
 }
 
 /** The constructor type of {@link DefaultSelector}. */

@@ -1,6 +1,6 @@
 import { constants as osConstants } from 'node:os'
 import { performance } from 'node:perf_hooks'
-import { codeError } from '@io/core'
+import { codeError, IORING_CQE_F_MORE, Uring, type UringSupport } from '@io/core'
 import { invalidArgType, outOfRange } from './errors.js'
 import { ALL_EVENTS } from './events.js'
 import { LevelRecheck } from './level-recheck.js'
@@ -9,18 +9,39 @@ import { pollInterest, pollReadyEvents } from './poll-bits.js'
 import type { SelectorEvent, SelectorKey } from './selector-key.js'
 import { normalizeTimeout } from './timeout.js'
 import { TokenTable } from './token-table.js'
-import { loadUring, type UringBinding, type UringInstance } from './uring-binding.js'
 
 const ECANCELED = osConstants.errno.ECANCELED
 const DEFAULT_ENTRIES = 4096
+// The token of the timer that gives a wait something to wait for when no poll is in flight
+// (TokenTable never issues 0, so its completion maps to no registration and is dropped).
+const IDLE_TIMER_TOKEN = 0
+// The longest timer Uring takes (about 24.8 days, as setTimeout); blocking waits re-arm it.
+const IDLE_TIMER_MAX_MS = 2 ** 31 - 1
 
-/** Thrown by the constructor where io_uring cannot be used; `reason` says why. */
+/** Thrown by the constructor where io_uring cannot be used; the message says why. */
 export const ERR_IO_URING_UNAVAILABLE = 'ERR_IO_URING_UNAVAILABLE'
+
+function checkSize(name: string, value: unknown, min: number, max: number): void {
+  if (typeof value !== 'number') throw invalidArgType(`"options.${name}" must be a number`)
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw outOfRange(`"options.${name}" must be an integer in [${min}, ${max}], got ${value}`)
+  }
+}
 
 /** Options of {@link IoUringSelector}. */
 export interface IoUringSelectorOptions {
-  /** Submission queue size (the completion queue is larger). Default 4096. */
+  /**
+   * Submission queue size, 1 to 32768 (the completion queue is twice as large, at least 4096).
+   * More registrations than this between two waits cost one extra io_uring_enter per SQ-full.
+   * Default 4096.
+   */
   entries?: number
+  /**
+   * Completion queue size, `entries` to 65536. Default max(4096, 2 * entries). Wakeups beyond
+   * it are not lost: the kernel ends the multishot requests it cannot post for (their last
+   * completion lacks IORING_CQE_F_MORE) and the selector re-arms them.
+   */
+  cqEntries?: number
   /** Report wakeups only, without the level re-check. Default false. */
   edgeTriggered?: boolean
 }
@@ -32,15 +53,24 @@ export interface IoUringSelectorOptions {
  * Each registration is one multishot poll request carrying a fresh token; the kernel posts a
  * completion (the poll mask, or -errno) on every wakeup of the fd and keeps the request armed
  * while the completion has IORING_CQE_F_MORE. A completion without it means the kernel ended
- * the request (CQ overflow, for instance): the selector re-arms it under a new token. Removing
- * or changing a registration cancels its request; completions still in flight carry the old
- * token and are dropped (DESIGN.md decision 3).
+ * the request (it could not post to a full CQ ring, or the kernel predates multishot poll):
+ * the selector re-arms it under a new token. Removing or changing a registration removes its
+ * request (`pollRemove`); completions still in flight carry the old token and are dropped
+ * (DESIGN.md decision 3), also when the fd was closed and its number reused.
+ *
+ * Requests reach the kernel in batches: at the next `select` (one io_uring_enter submits and
+ * waits), or, while started, at the end of the current JavaScript task. A poll request holds
+ * its own reference to the file: an fd closed while registered stays open in the kernel (its
+ * peer sees no end of file) until it is unregistered and that reaches the kernel.
  *
  * Multishot poll reports wakeups, i.e. changes. To keep the level-triggered contract of the
  * other selectors, the fds reported by one select are re-checked with one poll(2) call before
- * the next wait (see level-recheck.ts); `{ edgeTriggered: true }` skips that. A registration
- * whose request fails (a closed fd: -EBADF) is reported once as ready for its events and not
- * re-armed; unregister still succeeds for it.
+ * the next wait (see level-recheck.ts); `{ edgeTriggered: true }` skips that. Registering an
+ * fd that is not open fails in the kernel (-EBADF): it is reported once as ready for its
+ * events, as poll(2) reports POLLNVAL, and not re-armed; unregister still succeeds for it.
+ *
+ * `select()` cannot be called from inside the `start` callback (the ring refuses a wait while
+ * it is delivering completions: ERR_URING_REENTRANT_WAIT).
  *
  * @example
  * ```ts
@@ -52,49 +82,47 @@ export interface IoUringSelectorOptions {
  * ```
  */
 export class IoUringSelector<T = unknown> extends MapSelector<T> {
-  /** Whether this build and kernel can run io_uring, and if not, why. */
-  static isSupported(): { supported: boolean; reason?: string } {
-    const binding = loadUring()
-    if ('reason' in binding) return { supported: false, reason: binding.reason }
-    return binding.Uring.isSupported()
+  /**
+   * Whether this kernel and process can run io_uring, and if not, why in words (`reason`) and
+   * as an errno name (`code`): `Uring.isSupported()`, probed once per thread.
+   */
+  static isSupported(): UringSupport {
+    return Uring.isSupported()
   }
 
   /** True when created with `{ edgeTriggered: true }`. */
   readonly edgeTriggered: boolean
-  readonly #entries: number
-  readonly #ring: UringInstance
-  readonly #moreFlag: number
+  readonly #ring: Uring
   readonly #tokens = new TokenTable()
   readonly #level = new LevelRecheck<T>()
-  #queued = 0 // SQEs prepared since the last submit
-  #flushQueued = false
   #started = false
   #refed = true
   #recheckTimer: NodeJS.Immediate | undefined
+  // Registrations whose request the kernel ended, to re-arm once the completions are read.
+  readonly #ended: SelectorKey<T>[] = []
   readonly #onComplete = (count: number): void => {
     const ready = new Map<number, number>()
     this.#consume(count, ready)
-    this.#flush()
-    this.#deliverReady(ready)
+    this.#rearmEnded() // submitted by the ring when this callback returns
+    this.deliver(this.#report(ready))
   }
 
+  /**
+   * @throws TypeError/RangeError for bad options; an Error with code ERR_IO_URING_UNAVAILABLE
+   *   and the reason where io_uring cannot be used here (see {@link IoUringSelector.isSupported}).
+   */
   constructor(options: IoUringSelectorOptions = {}) {
     super()
     if (options === null || typeof options !== 'object') throw invalidArgType('"options" must be an object')
     const { entries = DEFAULT_ENTRIES, edgeTriggered = false } = options
     if (typeof edgeTriggered !== 'boolean') throw invalidArgType('"options.edgeTriggered" must be a boolean')
-    if (typeof entries !== 'number') throw invalidArgType('"options.entries" must be a number')
-    if (!Number.isInteger(entries) || entries < 1 || entries > 32768) {
-      throw outOfRange(`"options.entries" must be an integer in [1, 32768], got ${entries}`)
-    }
-    const binding = loadUring()
-    if ('reason' in binding) throw codeError(ERR_IO_URING_UNAVAILABLE, `io_uring unavailable: ${binding.reason}`)
-    const probe = binding.Uring.isSupported()
+    checkSize('entries', entries, 1, 32768)
+    const { cqEntries = Math.max(4096, 2 * entries) } = options
+    checkSize('cqEntries', cqEntries, entries, 65536)
+    const probe = IoUringSelector.isSupported()
     if (!probe.supported) throw codeError(ERR_IO_URING_UNAVAILABLE, `io_uring unavailable: ${probe.reason ?? 'unknown'}`)
     this.edgeTriggered = edgeTriggered
-    this.#entries = entries
-    this.#ring = new (binding as UringBinding).Uring({ entries })
-    this.#moreFlag = binding.cqeFMore
+    this.#ring = new Uring({ entries, cqEntries })
   }
 
   get active(): boolean {
@@ -105,20 +133,28 @@ export class IoUringSelector<T = unknown> extends MapSelector<T> {
     this.checkOpen()
     const timeout = normalizeTimeout(timeoutMs)
     const deadline = timeout > 0 ? performance.now() + timeout : 0
-    this.#flush()
+    const ring = this.#ring
     const ready = new Map<number, number>()
     if (!this.edgeTriggered) this.#level.collect(ready, (fd) => this.keyOf(fd))
     for (;;) {
       let wait = timeout
       if (ready.size > 0) wait = 0
       else if (timeout > 0) wait = Math.max(0, deadline - performance.now())
-      let count = this.#ring.wait(wait === 0 ? 0 : 1, wait < 0 ? undefined : wait)
+      // With nothing in flight the ring returns at once rather than wait for nothing; a timer
+      // makes it sleep as the other selectors' syscalls do (no registrations, or only failed ones).
+      if (wait !== 0 && ring.inFlight === 0) ring.timeout(wait < 0 ? IDLE_TIMER_MAX_MS : wait, IDLE_TIMER_TOKEN)
+      // wait() submits what is queued (new, changed and re-armed requests) in the same enter.
+      let count = ring.wait(wait === 0 ? 0 : 1, wait < 0 ? undefined : wait)
       this.#consume(count, ready)
       // A full batch may leave more completions behind: reap them now, so one select returns
       // everything that is ready, as the other selectors do.
-      while (count === this.#ring.completionTokens.length) this.#consume((count = this.#ring.wait(0, 0)), ready)
-      this.#flush() // re-arms from #consume
-      // Completions that name no live registration (late, cancelled) do not end the wait early.
+      while (count === ring.capacity) this.#consume((count = ring.wait(0, 0)), ready)
+      // Re-arm only now: a re-armed request on a ready fd completes at once, and re-arming
+      // inside the loop above could chase its own tail while more fds are ready than the CQ
+      // holds. These reach the kernel with the next wait (or, while started, at the end of
+      // the task).
+      this.#rearmEnded()
+      // Completions that name no live registration (late, removed) do not end the wait early.
       if (ready.size > 0 || wait === 0) break
     }
     return this.#report(ready)
@@ -126,13 +162,13 @@ export class IoUringSelector<T = unknown> extends MapSelector<T> {
 
   ref(): void {
     this.#refed = true
-    this.#ring.ref?.()
+    if (!this.closed) this.#ring.ref()
     this.#recheckTimer?.ref()
   }
 
   unref(): void {
     this.#refed = false
-    this.#ring.unref?.()
+    if (!this.closed) this.#ring.unref()
     this.#recheckTimer?.unref()
   }
 
@@ -150,10 +186,10 @@ export class IoUringSelector<T = unknown> extends MapSelector<T> {
   }
 
   protected startWaiting(): void {
-    this.#flush()
+    // Operations queued while started are submitted by the ring at the end of the task.
     this.#ring.start(this.#onComplete)
     this.#started = true
-    if (!this.#refed) this.#ring.unref?.()
+    if (!this.#refed) this.#ring.unref()
     if (this.#level.pending) this.#scheduleRecheck()
   }
 
@@ -167,41 +203,20 @@ export class IoUringSelector<T = unknown> extends MapSelector<T> {
   protected closeBackend(): void {
     this.#tokens.clear()
     this.#level.clear()
-    this.#ring.close()
+    this.#ring.close() // removes every poll in flight and reaps it before freeing anything
   }
 
   #arm(key: SelectorKey<T>): void {
     this.#ring.pollAdd(key.fd, pollInterest(key.events), this.#tokens.issue(key.fd), true)
-    this.#prepared()
   }
 
   #disarm(fd: number): void {
     const token = this.#tokens.release(fd)
-    if (token === undefined) return // already failed and dropped
-    this.#ring.pollRemove(token)
-    this.#prepared()
+    // No token: the request already ended for good (-EBADF) and nothing is in flight.
+    if (token !== undefined) this.#ring.pollRemove(token)
   }
 
-  // Counts a prepared SQE; submits when the SQ is full, or (while started) at the next
-  // microtask checkpoint, so a burst of registrations costs one io_uring_enter.
-  #prepared(): void {
-    if (++this.#queued >= this.#entries) this.#flush()
-    else if (this.#started && !this.#flushQueued) {
-      this.#flushQueued = true
-      queueMicrotask(() => {
-        this.#flushQueued = false
-        if (!this.closed) this.#flush()
-      })
-    }
-  }
-
-  #flush(): void {
-    if (this.#queued === 0) return
-    this.#queued = 0
-    this.#ring.submit()
-  }
-
-  // Folds `count` completions into `ready` (fd -> events), re-arming ended requests.
+  // Folds `count` completions into `ready` (fd -> events); ended requests go to #ended.
   #consume(count: number, ready: Map<number, number>): void {
     const tokens = this.#ring.completionTokens
     const results = this.#ring.completionResults
@@ -209,19 +224,28 @@ export class IoUringSelector<T = unknown> extends MapSelector<T> {
     for (let i = 0; i < count; i++) {
       const fd = this.#tokens.fdOf(tokens[i])
       const key = fd === undefined ? undefined : this.keyOf(fd)
-      if (key === undefined) continue // late completion of a cancelled or replaced request
+      if (key === undefined) continue // a removed request's last word, or the idle timer
       const result = results[i]
       if (result < 0) {
-        if (result === -ECANCELED) continue
-        // The request failed for good (a closed fd): report it once, do not re-arm.
+        // Cancelled by someone else (ours carry released tokens and never get here): re-arm.
+        if (result === -ECANCELED) {
+          this.#ended.push(key)
+          continue
+        }
+        // The request failed for good (the fd is not open): report it once, do not re-arm.
         this.#tokens.release(key.fd)
         ready.set(key.fd, (ready.get(key.fd) ?? 0) | ALL_EVENTS)
         continue
       }
       const events = pollReadyEvents(result)
       if (events !== 0) ready.set(key.fd, (ready.get(key.fd) ?? 0) | events)
-      if ((flags[i] & this.#moreFlag) === 0) this.#arm(key)
+      if ((flags[i] & IORING_CQE_F_MORE) === 0) this.#ended.push(key)
     }
+  }
+
+  #rearmEnded(): void {
+    for (const key of this.#ended) if (this.keyOf(key.fd) === key) this.#arm(key)
+    this.#ended.length = 0
   }
 
   #report(ready: Map<number, number>): SelectorEvent<T>[] {
@@ -242,10 +266,6 @@ export class IoUringSelector<T = unknown> extends MapSelector<T> {
     return out
   }
 
-  #deliverReady(ready: Map<number, number>): void {
-    this.deliver(this.#report(ready))
-  }
-
   // Level-triggered inside the loop: what was delivered and is still ready is delivered again
   // on the next loop turn, as epoll's level mode does.
   #scheduleRecheck(): void {
@@ -255,7 +275,7 @@ export class IoUringSelector<T = unknown> extends MapSelector<T> {
       if (!this.#started) return
       const ready = new Map<number, number>()
       this.#level.collect(ready, (fd) => this.keyOf(fd))
-      this.#deliverReady(ready)
+      this.deliver(this.#report(ready))
     })
     if (!this.#refed) this.#recheckTimer.unref()
   }

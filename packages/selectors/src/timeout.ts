@@ -2,7 +2,7 @@
  * The timeout contract of `select(timeoutMs)`, in one place for every backend:
  * undefined or null blocks until something is ready (so does Infinity); 0 or a negative number
  * polls once; a positive number waits at least that long. Each backend rounds a fraction *up*
- * to its syscall's resolution (ms for poll and epoll, µs for select, ns for io_uring), so a
+ * to its syscall's resolution (ms for poll, epoll and io_uring's wait, µs for select), so a
  * wait never ends before the time asked for.
  */
 import { invalidArgType } from './errors.js'

@@ -1,0 +1,27 @@
+/**
+ * Entry of each worker thread of a WorkerPool: a Server on its own reactor, listening with
+ * SO_REUSEPORT on the pool's port, closed when the pool says so.
+ */
+import { parentPort, workerData } from 'node:worker_threads'
+import { FdLedger } from './fd-ledger.js'
+import { Server } from './server.js'
+import type { PoolMessage, WorkerData, WorkerMessage } from './worker-protocol.js'
+
+const data = workerData as WorkerData
+const port = parentPort!
+const server = new Server(data.options, data.module, new FdLedger(data.ledger))
+
+port.on('message', (msg: PoolMessage) => {
+  if (msg.type !== 'close') return
+  server.close({ graceMs: msg.graceMs }).finally(() => process.exit(0))
+})
+
+server.listen(data.listen).then(
+  (address) => port.postMessage({ type: 'listening', address } satisfies WorkerMessage),
+  (err: Error & Record<string, unknown>) => {
+    const props: Record<string, unknown> = {}
+    for (const key of ['code', 'errno', 'syscall']) if (err[key] !== undefined) props[key] = err[key]
+    port.postMessage({ type: 'failed', message: err.message, props } satisfies WorkerMessage)
+    process.exit(1)
+  },
+)

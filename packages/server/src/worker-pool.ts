@@ -1,0 +1,160 @@
+/**
+ * `workers: n`: n worker threads, each running its own Server (its own reactor and its own
+ * SO_REUSEPORT listener on the same port, so the kernel spreads connections between them).
+ * This thread only supervises: it starts the workers, restarts one that dies (with a growing
+ * delay if it keeps dying at once), and forwards `close()`.
+ *
+ * The handlers must be a module (path or URL) with the handlers as its default export: each
+ * worker imports it, since functions cannot be sent to another thread.
+ *
+ * Events: 'workerExit' (index, exitCode), 'workerRestart' (index), 'workerError' (index, error).
+ */
+import { Worker } from 'node:worker_threads'
+import { resolveServerBackend, type EngineName } from './backend.js'
+import { serverError } from './errors.js'
+import { createLedgerMemory, FdLedger } from './fd-ledger.js'
+import { Lifecycle } from './lifecycle.js'
+import { moduleUrl } from './handler-source.js'
+import { resolveHost } from './listener.js'
+import type { ResolvedOptions } from './options.js'
+import type { AddressInfo, IoServer } from './server.js'
+import type { PoolMessage, WorkerData, WorkerMessage } from './worker-protocol.js'
+
+/** A restart within this long of the worker's start counts as "died at once". */
+const QUICK_DEATH_MS = 1000
+const MAX_RESTART_DELAY_MS = 5000
+
+/** The worker entry: dist/worker.js next to this module, or the built one when run from src. */
+function workerEntry(): URL {
+  const here = import.meta.url
+  return here.endsWith('.ts') ? new URL('../dist/worker.js', here) : new URL('./worker.js', here)
+}
+
+interface Slot {
+  worker: Worker | null
+  startedAt: number
+  restartDelay: number
+  timer: NodeJS.Timeout | null
+}
+
+/**
+ * A pool of worker threads sharing one port (`createServer` with `workers > 1`); see the
+ * module comment for supervision and the events it emits.
+ */
+export class WorkerPool extends Lifecycle implements IoServer {
+  readonly backend: EngineName
+  readonly backendReason: string
+  readonly options: ResolvedOptions
+  private readonly module: string
+  private readonly slots: Slot[] = []
+  private failedToStart = false
+  private listenArgs: { host: string; port: number; backlog: number } | null = null
+
+  /** Use `createServer`. @internal */
+  constructor(options: ResolvedOptions, module: string | URL) {
+    super()
+    this.options = options
+    this.module = moduleUrl(module)
+    const { backend, reason } = resolveServerBackend(options.backend)
+    this.backend = backend
+    this.backendReason = reason
+  }
+
+  /** Number of worker threads currently running. */
+  get running(): number {
+    return this.slots.filter((s) => s.worker !== null).length
+  }
+
+  /** Thread ids of the running workers. */
+  get threadIds(): number[] {
+    return this.slots.flatMap((s) => (s.worker !== null ? [s.worker.threadId] : []))
+  }
+
+  protected async start(host: string, port: number, backlog: number): Promise<AddressInfo> {
+    const address = await resolveHost(host)
+    for (let i = 0; i < this.options.workers; i++) this.slots.push({ worker: null, startedAt: 0, restartDelay: 0, timer: null })
+    try {
+      // The first worker binds (port 0 picks one); the others join its port.
+      this.listenArgs = { host: address, port, backlog }
+      const bound = await this.spawn(0)
+      this.listenArgs.port = bound.port
+      await Promise.all(this.slots.slice(1).map((_, i) => this.spawn(i + 1)))
+      return bound
+    } catch (err) {
+      this.failedToStart = true
+      await Promise.all(this.slots.map((s) => s.worker?.terminate()))
+      throw err
+    }
+  }
+
+  /** Starts the worker of slot `index`; resolves once it listens. */
+  private spawn(index: number): Promise<AddressInfo> {
+    const slot = this.slots[index]
+    const memory = createLedgerMemory()
+    const data: WorkerData = {
+      module: this.module,
+      options: { ...this.options, backend: this.backend, workers: 1, reusePort: true },
+      listen: this.listenArgs!,
+      index,
+      ledger: memory,
+    }
+    const worker = new Worker(workerEntry(), { workerData: data })
+    slot.worker = worker
+    slot.startedAt = Date.now()
+    return new Promise<AddressInfo>((resolve, reject) => {
+      let listening = false
+      worker.on('message', (msg: WorkerMessage) => {
+        if (msg.type === 'listening') {
+          listening = true
+          resolve(msg.address)
+        } else if (msg.type === 'failed') {
+          reject(Object.assign(new Error(msg.message), msg.props))
+        }
+      })
+      worker.on('error', (err) => {
+        if (!listening) reject(err)
+        else this.emit('workerError', index, err)
+      })
+      worker.on('exit', (code) => {
+        // Whatever the worker still held (it crashed, or was terminated) is closed here.
+        new FdLedger(memory).closeAll()
+        if (slot.worker === worker) slot.worker = null
+        if (!listening) reject(serverError('ERR_WORKER_EXITED', `worker ${index} exited with code ${code} before listening`))
+        else this.exited(index, code)
+      })
+    })
+  }
+
+  /** A listening worker exited: restart it unless the pool is closing. */
+  private exited(index: number, code: number): void {
+    this.emit('workerExit', index, code)
+    if (this.closing || this.failedToStart) return
+    const slot = this.slots[index]
+    const quick = Date.now() - slot.startedAt < QUICK_DEATH_MS
+    slot.restartDelay = quick ? Math.min(Math.max(slot.restartDelay * 2, 50), MAX_RESTART_DELAY_MS) : 0
+    slot.timer = setTimeout(() => {
+      slot.timer = null
+      if (this.closing) return
+      this.spawn(index).then(
+        () => this.emit('workerRestart', index),
+        (err) => {
+          this.emit('workerError', index, err)
+          // The failed attempt exited too and was not restarted (it never listened): retry.
+          if (!this.closing && slot.worker === null) this.exited(index, 1)
+        },
+      )
+    }, slot.restartDelay)
+  }
+
+  protected async stop(graceMs: number): Promise<void> {
+    const exits: Promise<unknown>[] = []
+    for (const slot of this.slots) {
+      if (slot.timer !== null) clearTimeout(slot.timer)
+      const worker = slot.worker
+      if (worker === null) continue
+      exits.push(new Promise((resolve) => worker.once('exit', resolve)))
+      worker.postMessage({ type: 'close', graceMs } satisfies PoolMessage)
+    }
+    await Promise.all(exits)
+  }
+}

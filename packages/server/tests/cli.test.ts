@@ -1,0 +1,90 @@
+// io-serve runs from the build (dist/cli.js): `npm run build` first (npm install does).
+import { type ChildProcess, spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { afterEach, describe, expect, it } from 'vitest'
+import { resolveServerBackend } from '@io/server'
+import { client, until } from './helpers.js'
+
+const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url))
+
+/** stderr without the one-line warning an IO_BACKEND=uring run prints where io_uring is missing. */
+function withoutUringWarning(stderr: string): string {
+  return stderr.replace(/^\(node:\d+\) \[IO_URING_UNAVAILABLE\].*\n(\(Use `node --trace-warnings.*\n)?/m, '')
+}
+
+const children: ChildProcess[] = []
+afterEach(() => {
+  // A failed assertion must not leave a server running.
+  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+})
+
+function run(args: string[]) {
+  const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  children.push(child)
+  const out = { stdout: '', stderr: '', code: null as number | null, signal: null as string | null, exited: false }
+  child.stdout.on('data', (d) => (out.stdout += d))
+  child.stderr.on('data', (d) => (out.stderr += d))
+  child.on('exit', (code, signal) => Object.assign(out, { code, signal, exited: true }))
+  return { child, out }
+}
+
+describe.skipIf(!existsSync(cli))('io-serve', () => {
+  it.each(['SIGINT', 'SIGTERM'] as const)('prints its address, echoes, and exits 0 on %s', async (signal) => {
+    const { child, out } = run(['echo', '--port', '0', '--host', '127.0.0.1', '--backend', 'epoll'])
+    await until(() => out.stdout.includes('\n') || out.exited)
+    // IO_BACKEND (inherited) wins over --backend, as everywhere.
+    const engine = resolveServerBackend('epoll').backend
+    const match = new RegExp(`^io-serve echo listening on 127\\.0\\.0\\.1:(\\d+) \\(backend ${engine}, 1 worker\\)\n$`).exec(out.stdout)
+    expect(match, out.stdout + out.stderr).not.toBeNull()
+    const c = await client(Number(match![1]))
+    c.socket.write('hello cli')
+    await until(() => c.bytes === 9)
+    expect(c.received().toString()).toBe('hello cli')
+    child.kill(signal)
+    await until(() => out.exited && c.closed)
+    expect(out.code).toBe(0)
+    expect(withoutUringWarning(out.stderr)).toBe('')
+  })
+
+  it('runs workers', async () => {
+    const { child, out } = run(['echo', '--port', '0', '--workers', '2'])
+    await until(() => out.stdout.includes('\n') || out.exited)
+    const match = /listening on 127\.0\.0\.1:(\d+) \(backend \S+, 2 workers\)/.exec(out.stdout)
+    expect(match, out.stdout + out.stderr).not.toBeNull()
+    const c = await client(Number(match![1]))
+    c.socket.write('via a worker')
+    await until(() => c.bytes === 12)
+    child.kill('SIGTERM')
+    await until(() => out.exited)
+    expect(out.code).toBe(0)
+  })
+
+  it.each([
+    [[], /no command given/],
+    [['serve'], /unknown command "serve"/],
+    [['echo'], /--port is required/],
+    [['echo', '--port', 'x'], /bad --port "x"/],
+    [['echo', '--port', '0', '--workers', '0'], /bad --workers "0"/],
+    [['echo', '--port', '0', '--backend', 'kqueue'], /"backend" must be one of/],
+    [['echo', '--port', '0', '--color', 'red'], /unknown option "--color"/],
+  ])('exits 2 with usage for bad arguments %j', async (args, message) => {
+    const { out } = run(args)
+    await until(() => out.exited)
+    expect(out.code).toBe(2)
+    expect(out.stderr).toMatch(message)
+    expect(out.stderr).toContain('usage: io-serve echo --port P')
+  })
+
+  it('exits 1 with the error when the port is taken', async () => {
+    const first = run(['echo', '--port', '0'])
+    await until(() => first.out.stdout.includes('\n'))
+    const port = /:(\d+) /.exec(first.out.stdout)![1]
+    const second = run(['echo', '--port', port])
+    await until(() => second.out.exited)
+    expect(second.out.code).toBe(1)
+    expect(second.out.stderr).toMatch(/EADDRINUSE/)
+    first.child.kill('SIGTERM')
+    await until(() => first.out.exited)
+  })
+})

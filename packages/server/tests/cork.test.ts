@@ -1,0 +1,62 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { createServer, type Server } from '@io/server'
+import { BACKENDS, backendLabel, client, until } from './helpers.js'
+
+let server: Server | null = null
+afterEach(async () => {
+  await server?.close({ graceMs: 0 })
+  server = null
+})
+
+describe.each(BACKENDS.map((b) => [backendLabel(b), b] as const))('batched writes on %s', (_label, backend) => {
+  it('cork() holds writes until the outermost uncork(), then sends them in order', async () => {
+    const buffered: number[] = []
+    server = createServer({ backend }, {
+      data(conn, chunk) {
+        conn.cork()
+        conn.write('<')
+        conn.cork()
+        conn.write(chunk) // a view of the shared read buffer: must be copied while corked
+        conn.uncork()
+        buffered.push(conn.bufferedAmount)
+        conn.write(new Uint16Array([0x3e3e])) // '>>' as a typed array
+        conn.uncork()
+        buffered.push(conn.bufferedAmount)
+      },
+    }) as Server
+    const { port } = await server.listen({ port: 0, host: '127.0.0.1' })
+    const c = await client(port)
+    c.socket.write('abc')
+    await until(() => c.bytes === 6)
+    expect(c.received().toString()).toBe('<abc>>')
+    expect(buffered).toEqual([4, 0])
+    c.socket.destroy()
+  })
+
+  it('writev() sends several chunks at once', async () => {
+    server = createServer({ backend }, {
+      data(conn, chunk) {
+        expect(conn.writev(['[', chunk, Buffer.from(']'), new DataView(new Uint8Array([33]).buffer)])).toBe(true)
+      },
+    }) as Server
+    const { port } = await server.listen({ port: 0, host: '127.0.0.1' })
+    const c = await client(port)
+    c.socket.write('xyz')
+    await until(() => c.bytes === 6)
+    expect(c.received().toString()).toBe('[xyz]!')
+    c.socket.destroy()
+  })
+
+  it('strings are written in the given encoding', async () => {
+    server = createServer({ backend }, {
+      open(conn) {
+        conn.write('aGk=', 'base64')
+        conn.end(' ünï')
+      },
+    }) as Server
+    const { port } = await server.listen({ port: 0, host: '127.0.0.1' })
+    const c = await client(port)
+    await until(() => c.ended)
+    expect(c.received().toString()).toBe('hi ünï')
+  })
+})
