@@ -28,9 +28,9 @@ import { fileURLToPath } from 'node:url'
 import { Uring } from '@io/core'
 import { type EchoRecord, type ScenarioResult, cpuRows, renderEchoReport, throughputRows } from './echo/report.js'
 import { docsDir, machine, markdownTable, revision, writeJson } from './lib/report.js'
+import { cliArgs } from './lib/args.js'
 
-const args = new Map<string, string>()
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1])
+const args = cliArgs()
 const list = (name: string, fallback: string) => (args.get(name) ?? fallback).split(',').filter(Boolean)
 const seconds = Number(args.get('seconds') ?? 3)
 const warmup = Number(args.get('warmup') ?? 1)

@@ -25,9 +25,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { groupedBarChart } from './server/chart.js'
 import { docsDir, machine, markdownTable, median, revision, writeJson, writeSection, type Row } from './lib/report.js'
+import { cliArgs } from './lib/args.js'
 
-const args = new Map<string, string>()
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1])
+const args = cliArgs()
 const list = (name: string, fallback: string) => (args.get(name) ?? fallback).split(',').filter(Boolean)
 const seconds = Number(args.get('seconds') ?? 2)
 const warmup = Number(args.get('warmup') ?? 0.5)

@@ -14,9 +14,9 @@
 import { createRequire } from 'node:module'
 import { Epoll, READABLE, sockets } from '@io/core'
 import { machine, markdownTable, median, revision, writeJson, writeSection, type Row } from './lib/report.js'
+import { cliArgs } from './lib/args.js'
 
-const args = new Map<string, string>()
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1])
+const args = cliArgs()
 const seconds = Number(args.get('seconds') ?? 2)
 const runs = Number(args.get('runs') ?? 3)
 const counts = (args.get('counts') ?? '1,100,1000,10000').split(',').map(Number)

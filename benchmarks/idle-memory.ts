@@ -15,9 +15,9 @@
 import { type ChildProcess, fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { machine, markdownTable, median, revision, writeJson, writeSection, type Row } from './lib/report.js'
+import { cliArgs } from './lib/args.js'
 
-const args = new Map<string, string>()
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1])
+const args = cliArgs()
 const connections = Number(args.get('connections') ?? 5000)
 const runs = Number(args.get('runs') ?? 3)
 const wanted = (args.get('servers') ?? 'io-epoll,io-epoll-et,io-uring,node').split(',')

@@ -35,9 +35,9 @@ import {
 } from '@io/selectors'
 import { drawChart } from './selectors/chart.js'
 import { docsDir, machine, markdownTable, median, revision, type Row, writeJson } from './lib/report.js'
+import { cliArgs } from './lib/args.js'
 
-const args = new Map<string, string>()
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1])
+const args = cliArgs()
 const seconds = Number(args.get('seconds') ?? 0.25)
 const runs = Number(args.get('runs') ?? 5)
 const counts = (args.get('counts') ?? '10,100,1000,5000,9000').split(',').map(Number)

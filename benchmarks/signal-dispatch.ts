@@ -35,9 +35,9 @@ import {
   measureLatency,
 } from './signal/measure.js'
 import { docsDir, machine, markdownTable, median, revision, type Row, writeJson } from './lib/report.js'
+import { cliArgs } from './lib/args.js'
 
-const args = new Map<string, string>()
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1])
+const args = cliArgs()
 const seconds = Number(args.get('seconds') ?? 1)
 const runs = Number(args.get('runs') ?? 3)
 const counts = (args.get('counts') ?? '1,10,100,1000').split(',').map(Number)

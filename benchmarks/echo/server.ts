@@ -8,9 +8,9 @@
 import { EpollEchoServer } from './epoll-server.js'
 import { listenTcp } from './listen.js'
 import { UringEchoServer } from './uring-server.js'
+import { cliArgs } from '../lib/args.js'
 
-const args = new Map<string, string>()
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1])
+const args = cliArgs()
 const backend = args.get('backend') ?? 'epoll'
 const { fd, port } = listenTcp(Number(args.get('port') ?? 0))
 

@@ -16,10 +16,10 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { machine, markdownTable, median, revision, writeJson, writeSection, type Row } from '../lib/report.js'
+import { cliArgs } from '../lib/args.js'
 
 const run = promisify(execFile)
-const args = new Map<string, string>()
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1])
+const args = cliArgs()
 const seconds = Number(args.get('seconds') ?? 3)
 const runs = Number(args.get('runs') ?? 3)
 const [bulkConns, bulkSize, bulkDepth] = (args.get('bulk') ?? '4x262144x8').split('x').map(Number)
