@@ -2,7 +2,7 @@
 // only its declared dependencies (the other @io tarballs stand in for the registry).
 //   node scripts/pack-check.mjs            prints one line per package and exits non-zero on failure
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -16,8 +16,13 @@ try {
   const tarballs = {}
   for (const dir of workspaces) {
     const pkg = JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8'))
-    const out = npm(['pack', '--json', '--pack-destination', work], join(root, dir))
-    tarballs[pkg.name] = { file: join(work, JSON.parse(out.slice(out.indexOf('[')))[0].filename), pkg }
+    // Each tarball lands in a folder of its own, so it is found by listing that folder: stdout
+    // also carries whatever the package's prepack script prints (in colour, on some runners).
+    const dest = mkdtempSync(join(work, 'pack-'))
+    npm(['pack', '--pack-destination', dest], join(root, dir))
+    const packed = readdirSync(dest).filter((f) => f.endsWith('.tgz'))
+    if (packed.length !== 1) throw new Error(`npm pack of ${dir} left ${packed.length} tarballs in ${dest}`)
+    tarballs[pkg.name] = { file: join(dest, packed[0]), pkg }
   }
   let failed = 0
   for (const [name, { file, pkg }] of Object.entries(tarballs)) {
@@ -35,7 +40,7 @@ try {
       }
     }
     npm(['install', '--no-audit', '--no-fund', '--ignore-scripts', ...[...closure].map((n) => tarballs[n].file)], app)
-    const probe = `const m = require(${JSON.stringify(name)}); const keys = Object.keys(m); if (!keys.length) throw new Error('no exports'); console.log(keys.length)`
+    const probe = `const m = require(${JSON.stringify(name)}); const keys = Object.keys(m); if (!keys.length) throw new Error('no exports'); process.stdout.write(String(keys.length))`
     const esm = `const m = await import(${JSON.stringify(name)}); if (!Object.keys(m).length) throw new Error('no exports')`
     try {
       const count = execFileSync(process.execPath, ['-e', probe], { cwd: app, encoding: 'utf8' }).trim()
