@@ -48,9 +48,6 @@ async function main(): Promise<void> {
     fail((err as Error).message)
   }
   const address = await server.listen({ port: args.port, host: args.host, backlog: 4096 })
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
-  const workers = `${args.workers} worker${args.workers === 1 ? '' : 's'}`
-  process.stdout.write(`io-serve ${args.command} listening on ${host}:${address.port} (backend ${server.backend}, ${workers})\n`)
   let stopping = false
   const stop = () => {
     if (stopping) process.exit(1)
@@ -62,6 +59,12 @@ async function main(): Promise<void> {
   }
   process.on('SIGINT', stop)
   process.on('SIGTERM', stop)
+  // The address line is the "ready" signal that scripts (and the tests) wait for, so it comes
+  // after the signal handlers: with workers, connections are served by other threads, and a
+  // client can be answered and send SIGTERM before this thread runs its next statement.
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  const workers = `${args.workers} worker${args.workers === 1 ? '' : 's'}`
+  process.stdout.write(`io-serve ${args.command} listening on ${host}:${address.port} (backend ${server.backend}, ${workers})\n`)
 }
 
 main().catch((err: Error) => {

@@ -1,8 +1,10 @@
 // io-serve runs from the build (dist/cli.js): `npm run build` first (npm install does).
 import { type ChildProcess, spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
-import { afterEach, describe, expect, it } from 'vitest'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest'
 import { resolveServerBackend } from '@io/server'
 import { client, until } from './helpers.js'
 
@@ -19,8 +21,10 @@ afterEach(() => {
   for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
 })
 
-function run(args: string[]) {
-  const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+function run(args: string[], node: { preload?: string; env?: NodeJS.ProcessEnv } = {}) {
+  const nodeArgs = node.preload ? ['--import', node.preload] : []
+  const env = { ...process.env, ...node.env }
+  const child = spawn(process.execPath, [...nodeArgs, cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env })
   children.push(child)
   const out = { stdout: '', stderr: '', code: null as number | null, signal: null as string | null, exited: false }
   child.stdout.on('data', (d) => (out.stdout += d))
@@ -58,6 +62,24 @@ describe.skipIf(!existsSync(cli))('io-serve', () => {
     child.kill('SIGTERM')
     await until(() => out.exited)
     expect(out.code).toBe(0)
+  })
+
+  it('exits 0 on a SIGTERM sent as soon as the address line is read (handlers are set before it)', async () => {
+    // The preload stalls the main thread right after the line until `release` exists; the
+    // signal is sent inside that stall. Printed before its handlers, io-serve died of SIGTERM.
+    const dir = mkdtempSync(join(tmpdir(), 'io-serve-'))
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }))
+    const release = join(dir, 'release')
+    const { child, out } = run(['echo', '--port', '0', '--workers', '2'], {
+      preload: pathToFileURL(fileURLToPath(new URL('./fixtures/stall-after-ready.mjs', import.meta.url))).href,
+      env: { IO_TEST_RELEASE: release },
+    })
+    await until(() => out.stdout.includes('\n') || out.exited)
+    expect(out.stdout, out.stderr).toMatch(/listening on 127\.0\.0\.1:\d+ \(backend \S+, 2 workers\)/)
+    child.kill('SIGTERM')
+    writeFileSync(release, '')
+    await until(() => out.exited)
+    expect({ code: out.code, signal: out.signal }).toEqual({ code: 0, signal: null })
   })
 
   it.each([
