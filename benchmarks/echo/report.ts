@@ -125,7 +125,7 @@ ratios within each run (paired), not ratios of the medians.
 ${pinned ? `Server pinned to CPU ${pinned.server}, load to CPU ${pinned.load} (taskset).` : 'Not pinned (taskset unavailable).'}
 io_uring setup flags: ${record.uringSetupFlags}. Machine: ${record.machine}; revision ${record.revision}.${
       record.loadAverage
-        ? `\nLoad average ${record.loadAverage.start.toFixed(1)} at the start, ${record.loadAverage.end.toFixed(1)} at the end (other work shared the machine).`
+        ? `\nLoad average ${record.loadAverage.start.toFixed(1)} at the start, ${record.loadAverage.end.toFixed(1)} at the end (the load average of the 1-minute window; the benchmark's own server and load generator account for up to 2 of it, anything above that is other work).`
         : ''
     }
 
