@@ -2,6 +2,17 @@
 
 #include "uv_min.h"
 
+namespace io {
+
+void ExportConstants(Napi::Env env, Napi::Object exports, const char* name,
+                     std::initializer_list<Constant> constants) {
+  Napi::Object table = Napi::Object::New(env);
+  for (const Constant& c : constants) table.Set(c.name, Napi::Number::New(env, c.value));
+  exports.Set(name, table);
+}
+
+}  // namespace io
+
 namespace {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {

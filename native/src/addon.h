@@ -5,7 +5,18 @@
 
 #include <napi.h>
 
+#include <initializer_list>
+
 namespace io {
+
+// One name -> number entry of a constants object (epollConstants, socketConstants, ...).
+struct Constant {
+  const char* name;
+  double value;
+};
+// A plain object holding `constants`, set as exports[name].
+void ExportConstants(Napi::Env env, Napi::Object exports, const char* name,
+                     std::initializer_list<Constant> constants);
 
 void InitEpoll(Napi::Env env, Napi::Object exports);      // epoll.cc
 void InitSockets(Napi::Env env, Napi::Object exports);    // sockets.cc

@@ -1,5 +1,8 @@
 #include "args.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <climits>
 #include <cmath>
 
@@ -83,6 +86,28 @@ std::string ArgString(const Napi::CallbackInfo& info, size_t i, const char* name
   if (!info[i].IsString())
     ThrowTypeError(info.Env(), std::string("\"") + name + "\" must be a string");
   return info[i].As<Napi::String>().Utf8Value();
+}
+
+socklen_t ArgSocketAddress(const Napi::CallbackInfo& info, size_t i, sockaddr_storage* out) {
+  std::string host = ArgString(info, i, "host");
+  uint16_t port = static_cast<uint16_t>(ArgInt(info, i + 1, "port", 0, 65535));
+  *out = sockaddr_storage{};
+  auto* v4 = reinterpret_cast<sockaddr_in*>(out);
+  if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(port);
+    return sizeof(*v4);
+  }
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(out);
+  if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(port);
+    return sizeof(*v6);
+  }
+  Napi::TypeError error = Napi::TypeError::New(
+      info.Env(), "\"host\" must be an IPv4 or IPv6 address, got \"" + host + "\"");
+  error.Set("code", "ERR_INVALID_IP_ADDRESS");
+  throw error;
 }
 
 }  // namespace io

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <napi.h>
+#include <sys/socket.h>
 
 #include <cstdint>
 
@@ -27,5 +28,8 @@ ByteSpan ArgBytes(const Napi::CallbackInfo& info, size_t i, const char* name);
 ByteSpan ArgBytesRange(const Napi::CallbackInfo& info, size_t i, const char* name);
 Napi::Function ArgFunction(const Napi::CallbackInfo& info, size_t i, const char* name);
 std::string ArgString(const Napi::CallbackInfo& info, size_t i, const char* name);
+// An IPv4 or IPv6 literal (argument i) and a port (i + 1) into a sockaddr; returns its length.
+// TypeError with code ERR_INVALID_IP_ADDRESS for anything that is not an address literal.
+socklen_t ArgSocketAddress(const Napi::CallbackInfo& info, size_t i, sockaddr_storage* out);
 
 }  // namespace io

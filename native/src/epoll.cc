@@ -217,17 +217,17 @@ class Epoll : public Napi::ObjectWrap<Epoll>, public LoopWatcher::Owner {
 
 void InitEpoll(Napi::Env env, Napi::Object exports) {
   exports.Set("Epoll", Epoll::Define(env));
-  Napi::Object c = Napi::Object::New(env);
-  c.Set("EPOLLIN", Napi::Number::New(env, EPOLLIN));
-  c.Set("EPOLLOUT", Napi::Number::New(env, EPOLLOUT));
-  c.Set("EPOLLRDHUP", Napi::Number::New(env, EPOLLRDHUP));
-  c.Set("EPOLLPRI", Napi::Number::New(env, EPOLLPRI));
-  c.Set("EPOLLERR", Napi::Number::New(env, EPOLLERR));
-  c.Set("EPOLLHUP", Napi::Number::New(env, EPOLLHUP));
-  c.Set("EPOLLET", Napi::Number::New(env, static_cast<uint32_t>(EPOLLET)));
-  c.Set("EPOLLONESHOT", Napi::Number::New(env, EPOLLONESHOT));
-  c.Set("EPOLLEXCLUSIVE", Napi::Number::New(env, EPOLLEXCLUSIVE));
-  exports.Set("epollConstants", c);
+  ExportConstants(env, exports, "epollConstants", {
+      {"EPOLLIN", EPOLLIN},
+      {"EPOLLOUT", EPOLLOUT},
+      {"EPOLLRDHUP", EPOLLRDHUP},
+      {"EPOLLPRI", EPOLLPRI},
+      {"EPOLLERR", EPOLLERR},
+      {"EPOLLHUP", EPOLLHUP},
+      {"EPOLLET", static_cast<double>(static_cast<uint32_t>(EPOLLET))},
+      {"EPOLLONESHOT", EPOLLONESHOT},
+      {"EPOLLEXCLUSIVE", EPOLLEXCLUSIVE},
+  });
 }
 
 }  // namespace io

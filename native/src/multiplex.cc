@@ -511,16 +511,16 @@ void InitMultiplex(Napi::Env env, Napi::Object exports) {
   exports.Set("multiplexPoll", Napi::Function::New(env, ScanBinding<Kind::kPoll>, "poll"));
   exports.Set("multiplexSelect", Napi::Function::New(env, ScanBinding<Kind::kSelect>, "select"));
   exports.Set("MultiplexWatcher", MultiplexWatcher::Define(env));
-  Napi::Object c = Napi::Object::New(env);
-  c.Set("POLLIN", Napi::Number::New(env, POLLIN));
-  c.Set("POLLOUT", Napi::Number::New(env, POLLOUT));
-  c.Set("POLLPRI", Napi::Number::New(env, POLLPRI));
-  c.Set("POLLERR", Napi::Number::New(env, POLLERR));
-  c.Set("POLLHUP", Napi::Number::New(env, POLLHUP));
-  c.Set("POLLNVAL", Napi::Number::New(env, POLLNVAL));
-  c.Set("FD_SETSIZE", Napi::Number::New(env, FD_SETSIZE));
-  c.Set("POLLFD_BYTES", Napi::Number::New(env, static_cast<double>(sizeof(pollfd))));
-  exports.Set("multiplexConstants", c);
+  ExportConstants(env, exports, "multiplexConstants", {
+      {"POLLIN", POLLIN},
+      {"POLLOUT", POLLOUT},
+      {"POLLPRI", POLLPRI},
+      {"POLLERR", POLLERR},
+      {"POLLHUP", POLLHUP},
+      {"POLLNVAL", POLLNVAL},
+      {"FD_SETSIZE", FD_SETSIZE},
+      {"POLLFD_BYTES", static_cast<double>(sizeof(pollfd))},
+  });
 }
 
 }  // namespace io

@@ -294,18 +294,18 @@ class SignalDrivenIO : public Napi::ObjectWrap<SignalDrivenIO>, public LoopWatch
 
 void InitSignal(Napi::Env env, Napi::Object exports) {
   exports.Set("SignalDrivenIO", SignalDrivenIO::Define(env));
-  Napi::Object c = Napi::Object::New(env);
-  c.Set("POLLIN", Napi::Number::New(env, POLLIN));
-  c.Set("POLLOUT", Napi::Number::New(env, POLLOUT));
-  c.Set("POLLPRI", Napi::Number::New(env, POLLPRI));
-  c.Set("POLLERR", Napi::Number::New(env, POLLERR));
-  c.Set("POLLHUP", Napi::Number::New(env, POLLHUP));
-  c.Set("POLLNVAL", Napi::Number::New(env, POLLNVAL));
-  c.Set("POLLRDHUP", Napi::Number::New(env, POLLRDHUP));
-  c.Set("SIGIO", Napi::Number::New(env, SIGIO));
-  c.Set("SIGRTMIN", Napi::Number::New(env, SIGRTMIN));
-  c.Set("SIGRTMAX", Napi::Number::New(env, SIGRTMAX));
-  exports.Set("sigioConstants", c);
+  ExportConstants(env, exports, "sigioConstants", {
+      {"POLLIN", POLLIN},
+      {"POLLOUT", POLLOUT},
+      {"POLLPRI", POLLPRI},
+      {"POLLERR", POLLERR},
+      {"POLLHUP", POLLHUP},
+      {"POLLNVAL", POLLNVAL},
+      {"POLLRDHUP", POLLRDHUP},
+      {"SIGIO", SIGIO},
+      {"SIGRTMIN", static_cast<double>(SIGRTMIN)},
+      {"SIGRTMAX", static_cast<double>(SIGRTMAX)},
+  });
 }
 
 }  // namespace io

@@ -32,29 +32,6 @@ constexpr int kWouldBlock = -1;
 
 bool WouldBlock(int err) { return err == EAGAIN || err == EWOULDBLOCK; }
 
-// Parses an IPv4 or IPv6 literal and a port into a sockaddr. TypeError for anything else.
-socklen_t ParseAddress(const Napi::CallbackInfo& info, size_t i, sockaddr_storage* out) {
-  std::string host = ArgString(info, i, "host");
-  int port = static_cast<int>(ArgInt(info, i + 1, "port", 0, 65535));
-  memset(out, 0, sizeof(*out));
-  auto* v4 = reinterpret_cast<sockaddr_in*>(out);
-  if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(static_cast<uint16_t>(port));
-    return sizeof(sockaddr_in);
-  }
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(out);
-  if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(static_cast<uint16_t>(port));
-    return sizeof(sockaddr_in6);
-  }
-  Napi::TypeError error =
-      Napi::TypeError::New(info.Env(), "\"host\" must be an IPv4 or IPv6 address, got \"" + host + "\"");
-  error.Set("code", Napi::String::New(info.Env(), "ERR_INVALID_IP_ADDRESS"));
-  throw error;
-}
-
 Napi::Value AddressObject(Napi::Env env, const sockaddr_storage& ss) {
   Napi::Object o = Napi::Object::New(env);
   char text[INET6_ADDRSTRLEN] = {0};
@@ -95,7 +72,7 @@ Napi::Value Socket(const Napi::CallbackInfo& info) {
 Napi::Value Bind(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info, 0);
   sockaddr_storage ss;
-  socklen_t len = ParseAddress(info, 1, &ss);
+  socklen_t len = ArgSocketAddress(info, 1, &ss);
   if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) < 0) ThrowSystemError(info.Env(), errno, "bind");
   return info.Env().Undefined();
 }
@@ -154,7 +131,7 @@ Napi::Value AcceptBatch(const Napi::CallbackInfo& info) {
 Napi::Value Connect(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info, 0);
   sockaddr_storage ss;
-  socklen_t len = ParseAddress(info, 1, &ss);
+  socklen_t len = ArgSocketAddress(info, 1, &ss);
   int rc;
   do rc = connect(fd, reinterpret_cast<sockaddr*>(&ss), len);
   while (rc < 0 && errno == EINTR);
@@ -360,12 +337,7 @@ void InitSockets(Napi::Env env, Napi::Object exports) {
   };
   for (const Entry& e : kFunctions) exports.Set(e.name, Napi::Function::New(env, e.fn, e.name));
 
-  Napi::Object c = Napi::Object::New(env);
-  struct Constant {
-    const char* name;
-    int value;
-  };
-  static const Constant kConstants[] = {
+  ExportConstants(env, exports, "socketConstants", {
       {"AF_INET", AF_INET},           {"AF_INET6", AF_INET6},
       {"AF_UNIX", AF_UNIX},           {"SOCK_STREAM", SOCK_STREAM},
       {"SOCK_DGRAM", SOCK_DGRAM},     {"SOCK_NONBLOCK", SOCK_NONBLOCK},
@@ -381,9 +353,7 @@ void InitSockets(Napi::Env env, Napi::Object exports) {
       {"EFD_SEMAPHORE", EFD_SEMAPHORE}, {"MSG_PEEK", MSG_PEEK},
       {"MSG_DONTWAIT", MSG_DONTWAIT}, {"MSG_NOSIGNAL", MSG_NOSIGNAL},
       {"WOULD_BLOCK", kWouldBlock},
-  };
-  for (const Constant& k : kConstants) c.Set(k.name, Napi::Number::New(env, k.value));
-  exports.Set("socketConstants", c);
+  });
 }
 
 }  // namespace io

@@ -526,13 +526,13 @@ void InitUring(Napi::Env env, Napi::Object exports) {
   exports.Set("Uring", Uring::Define(env));
   exports.Set("uringSupport", Napi::Function::New(env, SupportValue, "uringSupport"));
   exports.Set("uringCompletionError", Napi::Function::New(env, CompletionError, "uringCompletionError"));
-  Napi::Object c = Napi::Object::New(env);
-  c.Set("IORING_CQE_F_BUFFER", Napi::Number::New(env, kCqeBuffer));
-  c.Set("IORING_CQE_F_MORE", Napi::Number::New(env, kCqeMore));
-  c.Set("IORING_CQE_F_SOCK_NONEMPTY", Napi::Number::New(env, kCqeSockNonEmpty));
-  c.Set("IORING_CQE_F_NOTIF", Napi::Number::New(env, kCqeNotif));
-  c.Set("IORING_CQE_BUFFER_SHIFT", Napi::Number::New(env, kCqeBufferShift));
-  exports.Set("uringConstants", c);
+  ExportConstants(env, exports, "uringConstants", {
+      {"IORING_CQE_F_BUFFER", kCqeBuffer},
+      {"IORING_CQE_F_MORE", kCqeMore},
+      {"IORING_CQE_F_SOCK_NONEMPTY", kCqeSockNonEmpty},
+      {"IORING_CQE_F_NOTIF", kCqeNotif},
+      {"IORING_CQE_BUFFER_SHIFT", kCqeBufferShift},
+  });
 }
 
 }  // namespace io

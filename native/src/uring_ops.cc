@@ -3,7 +3,6 @@
 // the mmapped array. Nothing reaches the kernel until the batch is submitted: by submit(),
 // wait(), after the loop callback returns, or at the end of the current JavaScript task when
 // the ring is started (Queued()).
-#include <arpa/inet.h>
 #include <poll.h>
 #include <sys/epoll.h>
 
@@ -39,29 +38,6 @@ bool OptionFlag(const Napi::CallbackInfo& info, size_t i, const char* name) {
 void CheckTransferLength(Napi::Env env, size_t length) {
   if (length > kMaxTransfer)
     ThrowRangeError(env, "\"length\" must be at most " + std::to_string(kMaxTransfer));
-}
-
-// An IPv4 or IPv6 literal and a port, as connect() takes them. TypeError for anything else.
-socklen_t ParseSocketAddress(const Napi::CallbackInfo& info, size_t i, sockaddr_storage* out) {
-  std::string host = ArgString(info, i, "host");
-  uint16_t port = static_cast<uint16_t>(ArgInt(info, i + 1, "port", 0, 65535));
-  *out = sockaddr_storage{};
-  auto* v4 = reinterpret_cast<sockaddr_in*>(out);
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(out);
-  if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(port);
-    return sizeof(*v4);
-  }
-  if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(port);
-    return sizeof(*v6);
-  }
-  Napi::TypeError error = Napi::TypeError::New(
-      info.Env(), "\"host\" must be an IPv4 or IPv6 address, got \"" + host + "\"");
-  error.Set("code", "ERR_INVALID_IP_ADDRESS");
-  throw error;
 }
 
 }  // namespace
@@ -272,7 +248,7 @@ void Uring::Connect(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd = ArgFd(info, 0);
   auto extra = std::make_unique<OpExtra>();
-  socklen_t length = ParseSocketAddress(info, 1, &extra->address);
+  socklen_t length = ArgSocketAddress(info, 1, &extra->address);
   uint32_t token = ArgToken(info, 3);
   CheckOpen(env);
   uint32_t slot = Begin(OpKind::kConnect, token);
