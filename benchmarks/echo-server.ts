@@ -23,7 +23,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { groupedBarChart } from './server/chart.js'
+import { barChart } from './lib/chart.js'
 import { docsDir, machine, markdownTable, median, revision, writeJson, writeSection, type Row } from './lib/report.js'
 import { cliArgs } from './lib/args.js'
 
@@ -203,7 +203,7 @@ console.log(`\n${table}`)
 const command = `npx tsx benchmarks/echo-server.ts ${process.argv.slice(2).join(' ')}`.trim()
 writeJson('echo-server.json', { machine: machine(), revision: revision(), seconds, warmup, runs, serverCpu, loadCpu, skipped: skipped.map((s) => ({ server: s.spec.name, reason: s.skipped })), raw })
 const series = ioNames.map((n) => SPECS.find((s) => s.name === n)!.label)
-writeFileSync(`${docsDir}echo-server.svg`, groupedBarChart('Echo round trips per second, relative to the C epoll server (dashed line)', series, groups))
+writeFileSync(`${docsDir}echo-server.svg`, barChart({ title: 'Echo round trips per second, relative to the C epoll server (dashed line)', yLabel: 'x the C server', series, groups, reference: 1 }))
 const notes = skipped.map((s) => `\n${s.spec.label} was not measured: ${s.skipped}.`).join('')
 writeSection(
   'echo-server',

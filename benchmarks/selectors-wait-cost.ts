@@ -33,7 +33,7 @@ import {
   PollSelector,
   SelectSelector,
 } from '@io/selectors'
-import { drawChart } from './selectors/chart.js'
+import { logLineChart } from './lib/chart.js'
 import { docsDir, machine, markdownTable, median, revision, type Row, writeJson } from './lib/report.js'
 import { cliArgs } from './lib/args.js'
 
@@ -243,7 +243,7 @@ writeJson('selectors-wait-cost.json', {
 })
 writeFileSync(
   `${docsDir}selectors-wait-cost.svg`,
-  drawChart({
+  logLineChart({
     title: 'Cost of one select() call: N idle sockets + 1 ready',
     xLabel: 'idle registered sockets (N)',
     yLabel: 'µs per call (median; solid wall, dashed CPU)',

@@ -22,7 +22,7 @@
 import { spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { renderLineChart } from './signal/chart.js'
+import { logLineChart } from './lib/chart.js'
 import { PEERS, type Peer } from './signal/dispatchers.js'
 import {
   type BurstResult,
@@ -154,15 +154,19 @@ async function main(): Promise<void> {
     overflow: { limited, unlimited },
     tables: { dispatch: dispatchRows, latency: latencyRows, overflow: overflowRows },
   })
-  const svg = renderLineChart({
+  const line = (name: string, peer: Peer, field: 'cycleNsPerEvent' | 'writeNsPerEvent' | 'waitNsPerEvent') => ({
+    name,
+    points: counts.map((n) => ({ x: n, y: med(n, peer, field) })),
+  })
+  const svg = logLineChart({
     title: 'Time per event: whole cycle, and inside write() and wait() (lower is better)',
     xLabel: 'active fds per burst',
     yLabel: 'ns per event',
-    lines: [
-      ...PEERS.map((peer) => ({ name: `${peer} cycle`, points: counts.map((n) => [n, med(n, peer, 'cycleNsPerEvent')] as [number, number]) })),
+    series: [
+      ...PEERS.map((peer) => line(`${peer} cycle`, peer, 'cycleNsPerEvent')),
       ...(['sigio', 'epoll'] as const).flatMap((peer) => [
-        { name: `${peer} in write()`, points: counts.map((n) => [n, med(n, peer, 'writeNsPerEvent')] as [number, number]) },
-        { name: `${peer} in wait()`, points: counts.map((n) => [n, med(n, peer, 'waitNsPerEvent')] as [number, number]) },
+        line(`${peer} in write()`, peer, 'writeNsPerEvent'),
+        line(`${peer} in wait()`, peer, 'waitNsPerEvent'),
       ]),
     ],
   })

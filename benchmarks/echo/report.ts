@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs'
 import { docsDir, markdownTable, median, writeSection, type Row } from '../lib/report.js'
-import { barChart } from './chart.js'
+import { barChart } from '../lib/chart.js'
 
 export const LABELS: Record<string, string> = {
   c: 'C epoll',
