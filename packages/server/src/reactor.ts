@@ -89,12 +89,14 @@ export abstract class Reactor {
 
   /** Memory the engine reuses for reads: chunks in it are copied when queued. */
   protected shared: ArrayBuffer = new ArrayBuffer(0)
+  /** A second such memory, where an engine may join reads (the io_uring engine does). */
+  protected sharedJoin: ArrayBuffer | null = null
   /** Flush until WOULD_BLOCK rather than one writev per writability report (edge-triggered). */
   protected flushUntilBlocked = false
 
   /** Bytes in `chunk` live in memory the reactor reuses (must be copied to be kept). */
   isShared(chunk: Uint8Array): boolean {
-    return chunk.buffer === this.shared
+    return chunk.buffer === this.shared || chunk.buffer === this.sharedJoin
   }
 
   /**
@@ -114,10 +116,10 @@ export abstract class Reactor {
       }
       conn.lastTick = this.tick
       if (n === length) return true
-      enqueue(conn, bytes, n > 0 ? n : 0, this.shared)
+      enqueue(conn, bytes, n > 0 ? n : 0, this.isShared(bytes))
       this.waitWritable(conn)
     } else {
-      enqueue(conn, bytes, 0, this.shared)
+      enqueue(conn, bytes, 0, this.isShared(bytes))
     }
     if (conn.queuedBytes < this.options.highWaterMark) return true
     conn.flags |= Flag.NeedDrain

@@ -7,6 +7,10 @@
  *   reactor, so memory follows data in flight, not connections. A completion names the
  *   buffer the kernel filled; `data` gets a view of it, and the buffer goes back to the kernel
  *   as soon as `data` returns (the same lifetime rule as the epoll engines' shared buffer).
+ *   Receives of one connection that arrive back to back in a batch (a burst larger than a ring
+ *   buffer fills several) are joined into one chunk of up to `readBufferSize` bytes, the most
+ *   one read gives on the epoll engines: one `data` call and, for an echo, one send instead of
+ *   one per ring buffer.
  *   No syscall per read: the kernel posts completions, and one io_uring_enter per batch
  *   submits whatever the batch queued.
  * - Write: a direct send(2) first, like the readiness engines, because most writes complete at
@@ -79,6 +83,8 @@ export class UringReactor extends Reactor {
   private readonly backoff = new AcceptBackoff()
   /** Input that completed while its connection was paused, delivered after resume (null: EOF). */
   private readonly held = new Map<Connection, Array<Buffer | null>>()
+  /** Where back-to-back receives are joined (`readBufferSize` bytes, allocated when first needed). */
+  private join: Buffer | null = null
   private listenFd = -1
 
   constructor(options: ResolvedOptions, handlers: FullHandlers, ledger: FdLedger | null) {
@@ -121,8 +127,15 @@ export class UringReactor extends Reactor {
       const kind = (token & KIND_MASK) >>> 0
       const conn = this.table.lookup((token & ~KIND_MASK) >>> 0)
       try {
-        if (kind === RECV) this.received(conn, results[i], flags[i])
-        else if (kind === POLL_OUT && conn !== undefined) this.writable(conn, results[i])
+        if (kind === RECV) {
+          const last = conn === undefined ? i : this.joinable(conn, i, count)
+          if (last === i) this.received(conn, results[i], flags[i])
+          else {
+            const first = i
+            i = last // consumed even if a handler throws: each buffer is recycled exactly once
+            this.receivedRun(conn!, first, last)
+          }
+        } else if (kind === POLL_OUT && conn !== undefined) this.writable(conn, results[i])
         else if (kind === POLL_HANGUP && conn !== undefined) this.hungUp(conn, results[i])
         // CLOSE: nothing to do; the fd is gone.
       } catch (err) {
@@ -144,6 +157,59 @@ export class UringReactor extends Reactor {
       if ((flags & IORING_CQE_F_MORE) === 0) this.recvEnded(conn, result)
     }
     if (hasBuffer) this.buffers.recycle(id) // after `data` returned: the view is dead now
+  }
+
+  /**
+   * The last completion of a run that starts at `first` and can be delivered as one chunk: the
+   * completions that follow it directly for the same connection, each with data in a ring
+   * buffer, up to the one that ends the recv (no F_MORE) and within `readBufferSize`. `first`
+   * itself when there is nothing to join (or the connection is paused or closed).
+   */
+  private joinable(conn: Connection, first: number, count: number): number {
+    const tokens = this.uring.completionTokens
+    const results = this.uring.completionResults
+    const flags = this.uring.completionFlags
+    if ((conn.flags & (Flag.Closed | Flag.Paused)) !== 0) return first
+    const limit = this.options.readBufferSize
+    let last = first
+    let total = results[first]
+    while (
+      last + 1 < count &&
+      results[last] > 0 &&
+      (flags[last] & (IORING_CQE_F_BUFFER | IORING_CQE_F_MORE)) === (IORING_CQE_F_BUFFER | IORING_CQE_F_MORE) &&
+      tokens[last + 1] === tokens[first] &&
+      results[last + 1] > 0 &&
+      (flags[last + 1] & IORING_CQE_F_BUFFER) !== 0 &&
+      total + results[last + 1] <= limit
+    ) {
+      last++
+      total += results[last]
+    }
+    return last
+  }
+
+  /** Completions `first`..`last` of `conn` (see `joinable`), delivered as one chunk. */
+  private receivedRun(conn: Connection, first: number, last: number): void {
+    const results = this.uring.completionResults
+    const flags = this.uring.completionFlags
+    let total = 0
+    for (let k = first; k <= last; k++) total += results[k]
+    let join = this.join
+    if (join === null) {
+      // A buffer of its own (not a slice of Node's pool), so that isShared() knows its chunks.
+      join = this.join = Buffer.allocUnsafeSlow(this.options.readBufferSize)
+      this.sharedJoin = join.buffer as ArrayBuffer
+    }
+    let at = 0
+    for (let k = first; k <= last; k++) {
+      const id = flags[k] >>> IORING_CQE_BUFFER_SHIFT
+      const start = id * this.bufferSize
+      join.set(this.bytes.subarray(start, start + results[k]), at)
+      at += results[k]
+      this.buffers.recycle(id) // copied: the kernel may have it back at once
+    }
+    this.deliver(conn, join.subarray(0, total))
+    if ((flags[last] & IORING_CQE_F_MORE) === 0) this.recvEnded(conn, results[last])
   }
 
   /** The multishot recv of `conn` ended (no F_MORE). */

@@ -8,12 +8,12 @@
  */
 import type { Connection } from './connection.js'
 
-/** Appends `bytes[offset..]` to the queue; copies it when it lives in `shared`. */
-export function enqueue(conn: Connection, bytes: Uint8Array, offset: number, shared: ArrayBuffer): void {
+/** Appends `bytes[offset..]` to the queue; copies it when it lives in memory the reactor reuses. */
+export function enqueue(conn: Connection, bytes: Uint8Array, offset: number, shared: boolean): void {
   const length = bytes.byteLength - offset
   if (length <= 0) return
   let chunk: Uint8Array
-  if (bytes.buffer === shared) chunk = Buffer.from(bytes.subarray(offset))
+  if (shared) chunk = Buffer.from(bytes.subarray(offset))
   else chunk = offset === 0 ? bytes : bytes.subarray(offset)
   if (conn.queue === null) conn.queue = [chunk]
   else conn.queue.push(chunk)

@@ -40,6 +40,36 @@ describe.skipIf(unavailable !== null)('io_uring engine', () => {
     await until(() => server!.connections === 0)
   })
 
+  it('joins back-to-back receives of a connection into one chunk, and a queued joined chunk keeps its bytes', async () => {
+    // 16 KB ring buffers and the default 64 KB readBufferSize, 24 MB sent at once: every batch
+    // holds runs of completions for this one connection. The client reads nothing at first, so the echoes queue in the server and must
+    // be copies: the join buffer is reused by the next run.
+    const sizes: number[] = []
+    let queued = 0
+    server = createServer({ backend: 'uring', readBufferSize: 64 * 1024 }, {
+      data(conn, chunk) {
+        sizes.push(chunk.length)
+        conn.write(chunk)
+        queued = Math.max(queued, conn.bufferedAmount)
+      },
+    }) as Server
+    const { port } = await server.listen({ port: 0, host: '127.0.0.1' })
+    const c = await client(port)
+    c.socket.pause()
+    // More than the kernel holds for it: the server's send buffer (tcp_wmem max, 4 MB by default)
+    // plus the paused client's receive buffer, which does not grow while nothing reads it.
+    const sent = payload(24 * 1024 * 1024, 11)
+    c.socket.write(sent)
+    await until(() => sizes.reduce((sum, n) => sum + n, 0) === sent.length)
+    expect(Math.max(...sizes)).toBeGreaterThan(16 * 1024) // at least one chunk joined ring buffers
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(64 * 1024) // never more than one epoll read
+    expect(queued).toBeGreaterThan(1024 * 1024) // the echoes did queue in the server
+    c.socket.resume()
+    await until(() => c.bytes === sent.length)
+    expect(c.received().equals(sent)).toBe(true)
+    c.socket.destroy()
+  })
+
   it('input that completes while paused is kept, in order, and handed over after resume', async () => {
     const chunks: string[] = []
     let paused: { resume(): void } | null = null
