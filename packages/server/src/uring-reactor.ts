@@ -75,6 +75,8 @@ const MAX_RING_BUFFER_SIZE = 16 * 1024
 export class UringReactor extends Reactor {
   /** Buffers in the provided-buffer ring (a power of two). @internal Lowered by tests. */
   static ringBuffers = 2048
+  /** Joined runs whose buffers lie side by side are views of the ring. @internal Tests turn it off to force the copy. */
+  static joinByView = true
   readonly engine = 'uring' as const
   private readonly uring: Uring
   private readonly buffers: BufferRing
@@ -188,27 +190,47 @@ export class UringReactor extends Reactor {
     return last
   }
 
-  /** Completions `first`..`last` of `conn` (see `joinable`), delivered as one chunk. */
+  /**
+   * Completions `first`..`last` of `conn` (see `joinable`), delivered as one chunk. Buffers the
+   * ring handed out in order lie side by side in its memory (ids n, n+1, ...: the ring keeps
+   * the order in which they are recycled, which is the order of use), and when every one but
+   * the last is full the chunk is a view across them, copying nothing. Otherwise the bytes are
+   * copied into the join buffer.
+   */
   private receivedRun(conn: Connection, first: number, last: number): void {
     const results = this.uring.completionResults
     const flags = this.uring.completionFlags
+    const size = this.bufferSize
+    const firstId = flags[first] >>> IORING_CQE_BUFFER_SHIFT
     let total = 0
-    for (let k = first; k <= last; k++) total += results[k]
-    let join = this.join
-    if (join === null) {
-      // A buffer of its own (not a slice of Node's pool), so that isShared() knows its chunks.
-      join = this.join = Buffer.allocUnsafeSlow(this.options.readBufferSize)
-      this.sharedJoin = join.buffer as ArrayBuffer
-    }
-    let at = 0
+    let adjacent = UringReactor.joinByView
     for (let k = first; k <= last; k++) {
-      const id = flags[k] >>> IORING_CQE_BUFFER_SHIFT
-      const start = id * this.bufferSize
-      join.set(this.bytes.subarray(start, start + results[k]), at)
-      at += results[k]
-      this.buffers.recycle(id) // copied: the kernel may have it back at once
+      total += results[k]
+      if (k < last && (results[k] !== size || flags[k + 1] >>> IORING_CQE_BUFFER_SHIFT !== firstId + (k + 1 - first)))
+        adjacent = false
     }
-    this.deliver(conn, join.subarray(0, total))
+    if (adjacent) {
+      try {
+        this.deliver(conn, Buffer.from(this.shared, this.bytes.byteOffset + firstId * size, total))
+      } finally {
+        for (let k = first; k <= last; k++) this.buffers.recycle(flags[k] >>> IORING_CQE_BUFFER_SHIFT)
+      }
+    } else {
+      let join = this.join
+      if (join === null) {
+        // A buffer of its own (not a slice of Node's pool), so that isShared() knows its chunks.
+        join = this.join = Buffer.allocUnsafeSlow(this.options.readBufferSize)
+        this.sharedJoin = join.buffer as ArrayBuffer
+      }
+      let at = 0
+      for (let k = first; k <= last; k++) {
+        const id = flags[k] >>> IORING_CQE_BUFFER_SHIFT
+        join.set(this.bytes.subarray(id * size, id * size + results[k]), at)
+        at += results[k]
+        this.buffers.recycle(id) // copied: the kernel may have it back at once
+      }
+      this.deliver(conn, join.subarray(0, total))
+    }
     if ((flags[last] & IORING_CQE_F_MORE) === 0) this.recvEnded(conn, results[last])
   }
 
