@@ -28,18 +28,10 @@ import { fileURLToPath } from 'node:url'
 import { Uring } from '@io/core'
 import { type EchoRecord, type ScenarioResult, cpuRows, renderEchoReport, throughputRows } from './echo/report.js'
 import { docsDir, machine, markdownTable, revision, writeJson } from './lib/report.js'
-import { cliArgs } from './lib/args.js'
+import { cliArgs, echoRunArgs, listArg } from './lib/args.js'
 
 const args = cliArgs()
-const list = (name: string, fallback: string) => (args.get(name) ?? fallback).split(',').filter(Boolean)
-const seconds = Number(args.get('seconds') ?? 3)
-const warmup = Number(args.get('warmup') ?? 1)
-const runs = Number(args.get('runs') ?? 3)
-const connCounts = list('conns', '1,100,1000').map(Number)
-const sizes = list('sizes', '64,4096').map(Number)
-const depths = list('depths', '1,16').map(Number)
-const serverCpu = args.get('server-cpu') ?? '0'
-const loadCpu = args.get('load-cpu') ?? '1'
+const { seconds, warmup, runs, connCounts, sizes, depths, serverCpu, loadCpu } = echoRunArgs(args, { seconds: 3, warmup: 1 })
 
 if (args.has('from-json')) {
   // Redraw the tables, chart and section from recorded runs, measuring nothing.
@@ -54,7 +46,7 @@ const loadBin = here('./bin/echo-load')
 const cServerBin = here('./bin/c-echo-server')
 const serverScript = here('./echo/server.ts')
 
-let backends = list('backends', 'c,epoll,epoll-et,uring,uring-wait')
+let backends = listArg(args, 'backends', 'c,epoll,epoll-et,uring,uring-wait')
 const support = Uring.isSupported()
 if (!support.supported) {
   console.warn(`io_uring unavailable, measuring epoll only: ${support.reason}`)

@@ -25,18 +25,10 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { barChart } from './lib/chart.js'
 import { docsDir, machine, markdownTable, median, revision, writeJson, writeSection, type Row } from './lib/report.js'
-import { cliArgs } from './lib/args.js'
+import { cliArgs, echoRunArgs, listArg } from './lib/args.js'
 
 const args = cliArgs()
-const list = (name: string, fallback: string) => (args.get(name) ?? fallback).split(',').filter(Boolean)
-const seconds = Number(args.get('seconds') ?? 2)
-const warmup = Number(args.get('warmup') ?? 0.5)
-const runs = Number(args.get('runs') ?? 3)
-const connCounts = list('conns', '1,100,1000').map(Number)
-const sizes = list('sizes', '64,4096').map(Number)
-const depths = list('depths', '1,16').map(Number)
-const serverCpu = args.get('server-cpu') ?? '0'
-const loadCpu = args.get('load-cpu') ?? '1'
+const { seconds, warmup, runs, connCounts, sizes, depths, serverCpu, loadCpu } = echoRunArgs(args, { seconds: 2, warmup: 0.5 })
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url))
 const loadBin = here('./bin/echo-load')
@@ -130,7 +122,7 @@ function measure(server: Running, conns: number, size: number, depth: number): R
   return { conns, size, depth, rps: json.rps, errors: json.errors, serverCpu }
 }
 
-const wanted = list('servers', SPECS.map((s) => s.name).join(','))
+const wanted = listArg(args, 'servers', SPECS.map((s) => s.name).join(','))
 const started = await Promise.all(SPECS.filter((s) => wanted.includes(s.name)).map(startServer))
 const running = started.filter((s): s is Running => 'port' in s)
 const skipped = started.filter((s): s is { spec: ServerSpec; skipped: string } => 'skipped' in s)

@@ -14,12 +14,12 @@
 import { createRequire } from 'node:module'
 import { Epoll, READABLE, sockets } from '@io/core'
 import { machine, markdownTable, median, revision, writeJson, writeSection, type Row } from './lib/report.js'
-import { cliArgs } from './lib/args.js'
+import { cliArgs, listArg } from './lib/args.js'
 
 const args = cliArgs()
 const seconds = Number(args.get('seconds') ?? 2)
 const runs = Number(args.get('runs') ?? 3)
-const counts = (args.get('counts') ?? '1,100,1000,10000').split(',').map(Number)
+const counts = listArg(args, 'counts', '1,100,1000,10000').map(Number)
 
 const requirePeer = createRequire(new URL('./package.json', import.meta.url))
 let EpollPackage: any = null

@@ -15,12 +15,12 @@
 import { type ChildProcess, fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { machine, markdownTable, median, revision, writeJson, writeSection, type Row } from './lib/report.js'
-import { cliArgs } from './lib/args.js'
+import { cliArgs, listArg } from './lib/args.js'
 
 const args = cliArgs()
 const connections = Number(args.get('connections') ?? 5000)
 const runs = Number(args.get('runs') ?? 3)
-const wanted = (args.get('servers') ?? 'io-epoll,io-epoll-et,io-uring,node').split(',')
+const wanted = listArg(args, 'servers', 'io-epoll,io-epoll-et,io-uring,node')
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url))
 const serverScript = here('./server/idle-server.mjs')

@@ -35,12 +35,12 @@ import {
 } from '@io/selectors'
 import { logLineChart } from './lib/chart.js'
 import { docsDir, machine, markdownTable, median, revision, type Row, writeJson } from './lib/report.js'
-import { cliArgs } from './lib/args.js'
+import { cliArgs, listArg } from './lib/args.js'
 
 const args = cliArgs()
 const seconds = Number(args.get('seconds') ?? 0.25)
 const runs = Number(args.get('runs') ?? 5)
-const counts = (args.get('counts') ?? '10,100,1000,5000,9000').split(',').map(Number)
+const counts = listArg(args, 'counts', '10,100,1000,5000,9000').map(Number)
 
 interface Backend {
   name: string

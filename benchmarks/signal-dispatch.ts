@@ -35,12 +35,12 @@ import {
   measureLatency,
 } from './signal/measure.js'
 import { docsDir, machine, markdownTable, median, revision, type Row, writeJson } from './lib/report.js'
-import { cliArgs } from './lib/args.js'
+import { cliArgs, listArg } from './lib/args.js'
 
 const args = cliArgs()
 const seconds = Number(args.get('seconds') ?? 1)
 const runs = Number(args.get('runs') ?? 3)
-const counts = (args.get('counts') ?? '1,10,100,1000').split(',').map(Number)
+const counts = listArg(args, 'counts', '1,10,100,1000').map(Number)
 const bursts = Number(args.get('bursts') ?? 300)
 const overflowCases: Array<[watched: number, active: number]> = [
   [1000, 100],
