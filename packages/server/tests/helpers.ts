@@ -4,7 +4,8 @@
  */
 import { connect, type Socket } from 'node:net'
 import { isSystemError, sockets } from '@io/core'
-import { resolveServerBackend, type ServerBackend } from '@io/server'
+import { resolveServerBackend, type Server, type ServerBackend } from '@io/server'
+import { until } from '../../core/tests/helpers.js'
 
 export { until, loopTurn, openFdCount } from '../../core/tests/helpers.js'
 
@@ -72,6 +73,18 @@ export function client(port: number, host = '127.0.0.1', options: { allowHalfOpe
 }
 
 /** A pseudo-random, reproducible payload. */
+/**
+ * A peer that vanishes mid-read: connects to `server`, sends one byte, and once the server holds
+ * the connection (and 5 ms more, for its reader to start waiting) resets it with an RST.
+ */
+export async function connectSendReset(server: Server, port: number): Promise<void> {
+  const c = await client(port)
+  c.socket.write('x')
+  await until(() => server.connections === 1)
+  await new Promise((resolve) => setTimeout(resolve, 5))
+  c.socket.resetAndDestroy()
+}
+
 export function payload(size: number, seed = 1): Buffer {
   const out = Buffer.allocUnsafe(size)
   let x = seed >>> 0 || 1

@@ -2,7 +2,7 @@ import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createServer, type Server } from '@io/server'
-import { BACKENDS, backendLabel, client, payload, until } from './helpers.js'
+import { BACKENDS, backendLabel, client, connectSendReset, payload, until } from './helpers.js'
 
 let server: Server | null = null
 afterEach(async () => {
@@ -68,11 +68,7 @@ describe.each(BACKENDS.map((b) => [backendLabel(b), b] as const))('toStream() on
       },
     }) as Server
     const { port } = await server.listen({ port: 0, host: '127.0.0.1' })
-    const c = await client(port)
-    c.socket.write('x')
-    await until(() => server!.connections === 1)
-    await new Promise((resolve) => setTimeout(resolve, 5))
-    c.socket.resetAndDestroy()
+    await connectSendReset(server, port)
     await until(() => errors.length === 1)
     expect(errors[0]).toMatchObject({ code: 'ECONNRESET' })
   })
