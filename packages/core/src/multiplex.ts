@@ -5,7 +5,7 @@
  * ## The table
  * A {@link PollTable} is one ArrayBuffer laid out as an array of `struct pollfd` (8 bytes per
  * entry: int32 fd, int16 events, int16 revents; the layout is documented in
- * native/src/multiplex.cc). JavaScript keeps it up to date as fds come and go; a scan hands it
+ * native/src/readiness/multiplex.cc). JavaScript keeps it up to date as fds come and go; a scan hands it
  * to the kernel as it is and reads the answers back from `revents`. Nothing is allocated per
  * fd or per call; the buffer is only replaced when it has to grow.
  *

@@ -9,7 +9,7 @@
  * `recycle(id)`. A buffer not recycled is not refilled; when none is left, multishot recvs end
  * with -ENOBUFS (no data is lost: it waits in the socket until you recycle and re-arm).
  *
- * Memory layout and ordering: see native/src/uring_buffer_group.h. `recycle` writes the
+ * Memory layout and ordering: see native/src/completion/uring_buffer_group.h. `recycle` writes the
  * kernel's ring entry from JavaScript and publishes it with `Atomics.store` of the tail (a
  * release store), so it costs no native call.
  *

@@ -192,7 +192,7 @@ interface NativeUring {
   closeRing(): void
   /** @internal start(onComplete). */
   startNative(onComplete: (count: number) => void, scheduleSubmit: () => void): void
-  /** @internal The memory behind the completion arrays (layout in native/src/uring.h). */
+  /** @internal The memory behind the completion arrays (layout in native/src/completion/uring.h). */
   readonly completionBuffer: ArrayBuffer
   /** @internal Used by BufferRing. */
   registerBufferRing(count: number, size: number, groupId?: number): BufferRingMemory
@@ -200,7 +200,7 @@ interface NativeUring {
   unregisterBufferRing(groupId: number): void
 }
 
-/** @internal What registerBufferRing hands the BufferRing (layout in native/src/uring_buffer_group.h). */
+/** @internal What registerBufferRing hands the BufferRing (layout in native/src/completion/uring_buffer_group.h). */
 export interface BufferRingMemory {
   groupId: number
   data: ArrayBuffer

@@ -4,7 +4,7 @@
 
 #include <cstring>
 
-#include "errors.h"
+#include "common/errors.h"
 #include "uring_abi.h"
 
 namespace io {

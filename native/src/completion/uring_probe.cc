@@ -4,7 +4,7 @@
 #include <cstring>
 #include <fstream>
 
-#include "errors.h"
+#include "common/errors.h"
 #include "uring_queue.h"
 
 namespace io {

@@ -9,8 +9,8 @@
 #include <climits>
 #include <cmath>
 
-#include "args.h"
-#include "errors.h"
+#include "common/args.h"
+#include "common/errors.h"
 #include "uring.h"
 
 namespace io {

@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <ctime>
 
-#include "deadline.h"
+#include "common/deadline.h"
 #include "sigio_claim.h"
 
 namespace io {

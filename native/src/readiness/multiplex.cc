@@ -50,11 +50,11 @@
 #include <thread>
 #include <vector>
 
-#include "addon.h"
-#include "args.h"
-#include "errors.h"
-#include "js_memory.h"
-#include "loop_watcher.h"
+#include "common/addon.h"
+#include "common/args.h"
+#include "common/errors.h"
+#include "common/js_memory.h"
+#include "common/loop_watcher.h"
 
 namespace io {
 namespace {

@@ -21,9 +21,9 @@
 #include <cstring>
 #include <vector>
 
-#include "addon.h"
-#include "args.h"
-#include "errors.h"
+#include "common/addon.h"
+#include "common/args.h"
+#include "common/errors.h"
 
 namespace io {
 namespace {

@@ -18,8 +18,8 @@
 #include <memory>
 #include <vector>
 
-#include "js_memory.h"
-#include "loop_watcher.h"
+#include "common/js_memory.h"
+#include "common/loop_watcher.h"
 #include "uring_buffer_group.h"
 #include "uring_queue.h"
 #include "uring_slots.h"

@@ -22,11 +22,11 @@
 #include <cerrno>
 #include <climits>
 
-#include "addon.h"
-#include "args.h"
-#include "errors.h"
-#include "js_memory.h"
-#include "loop_watcher.h"
+#include "common/addon.h"
+#include "common/args.h"
+#include "common/errors.h"
+#include "common/js_memory.h"
+#include "common/loop_watcher.h"
 #include "sigio_engine.h"
 
 namespace io {

@@ -10,11 +10,11 @@
 #include <ctime>
 #include <utility>
 
-#include "deadline.h"
-#include "addon.h"
-#include "args.h"
-#include "errors.h"
-#include "js_memory.h"
+#include "common/deadline.h"
+#include "common/addon.h"
+#include "common/args.h"
+#include "common/errors.h"
+#include "common/js_memory.h"
 #include "uring_probe.h"
 
 namespace io {

@@ -17,12 +17,12 @@
 #include <ctime>
 #include <vector>
 
-#include "deadline.h"
-#include "addon.h"
-#include "args.h"
-#include "errors.h"
-#include "js_memory.h"
-#include "loop_watcher.h"
+#include "common/deadline.h"
+#include "common/addon.h"
+#include "common/args.h"
+#include "common/errors.h"
+#include "common/js_memory.h"
+#include "common/loop_watcher.h"
 
 namespace io {
 namespace {
