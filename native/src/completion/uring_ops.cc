@@ -170,6 +170,7 @@ void Uring::RecvMultishot(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info, 0);
   uint16_t gid = static_cast<uint16_t>(ArgInt(info, 1, "groupId", 0, 65535));
   uint32_t token = ArgToken(info, 2);
+  bool single_shot = OptionFlag(info, 3, "singleShot");
   CheckOpen(env);
   BufferGroup* group = FindGroup(gid);
   if (group == nullptr)
@@ -180,9 +181,9 @@ void Uring::RecvMultishot(const Napi::CallbackInfo& info) {
   io_uring_sqe* sqe = Prepare(kOpRecv, fd, slot);
   sqe->flags = kSqeBufferSelect;
   sqe->buf_group = gid;
-  // len 0: each completion takes at most one whole buffer. Before 6.0 the recv is single-shot
-  // and completes without IORING_CQE_F_MORE, which callers treat as "re-arm".
-  if (multishot_recv_) sqe->ioprio = kRecvMultishot;
+  // len 0: each completion takes at most one whole buffer. Single-shot (asked for, or before
+  // 6.0) the recv completes once, without IORING_CQE_F_MORE, which callers treat as "re-arm".
+  if (multishot_recv_ && !single_shot) sqe->ioprio = kRecvMultishot;
   Queued();
 }
 

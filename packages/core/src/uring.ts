@@ -45,6 +45,8 @@ import { codeError, type SystemError } from './errors.js'
 import { native } from './native.js'
 
 const c = native.uringConstants as Record<string, number>
+/** Options object of a single-shot recv into a buffer ring (made once). */
+const SINGLE_SHOT = Object.freeze({ singleShot: true })
 
 /** Completion flag: the operation will complete again (multishot, or a zero-copy send's notification to come). */
 export const IORING_CQE_F_MORE: number = c.IORING_CQE_F_MORE
@@ -185,7 +187,7 @@ interface NativeUring {
   unref(): void
   hasRef(): boolean
   /** @internal recvMultishot after its checks. */
-  recvMultishotGroup(fd: number, groupId: number, token: number): void
+  recvMultishotGroup(fd: number, groupId: number, token: number, options?: { singleShot: boolean }): void
   /** @internal close(fd, token). */
   closeFd(fd: number, token: number): void
   /** @internal close(). */
@@ -275,11 +277,30 @@ export class Uring extends NativeUringClass {
    * dry the recv ends with -ENOBUFS (no F_MORE): recycle, then re-arm; the data waits in the socket.
    */
   recvMultishot(fd: number, ring: BufferRing, token: number): void {
+    this.recvFromRing(fd, ring, token)
+  }
+
+  /**
+   * Recv into a {@link BufferRing} of this ring, multishot (the default, as
+   * {@link recvMultishot}) or, with `{ multishot: false }`, single-shot: one completion of at
+   * most one buffer, then the recv ends (no F_MORE) and nothing more is read from `fd` until
+   * you arm another. Single-shot bounds what one connection can receive before the
+   * application has looked at it (the kernel's socket buffer and TCP window hold the rest), at
+   * the cost of one submission per completion.
+   */
+  recvFromRing(fd: number, ring: BufferRing, token: number, options?: { multishot?: boolean }): void {
     if (!(ring instanceof BufferRing)) {
       throw Object.assign(new TypeError('"ring" must be a BufferRing'), { code: 'ERR_INVALID_ARG_TYPE' })
     }
+    if (options !== undefined && (options === null || typeof options !== 'object')) {
+      throw Object.assign(new TypeError('"options" must be an object'), { code: 'ERR_INVALID_ARG_TYPE' })
+    }
+    const multishot = options?.multishot ?? true
+    if (typeof multishot !== 'boolean') {
+      throw Object.assign(new TypeError('"options.multishot" must be a boolean'), { code: 'ERR_INVALID_ARG_TYPE' })
+    }
     if (ring.uring !== this) throw codeError('ERR_URING_BUFFER_RING_FOREIGN', 'the BufferRing belongs to another Uring')
-    this.recvMultishotGroup(fd, ring.groupId, token)
+    this.recvMultishotGroup(fd, ring.groupId, token, multishot ? undefined : SINGLE_SHOT)
   }
 
   /**

@@ -13,6 +13,11 @@ export class AcceptBackoff {
   private delay = 0
   private timer: NodeJS.Timeout | null = null
 
+  /** The delay before the retry now scheduled, in ms (0 when accepting normally). */
+  get delayMs(): number {
+    return this.delay
+  }
+
   /** True while accepting is paused after a failure. */
   get paused(): boolean {
     return this.delay > 0

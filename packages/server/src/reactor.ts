@@ -89,14 +89,12 @@ export abstract class Reactor {
 
   /** Memory the engine reuses for reads: chunks in it are copied when queued. */
   protected shared: ArrayBuffer = new ArrayBuffer(0)
-  /** A second such memory, where an engine may join reads (the io_uring engine does). */
-  protected sharedJoin: ArrayBuffer | null = null
   /** Flush until WOULD_BLOCK rather than one writev per writability report (edge-triggered). */
   protected flushUntilBlocked = false
 
   /** Bytes in `chunk` live in memory the reactor reuses (must be copied to be kept). */
   isShared(chunk: Uint8Array): boolean {
-    return chunk.buffer === this.shared || chunk.buffer === this.sharedJoin
+    return chunk.buffer === this.shared
   }
 
   /**

@@ -3,21 +3,25 @@
  * eventfd registered with the ring, and one callback takes a whole batch of completions).
  *
  * - Accept: one multishot accept on the listener (re-armed whenever it ends).
- * - Read: one multishot recv per connection into a provided-buffer ring shared by the whole
- *   reactor, so memory follows data in flight, not connections. A completion names the
- *   buffer the kernel filled; `data` gets a view of it, and the buffer goes back to the kernel
- *   as soon as `data` returns (the same lifetime rule as the epoll engines' shared buffer).
- *   Receives of one connection that arrive back to back in a batch (a burst larger than a ring
- *   buffer fills several) are joined into one chunk of up to `readBufferSize` bytes, the most
- *   one read gives on the epoll engines: one `data` call and, for an echo, one send instead of
- *   one per ring buffer.
- *   No syscall per read: the kernel posts completions, and one io_uring_enter per batch
- *   submits whatever the batch queued.
+ * - Read: one single-shot recv at a time per connection, into a provided-buffer ring shared
+ *   by the whole reactor, so memory follows data in flight, not connections. A completion names
+ *   the buffer the kernel filled (up to `readBufferSize`, at most 64 KB); `data` gets a view of
+ *   it, and the buffer goes back to the kernel as soon as `data` returns (the same lifetime rule
+ *   as the epoll engines' shared buffer). The next recv is armed once `data` returned, unless
+ *   the connection paused. One recv in flight is what bounds memory: a multishot recv keeps
+ *   filling ring buffers while the application is busy, and a paused connection would have to
+ *   keep all of them (measured: tens of MB per connection from a client that never reads). With
+ *   one, at most one chunk arrives after `pause()`, and the kernel's socket buffer and TCP
+ *   window hold the peer back, as on the epoll engines.
+ *   No syscall per read: arming only queues a submission, and one io_uring_enter per batch
+ *   submits everything the batch queued.
  * - Write: a direct send(2) first, like the readiness engines, because most writes complete at
  *   once and then nothing is allocated or held. Only output that has to wait is queued, and a
  *   one-shot POLLOUT on the ring reports when the socket takes more.
- * - Pause: cancels the recv; completions that were already on their way are kept (copied)
- *   and handed over, in order, after `resume()`, which arms a new recv.
+ * - Pause: arms no new recv. A recv already in flight may still complete: its chunk is kept
+ *   (copied) and handed over after `resume()`, before anything newer, and only then is the next
+ *   recv armed, so input is never reordered. While paused with no recv in flight, a one-shot
+ *   poll for ERROR|HANGUP notices a reset.
  * - Close: `Uring.close(fd, token)` cancels what is in flight on the fd, then closes it.
  *
  * Tokens: a connection's token (see ConnectionTable) with the operation's kind in bits 30-31.
@@ -56,7 +60,7 @@ const KIND_MASK = (3 << 30) >>> 0
 /** Completion token of the listener's close. */
 const LISTENER_CLOSE = (CLOSE | 0xfffff) >>> 0
 
-/** A multishot recv is armed. */
+/** A recv is in flight. */
 const RECV_ARMED = Flag.EngineA
 /** A POLLOUT is armed. */
 const POLL_ARMED = Flag.EngineB
@@ -67,26 +71,33 @@ const { ENOBUFS, ECANCELED } = osConstants.errno
 const { IPPROTO_TCP, TCP_NODELAY, SOL_SOCKET, SO_ERROR } = sockets.constants
 
 /**
- * Most bytes per ring buffer: 2048 x 16 KB is 32 MB of address space, of which only the pages
- * receives actually touch become resident. `readBufferSize` sets it when smaller.
+ * Most bytes per ring buffer: one recv reads at most this much, like one read(2) of the epoll
+ * engines' 64 KB buffer. `readBufferSize` sets it when smaller. Only the pages receives
+ * actually touch become resident.
  */
-const MAX_RING_BUFFER_SIZE = 16 * 1024
+const MAX_RING_BUFFER_SIZE = 64 * 1024
+
+/** Options of every recv: one completion, then re-armed by the engine (see the module comment). */
+const SINGLE_SHOT = Object.freeze({ multishot: false })
 
 export class UringReactor extends Reactor {
-  /** Buffers in the provided-buffer ring (a power of two). @internal Lowered by tests. */
-  static ringBuffers = 2048
-  /** Joined runs whose buffers lie side by side are views of the ring. @internal Tests turn it off to force the copy. */
-  static joinByView = true
+  /**
+   * Buffers in the provided-buffer ring (a power of two): at most this many connections
+   * complete a recv in one batch; the others get ENOBUFS and are re-armed, their data waiting
+   * in the socket. @internal Lowered by tests.
+   */
+  static ringBuffers = 512
   readonly engine = 'uring' as const
   private readonly uring: Uring
   private readonly buffers: BufferRing
   private readonly bytes: Uint8Array
   private readonly bufferSize: number
   private readonly backoff = new AcceptBackoff()
-  /** Input that completed while its connection was paused, delivered after resume (null: EOF). */
+  /**
+   * Input that completed while its connection was paused (at most one recv's worth, plus the
+   * end of stream as null), handed over after resume before the next recv is armed.
+   */
   private readonly held = new Map<Connection, Array<Buffer | null>>()
-  /** Where back-to-back receives are joined (`readBufferSize` bytes, allocated when first needed). */
-  private join: Buffer | null = null
   private listenFd = -1
 
   constructor(options: ResolvedOptions, handlers: FullHandlers, ledger: FdLedger | null) {
@@ -129,15 +140,8 @@ export class UringReactor extends Reactor {
       const kind = (token & KIND_MASK) >>> 0
       const conn = this.table.lookup((token & ~KIND_MASK) >>> 0)
       try {
-        if (kind === RECV) {
-          const last = conn === undefined ? i : this.joinable(conn, i, count)
-          if (last === i) this.received(conn, results[i], flags[i])
-          else {
-            const first = i
-            i = last // consumed even if a handler throws: each buffer is recycled exactly once
-            this.receivedRun(conn!, first, last)
-          }
-        } else if (kind === POLL_OUT && conn !== undefined) this.writable(conn, results[i])
+        if (kind === RECV) this.received(conn, results[i], flags[i])
+        else if (kind === POLL_OUT && conn !== undefined) this.writable(conn, results[i])
         else if (kind === POLL_HANGUP && conn !== undefined) this.hungUp(conn, results[i])
         // CLOSE: nothing to do; the fd is gone.
       } catch (err) {
@@ -149,101 +153,37 @@ export class UringReactor extends Reactor {
   private received(conn: Connection | undefined, result: number, flags: number): void {
     const hasBuffer = (flags & IORING_CQE_F_BUFFER) !== 0
     const id = flags >>> IORING_CQE_BUFFER_SHIFT
-    if (conn !== undefined && (conn.flags & Flag.Closed) === 0) {
-      if (result > 0 && hasBuffer) {
-        const start = id * this.bufferSize
-        const chunk = Buffer.from(this.shared, this.bytes.byteOffset + start, result)
-        if ((conn.flags & Flag.Paused) !== 0) this.hold(conn, Buffer.from(chunk))
-        else this.deliver(conn, chunk)
+    try {
+      if (conn !== undefined && (conn.flags & Flag.Closed) === 0) {
+        if ((flags & IORING_CQE_F_MORE) === 0) conn.flags &= ~RECV_ARMED
+        if (result > 0 && hasBuffer) {
+          const chunk = Buffer.from(this.shared, this.bytes.byteOffset + id * this.bufferSize, result)
+          if (this.reading(conn)) this.deliver(conn, chunk)
+          else this.hold(conn, Buffer.from(chunk))
+        }
+        this.recvEnded(conn, result)
       }
-      if ((flags & IORING_CQE_F_MORE) === 0) this.recvEnded(conn, result)
+    } finally {
+      if (hasBuffer) this.buffers.recycle(id) // after `data` returned: the view is dead now
     }
-    if (hasBuffer) this.buffers.recycle(id) // after `data` returned: the view is dead now
   }
 
-  /**
-   * The last completion of a run that starts at `first` and can be delivered as one chunk: the
-   * completions that follow it directly for the same connection, each with data in a ring
-   * buffer, up to the one that ends the recv (no F_MORE) and within `readBufferSize`. `first`
-   * itself when there is nothing to join (or the connection is paused or closed).
-   */
-  private joinable(conn: Connection, first: number, count: number): number {
-    const tokens = this.uring.completionTokens
-    const results = this.uring.completionResults
-    const flags = this.uring.completionFlags
-    if ((conn.flags & (Flag.Closed | Flag.Paused)) !== 0) return first
-    const limit = this.options.readBufferSize
-    let last = first
-    let total = results[first]
-    while (
-      last + 1 < count &&
-      results[last] > 0 &&
-      (flags[last] & (IORING_CQE_F_BUFFER | IORING_CQE_F_MORE)) === (IORING_CQE_F_BUFFER | IORING_CQE_F_MORE) &&
-      tokens[last + 1] === tokens[first] &&
-      results[last + 1] > 0 &&
-      (flags[last + 1] & IORING_CQE_F_BUFFER) !== 0 &&
-      total + results[last + 1] <= limit
-    ) {
-      last++
-      total += results[last]
-    }
-    return last
+  /** True when input goes straight to `data`: not paused, nothing held back from before. */
+  private reading(conn: Connection): boolean {
+    return (conn.flags & Flag.Paused) === 0 && !this.held.has(conn)
   }
 
-  /**
-   * Completions `first`..`last` of `conn` (see `joinable`), delivered as one chunk. Buffers the
-   * ring handed out in order lie side by side in its memory (ids n, n+1, ...: the ring keeps
-   * the order in which they are recycled, which is the order of use), and when every one but
-   * the last is full the chunk is a view across them, copying nothing. Otherwise the bytes are
-   * copied into the join buffer.
-   */
-  private receivedRun(conn: Connection, first: number, last: number): void {
-    const results = this.uring.completionResults
-    const flags = this.uring.completionFlags
-    const size = this.bufferSize
-    const firstId = flags[first] >>> IORING_CQE_BUFFER_SHIFT
-    let total = 0
-    let adjacent = UringReactor.joinByView
-    for (let k = first; k <= last; k++) {
-      total += results[k]
-      if (k < last && (results[k] !== size || flags[k + 1] >>> IORING_CQE_BUFFER_SHIFT !== firstId + (k + 1 - first)))
-        adjacent = false
-    }
-    if (adjacent) {
-      try {
-        this.deliver(conn, Buffer.from(this.shared, this.bytes.byteOffset + firstId * size, total))
-      } finally {
-        for (let k = first; k <= last; k++) this.buffers.recycle(flags[k] >>> IORING_CQE_BUFFER_SHIFT)
-      }
-    } else {
-      let join = this.join
-      if (join === null) {
-        // A buffer of its own (not a slice of Node's pool), so that isShared() knows its chunks.
-        join = this.join = Buffer.allocUnsafeSlow(this.options.readBufferSize)
-        this.sharedJoin = join.buffer as ArrayBuffer
-      }
-      let at = 0
-      for (let k = first; k <= last; k++) {
-        const id = flags[k] >>> IORING_CQE_BUFFER_SHIFT
-        join.set(this.bytes.subarray(id * size, id * size + results[k]), at)
-        at += results[k]
-        this.buffers.recycle(id) // copied: the kernel may have it back at once
-      }
-      this.deliver(conn, join.subarray(0, total))
-    }
-    if ((flags[last] & IORING_CQE_F_MORE) === 0) this.recvEnded(conn, results[last])
-  }
-
-  /** The multishot recv of `conn` ended (no F_MORE). */
+  /** A recv of `conn` completed with `result` (its data, if any, was handled): what next. */
   private recvEnded(conn: Connection, result: number): void {
-    conn.flags &= ~RECV_ARMED
-    if ((conn.flags & Flag.Closed) !== 0) return
+    if ((conn.flags & (Flag.Closed | RECV_ARMED)) !== 0) return
     if (result === 0) {
-      if ((conn.flags & Flag.Paused) !== 0) this.hold(conn, null)
-      else this.peerEnded(conn)
+      if (this.reading(conn)) this.peerEnded(conn)
+      else this.hold(conn, null)
     } else if (result > 0 || result === -ENOBUFS || result === -ECANCELED) {
-      // Ended by the kernel (buffers ran out: the data waits in the socket) or by pause().
-      if ((conn.flags & (Flag.Paused | Flag.ReadEnded)) === 0) this.armRecv(conn)
+      // ENOBUFS: every ring buffer was taken in this batch; the data waits in the socket.
+      if (this.reading(conn)) {
+        if ((conn.flags & Flag.ReadEnded) === 0) this.armRecv(conn)
+      } else if ((conn.flags & (Flag.Paused | HANGUP_ARMED)) === Flag.Paused) this.armHangup(conn)
     } else {
       this.destroy(conn, completionError(result, 'recv'))
     }
@@ -256,7 +196,7 @@ export class UringReactor extends Reactor {
 
   private armRecv(conn: Connection): void {
     conn.flags |= RECV_ARMED
-    this.uring.recvMultishot(conn.fd, this.buffers, conn.token)
+    this.uring.recvFromRing(conn.fd, this.buffers, conn.token, SINGLE_SHOT)
   }
 
   private hold(conn: Connection, chunk: Buffer | null): void {
@@ -266,10 +206,11 @@ export class UringReactor extends Reactor {
   }
 
   pause(conn: Connection): void {
-    if ((conn.flags & RECV_ARMED) !== 0) this.uring.cancel(conn.token)
-    // With no recv armed, nothing would notice a reset until resume() (or the idle timeout):
-    // watch for ERROR/HANGUP meanwhile, as the level-triggered engine does.
-    if ((conn.flags & HANGUP_ARMED) === 0) this.armHangup(conn)
+    // Nothing to cancel: a recv in flight delivers at most one chunk, which is held (see
+    // `received`), and no new one is armed. With none in flight, nothing would notice a reset
+    // until resume() (or the idle timeout): watch for ERROR/HANGUP meanwhile, as the
+    // level-triggered engine does.
+    if ((conn.flags & (RECV_ARMED | HANGUP_ARMED)) === 0) this.armHangup(conn)
   }
 
   private armHangup(conn: Connection): void {
@@ -297,25 +238,30 @@ export class UringReactor extends Reactor {
     if ((conn.flags & HANGUP_ARMED) !== 0) this.uring.cancel((conn.token | POLL_HANGUP) >>> 0)
     if (this.held.has(conn)) {
       // Hand over what came while paused first, outside the caller's stack (resume() is often
-      // called from a handler), then read on.
+      // called from a handler). No recv is armed until it is all delivered, so nothing newer
+      // can overtake it.
       queueMicrotask(() => this.replay(conn))
     } else if ((conn.flags & (RECV_ARMED | Flag.ReadEnded)) === 0) this.armRecv(conn)
-    // RECV_ARMED still set: the cancel has not completed; its completion re-arms.
   }
 
   private replay(conn: Connection): void {
     const list = this.held.get(conn)
-    while (list !== undefined && list.length > 0 && (conn.flags & (Flag.Paused | Flag.Closed)) === 0) {
+    if (list === undefined) return // already replayed (resumed twice before the microtask ran)
+    while (list.length > 0 && (conn.flags & (Flag.Paused | Flag.Closed)) === 0) {
       const chunk = list.shift()!
       try {
+        if (list.length === 0) this.held.delete(conn) // before the last call: it may pause or read on
         if (chunk === null) this.peerEnded(conn)
         else this.deliver(conn, chunk)
       } catch (err) {
         this.failed(conn, err)
       }
     }
-    if (list !== undefined && list.length === 0) this.held.delete(conn)
-    if ((conn.flags & (Flag.Paused | Flag.Closed | RECV_ARMED | Flag.ReadEnded)) === 0) this.armRecv(conn)
+    if ((conn.flags & Flag.Closed) !== 0) return
+    if (this.held.has(conn)) {
+      // Paused again: keep the rest, and watch for a reset meanwhile.
+      if ((conn.flags & (RECV_ARMED | HANGUP_ARMED)) === 0) this.armHangup(conn)
+    } else if ((conn.flags & (Flag.Paused | RECV_ARMED | Flag.ReadEnded)) === 0) this.armRecv(conn)
   }
 
   protected waitWritable(conn: Connection): void {
@@ -351,6 +297,7 @@ export class UringReactor extends Reactor {
     }
     const more = (flags & IORING_CQE_F_MORE) !== 0
     if (result >= 0) {
+      this.backoff.recovered() // only now: a retry that fails again must wait longer
       this.accepted(result)
       if (!more) this.armAccept()
       return
@@ -365,8 +312,7 @@ export class UringReactor extends Reactor {
   private readonly retryAccept = (): void => {
     if (this.listenFd < 0) return
     this.stats.acceptRetries++
-    this.backoff.recovered()
-    this.armAccept() // fails again with a completion if fds are still short
+    this.armAccept() // fails again with a completion if fds are still short; succeeds with an fd
   }
 
   private accepted(fd: number): void {
