@@ -137,6 +137,11 @@ export class AsyncConnection<U = any> implements AsyncIterableIterator<Buffer> {
     this.raw.destroy(err)
   }
 
+  /** @internal True for an error this wrapper rejected with because the connection closed. */
+  isCloseError(err: unknown): boolean {
+    return err === this.failure || (err instanceof Error && CLOSED in err)
+  }
+
   private received(chunk: Buffer): void {
     this.raw.busy = true
     const reader = this.reader
@@ -180,7 +185,7 @@ export function runConnection(conn: Connection, fn: ConnectionFunction, app: Ful
   try {
     result = fn(wrapper)
   } catch (err) {
-    conn.destroy(toError(err))
+    conn.reactor.failed(conn, err)
     return
   }
   Promise.resolve(result).then(
@@ -188,14 +193,19 @@ export function runConnection(conn: Connection, fn: ConnectionFunction, app: Ful
       conn.busy = false
       if (!conn.closed) conn.end()
     },
-    (err) => conn.destroy(toError(err)),
+    (err) => {
+      // A rejection caused by the connection closing (a read or write it was waiting for
+      // failed with the close error) is the close, already reported; anything else is a bug
+      // in the function, reported like a throwing handler.
+      if (conn.closed && wrapper.isCloseError(err)) return
+      conn.reactor.failed(conn, err)
+    },
   )
 }
 
-function toError(err: unknown): Error {
-  return err instanceof Error ? err : new Error(String(err))
-}
+/** Marks the errors `closedError` makes. */
+const CLOSED = Symbol('closed')
 
 function closedError(): Error {
-  return Object.assign(new Error('connection closed'), { code: 'ERR_STREAM_PREMATURE_CLOSE' })
+  return Object.assign(new Error('connection closed'), { code: 'ERR_STREAM_PREMATURE_CLOSE', [CLOSED]: true })
 }

@@ -32,6 +32,14 @@ export interface Handlers<U = any> {
   /** The connection is closed; `err` tells why when it was not an orderly close. Called once. */
   close?(conn: Connection<U>, err?: Error): void
   /**
+   * A handler of this connection threw (or, coroutine style, the connection function threw or
+   * rejected). The server destroys the connection with that error (`close` receives it) and
+   * keeps serving the others. Without an `error` handler the error is thrown again as an
+   * uncaught exception, as node:net does with an exception thrown by a 'data' listener, so a
+   * bug never passes silently. The connection is still open during the call.
+   */
+  error?(conn: Connection<U>, err: Error): void
+  /**
    * Nothing was read or written for `idleTimeoutMs`. Unless the handler writes something (or
    * closes the connection), the server then destroys it with an `ETIMEDOUT` error.
    */
@@ -46,6 +54,8 @@ export interface FullHandlers {
   end(conn: Connection): void
   close(conn: Connection, err?: Error): void
   timeout(conn: Connection): void
+  /** The application's `error` handler, if it has one (see Handlers.error). */
+  readonly error?: (conn: Connection, err: Error) => void
   /**
    * Adapters (stream, coroutine) end the connection themselves when the peer ends, once their
    * own pending output is written; plain handlers leave that to the server.
@@ -66,5 +76,8 @@ export function fullHandlers(handlers: Handlers, invalid: (name: string, value: 
     else if (typeof fn !== 'function') throw invalid(`handlers.${name}`, fn)
     else out[name] = fn.bind(handlers)
   }
+  const error = (handlers as Record<string, unknown>).error
+  if (typeof error === 'function') out.error = error.bind(handlers)
+  else if (error !== undefined) throw invalid('handlers.error', error)
   return out as unknown as FullHandlers
 }

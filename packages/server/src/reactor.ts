@@ -2,10 +2,9 @@
  * What every engine shares: the connection table, the handler calls, idle timeouts, half-close
  * and graceful close. An engine (epoll level/edge, io_uring) subclasses it and moves the bytes.
  *
- * Handler errors: an exception thrown by a handler destroys that connection with the error
- * (its `close` handler receives it) and the batch goes on with the other connections. An
- * exception thrown by a `close` handler itself is rethrown on the next tick, where Node
- * reports it as uncaught.
+ * Handler errors (see `failed`): an exception thrown by a handler goes to the application's
+ * `error` handler, or becomes an uncaught exception when there is none; either way the
+ * connection is destroyed with it and the batch goes on with the other connections.
  */
 import { sockets, type SystemError } from '@io/core'
 import type { Duplex } from 'node:stream'
@@ -203,11 +202,30 @@ export abstract class Reactor {
     }
   }
 
-  /** A handler threw while working on `conn`. */
-  protected failed(conn: Connection | undefined, err: unknown): void {
+  /**
+   * A handler threw (or a coroutine rejected) while working on `conn`: the application's
+   * `error` handler gets the error while the connection is still open, then the connection is
+   * destroyed with it (its `close` handler receives it). Without an `error` handler the error
+   * becomes an uncaught exception on the next tick, as an exception in a node:net 'data'
+   * listener does; an `error` handler that throws is reported the same way.
+   */
+  failed(conn: Connection | undefined, err: unknown): void {
     const error = err instanceof Error ? err : new Error(String(err))
+    const report = this.handlers.error
+    if (report !== undefined && conn !== undefined) {
+      try {
+        report(conn, error)
+      } catch (thrown) {
+        process.nextTick(() => {
+          throw thrown
+        })
+      }
+    } else {
+      process.nextTick(() => {
+        throw error
+      })
+    }
     if (conn !== undefined && (conn.flags & Flag.Closed) === 0) this.destroy(conn, error)
-    else process.nextTick(() => { throw error })
   }
 
   /** Calls `data` for `n` bytes of `chunk`. Kept tiny: it is the hot path. */

@@ -77,11 +77,15 @@ describe.each(BACKENDS.map((b) => [backendLabel(b), b] as const))('coroutine sty
     await until(() => total === data.length)
   })
 
-  it('a throwing function destroys the connection; close gets the error', async () => {
+  it('a throwing function goes to the error handler, then destroys the connection; close gets the error', async () => {
     const closes: Array<Error | undefined> = []
+    const errors: Array<[boolean, Error]> = []
     server = createServer({ backend }, {
       async connection(conn: AsyncConnection) {
         for await (const chunk of conn) if (chunk.toString() === 'bad') throw new Error('bad input')
+      },
+      error(conn, err) {
+        errors.push([conn.closed, err])
       },
       close(_conn, err) {
         closes.push(err)
@@ -91,6 +95,7 @@ describe.each(BACKENDS.map((b) => [backendLabel(b), b] as const))('coroutine sty
     const c = await client(port)
     c.socket.write('bad')
     await until(() => c.closed)
+    expect(errors).toEqual([[false, expect.objectContaining({ message: 'bad input' })]])
     expect(closes).toEqual([expect.objectContaining({ message: 'bad input' })])
   })
 

@@ -92,12 +92,16 @@ describe.each(BACKENDS.map((b) => [backendLabel(b), b] as const))('faults on %s'
     expect(closes[0]).toMatchObject({ code: 'ECONNRESET' })
   })
 
-  it('a throwing handler destroys only its connection, and close gets the error', async () => {
+  it('a throwing handler goes to the error handler and destroys only its connection; close gets the error', async () => {
     const closes: Array<Error | undefined> = []
+    const errors: Array<[boolean, Error]> = []
     server = createServer({ backend }, {
       data(conn, chunk) {
         if (chunk.toString() === 'boom') throw new Error('handler failed')
         conn.write(chunk)
+      },
+      error(conn, err) {
+        errors.push([conn.closed, err])
       },
       close(_conn, err) {
         closes.push(err)
@@ -108,18 +112,20 @@ describe.each(BACKENDS.map((b) => [backendLabel(b), b] as const))('faults on %s'
     const b = await client(port)
     a.socket.write('boom')
     await until(() => a.closed)
+    expect(errors).toEqual([[false, expect.objectContaining({ message: 'handler failed' })]])
     expect(closes).toEqual([expect.objectContaining({ message: 'handler failed' })])
     b.socket.write('ok')
     await until(() => b.bytes === 2)
     b.socket.destroy()
   })
 
-  it('a throwing open handler destroys the connection', async () => {
+  it('a throwing open handler goes to the error handler and destroys the connection', async () => {
     const closes: Array<Error | undefined> = []
     server = createServer({ backend }, {
       open() {
         throw new Error('no thanks')
       },
+      error() {},
       close(_conn, err) {
         closes.push(err)
       },
