@@ -10,15 +10,30 @@ import type { Reactor } from './reactor.js'
 
 const TICKS = 8
 
+/** Where sweeps are scheduled: Node's timers, unless a test steps them by hand. */
+export interface SweepClock {
+  /** Calls `sweep` every `ms`, without keeping the process alive; returns the stop function. */
+  every(ms: number, sweep: () => void): () => void
+}
+
+const nodeTimers: SweepClock = {
+  every(ms, sweep) {
+    const timer = setInterval(sweep, ms)
+    timer.unref() // the listener and connections keep the process alive, not this
+    return () => clearInterval(timer)
+  },
+}
+
 export class IdleSweeper {
-  private readonly timer: NodeJS.Timeout
+  /** @internal Tests replace it to run sweeps themselves. */
+  static clock: SweepClock = nodeTimers
+  private readonly stopTimer: () => void
 
   constructor(
     private readonly reactor: Reactor,
     idleTimeoutMs: number,
   ) {
-    this.timer = setInterval(() => this.sweep(), Math.max(1, Math.floor(idleTimeoutMs / TICKS)))
-    this.timer.unref() // the listener and connections keep the process alive, not this
+    this.stopTimer = IdleSweeper.clock.every(Math.max(1, Math.floor(idleTimeoutMs / TICKS)), () => this.sweep())
   }
 
   private sweep(): void {
@@ -32,6 +47,6 @@ export class IdleSweeper {
   }
 
   stop(): void {
-    clearInterval(this.timer)
+    this.stopTimer()
   }
 }

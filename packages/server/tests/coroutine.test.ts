@@ -27,7 +27,7 @@ describe.each(BACKENDS.map((b) => [backendLabel(b), b] as const))('coroutine sty
     server = createServer({ backend }, async (conn: AsyncConnection) => {
       for await (const chunk of conn) {
         kept.push(chunk)
-        await new Promise((resolve) => setTimeout(resolve, 1)) // other reads happen meanwhile
+        await new Promise((resolve) => setImmediate(resolve)) // other reads happen meanwhile
       }
     }) as Server
     const { port } = await server.listen({ port: 0, host: '127.0.0.1' })

@@ -33,10 +33,10 @@ describe.each(BACKENDS.map((b) => [backendLabel(b), b] as const))('half-close on
   it('allowHalfOpen keeps the writing side open after the peer ends', async () => {
     server = createServer({ backend, allowHalfOpen: true }, {
       end(conn) {
-        setTimeout(() => {
+        setImmediate(() => {
           conn.write('later, ')
           conn.end('bye')
-        }, 5)
+        })
       },
     }) as Server
     const { port } = await server.listen({ port: 0, host: '127.0.0.1' })
