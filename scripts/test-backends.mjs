@@ -1,4 +1,4 @@
-// Runs the test suite once per backend (DESIGN.md decision 7), then the pack check. The first pass runs every
+// Type-checks everything, runs the test suite once per backend (DESIGN.md decision 7), then the pack check. The first pass runs every
 // project with IO_BACKEND unset ('auto'); each later pass sets IO_BACKEND and re-runs the
 // projects whose behaviour depends on it. Extra arguments go to vitest.
 //   node scripts/test-backends.mjs                 all passes
@@ -12,6 +12,10 @@ const extra = process.argv.slice(2)
 
 const passes = [{ backend: 'auto', projects: [] }, ...chosen.map((backend) => ({ backend, projects: backendProjects }))]
 const results = []
+// First: the types, tests included (they hold compile-time checks of the public API).
+console.log('\n=== types: npx tsc -p tsconfig.json --noEmit')
+const types = spawnSync('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit'], { stdio: 'inherit' })
+results.push({ backend: 'types', status: types.status ?? 1 })
 for (const { backend, projects } of passes) {
   const env = { ...process.env }
   if (backend === 'auto') delete env.IO_BACKEND

@@ -27,7 +27,17 @@ import { WorkerPool } from './worker-pool.js'
  * await server.close({ graceMs: 5000 })
  * ```
  */
-export function createServer(options: ServerOptions | undefined, handlers: HandlerInput): Server | WorkerPool {
+export function createServer<U = any>(
+  options: (ServerOptions & { workers?: 1 }) | undefined,
+  handlers: HandlerInput<U>,
+): Server<U>
+/**
+ * With `workers` greater than 1 (or a number only known at run time): a WorkerPool, which
+ * takes a handler module. Narrow with `instanceof WorkerPool`, or pass `workers: 1` (or leave
+ * it out) to get a `Server`.
+ */
+export function createServer<U = any>(options: ServerOptions, handlers: HandlerInput<U>): Server<U> | WorkerPool
+export function createServer<U = any>(options: ServerOptions | undefined, handlers: HandlerInput<U>): Server<U> | WorkerPool {
   const resolved = resolveOptions(options)
   if (resolved.workers > 1) {
     if (!isModuleSpecifier(handlers)) {
@@ -35,5 +45,5 @@ export function createServer(options: ServerOptions | undefined, handlers: Handl
     }
     return new WorkerPool(resolved, handlers)
   }
-  return new Server(resolved, handlers)
+  return new Server<U>(resolved, handlers)
 }

@@ -22,7 +22,7 @@ export function outOfRange(name: string, range: string, value: unknown): RangeEr
 export const serverError = codeError
 
 function describe(value: unknown): string {
-  if (value === null) return 'null'
+  if (value === null || value === undefined) return String(value)
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)
   if (typeof value === 'function') return 'a function'
   if (typeof value === 'object') return `an instance of ${value.constructor?.name ?? 'Object'}`

@@ -5,7 +5,8 @@
  * shares between all its connections. It is valid only until `data` returns: the next read
  * overwrites it. Keep bytes beyond the call with `Buffer.from(chunk)` (a copy). Passing the
  * chunk to `conn.write()` inside the call is safe: a write that cannot complete at once copies
- * what it has to keep.
+ * what it has to keep. To catch a chunk kept by mistake, run with `IO_POISON_CHUNKS=1` (or the
+ * `poisonChunks` option): every chunk is overwritten with 0xDB bytes once `data` returns.
  */
 import type { AsyncConnection } from './async-connection.js'
 import type { Connection } from './connection.js'

@@ -4,7 +4,7 @@
  * for a listen still in progress.
  */
 import { EventEmitter } from 'node:events'
-import { serverError } from './errors.js'
+import { invalidArgType, serverError } from './errors.js'
 import { resolveGrace, resolveListen, type ListenOptions } from './options.js'
 import type { AddressInfo } from './server.js'
 
@@ -23,18 +23,38 @@ export abstract class Lifecycle extends EventEmitter {
     return this.stopped !== null
   }
 
-  /** Starts listening; resolves with the bound address. */
-  listen(options?: ListenOptions): Promise<AddressInfo> {
+  /**
+   * Starts listening; resolves with the bound address. Takes an options object, or node:net's
+   * `listen(port, host?)`. A listen that failed (EADDRINUSE, say) can be tried again.
+   *
+   * @example
+   * ```ts
+   * const { port } = await server.listen({ port: 0, host: '127.0.0.1' })
+   * await server.listen(8080)          // the same as { port: 8080 }
+   * ```
+   */
+  listen(options?: ListenOptions): Promise<AddressInfo>
+  listen(port: number, host?: string): Promise<AddressInfo>
+  listen(options?: ListenOptions | number, host?: string): Promise<AddressInfo> {
     let listen
     try {
-      listen = resolveListen(options)
+      if (typeof options === 'number') listen = resolveListen(host === undefined ? { port: options } : { port: options, host })
+      else if (host !== undefined) throw invalidArgType('options', 'a port number when a host is given', options)
+      else listen = resolveListen(options)
     } catch (err) {
       return Promise.reject(err)
     }
     if (this.stopped !== null) return Promise.reject(serverError('ERR_SERVER_CLOSED', 'the server was closed'))
     if (this.started !== null) return Promise.reject(serverError('ERR_SERVER_ALREADY_LISTEN', 'listen() was already called'))
-    this.started = this.start(listen.host, listen.port, listen.backlog).then((address) => (this.bound = address))
-    return this.started
+    const started = this.start(listen.host, listen.port, listen.backlog).then(
+      (address) => (this.bound = address),
+      (err: unknown) => {
+        if (this.started === started) this.started = null // nothing is open: listen() may be tried again
+        throw err
+      },
+    )
+    this.started = started
+    return started
   }
 
   /** The bound address, or null when not listening. */

@@ -31,6 +31,13 @@ export interface ServerOptions {
   maxEvents?: number
   /** Set SO_REUSEPORT on the listener so several listeners share a port. Default false. */
   reusePort?: boolean
+  /**
+   * Debugging: once `data` returns, overwrite its chunk with 0xDB bytes, so that code keeping
+   * a chunk without copying it (see "the lifetime of chunk") reads garbage at once instead of,
+   * now and then, another connection's bytes. Default: true when the environment variable
+   * `IO_POISON_CHUNKS=1` is set, else false. Costs a fill of every chunk.
+   */
+  poisonChunks?: boolean
 }
 
 /** Options of `server.listen`. */
@@ -54,6 +61,7 @@ export interface ResolvedOptions {
   readBufferSize: number
   maxEvents: number
   reusePort: boolean
+  poisonChunks: boolean
 }
 
 export const DEFAULTS: ResolvedOptions = Object.freeze({
@@ -66,9 +74,54 @@ export const DEFAULTS: ResolvedOptions = Object.freeze({
   readBufferSize: 64 * 1024,
   maxEvents: 1024,
   reusePort: false,
+  poisonChunks: false,
 })
 
 const BACKEND_NAMES = ['auto', 'epoll', 'epoll-et', 'uring']
+const SERVER_OPTION_NAMES = Object.keys(DEFAULTS)
+const LISTEN_OPTION_NAMES = ['port', 'host', 'backlog']
+
+/**
+ * Throws a TypeError naming the first key of `options` that is not in `known` (a misspelt
+ * option would otherwise be ignored without a word), with the closest known name.
+ */
+export function rejectUnknown(options: object, known: readonly string[], what: string): void {
+  for (const key of Object.keys(options)) {
+    if (known.includes(key)) continue
+    const guess = closest(key, known)
+    const error = new TypeError(
+      `unknown ${what} option "${key}"${guess === null ? '' : ` (did you mean "${guess}"?)`}; known: ${known.join(', ')}`,
+    ) as TypeError & { code: string }
+    error.code = 'ERR_INVALID_ARG_VALUE'
+    throw error
+  }
+}
+
+/** The name in `known` nearest to `name` by edit distance, if it is near enough to be a typo. */
+function closest(name: string, known: readonly string[]): string | null {
+  let best: string | null = null
+  let bestDistance = Math.max(2, Math.floor(name.length / 3)) + 1
+  for (const candidate of known) {
+    const d = editDistance(name.toLowerCase(), candidate.toLowerCase())
+    if (d < bestDistance) {
+      best = candidate
+      bestDistance = d
+    }
+  }
+  return best
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i]
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
+    }
+    previous = row
+  }
+  return previous[b.length]
+}
 
 function integer(options: Record<string, unknown>, name: string, min: number, max: number, fallback: number): number {
   const value = options[name]
@@ -87,9 +140,10 @@ function boolean(options: Record<string, unknown>, name: string, fallback: boole
 
 /** Validates `options` and fills in the defaults. Throws TypeError/RangeError. */
 export function resolveOptions(options: ServerOptions | undefined): ResolvedOptions {
-  if (options === undefined) return { ...DEFAULTS }
+  if (options === undefined) options = {}
   if (options === null || typeof options !== 'object') throw invalidArgType('options', 'an object', options)
   const o = options as Record<string, unknown>
+  rejectUnknown(o, SERVER_OPTION_NAMES, 'server')
   const backend = o.backend ?? 'auto'
   if (typeof backend !== 'string') throw invalidArgType('backend', 'a string', backend)
   if (!BACKEND_NAMES.includes(backend)) throw outOfRange('backend', `one of ${BACKEND_NAMES.join(', ')}`, backend)
@@ -103,6 +157,7 @@ export function resolveOptions(options: ServerOptions | undefined): ResolvedOpti
     readBufferSize: integer(o, 'readBufferSize', 1024, 16 * 1024 * 1024, DEFAULTS.readBufferSize),
     maxEvents: integer(o, 'maxEvents', 1, 65536, DEFAULTS.maxEvents),
     reusePort: boolean(o, 'reusePort', DEFAULTS.reusePort),
+    poisonChunks: boolean(o, 'poisonChunks', process.env.IO_POISON_CHUNKS === '1'),
   }
 }
 
@@ -118,6 +173,7 @@ export function resolveListen(options: ListenOptions | undefined): ResolvedListe
   if (options === undefined) options = {}
   if (options === null || typeof options !== 'object') throw invalidArgType('options', 'an object', options)
   const o = options as Record<string, unknown>
+  rejectUnknown(o, LISTEN_OPTION_NAMES, 'listen')
   const host = o.host ?? '0.0.0.0'
   if (typeof host !== 'string' || host === '') throw invalidArgType('host', 'a non-empty string', host)
   return {
@@ -134,6 +190,7 @@ export const DEFAULT_GRACE_MS = 5000
 export function resolveGrace(options: { graceMs?: number } | undefined): number {
   if (options === undefined) return DEFAULT_GRACE_MS
   if (options === null || typeof options !== 'object') throw invalidArgType('options', 'an object', options)
+  rejectUnknown(options, ['graceMs'], 'close')
   const grace = options.graceMs
   if (grace === undefined) return DEFAULT_GRACE_MS
   if (typeof grace !== 'number' || Number.isNaN(grace)) throw invalidArgType('graceMs', 'a number', grace)

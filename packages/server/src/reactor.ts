@@ -33,6 +33,8 @@ export interface ReactorStats {
 }
 
 const { SHUT_WR } = sockets.constants
+/** What `poisonChunks` fills a chunk with once `data` returned (0xDB: "dead buffer"). */
+export const POISON = 0xdb
 
 export abstract class Reactor {
   abstract readonly engine: EngineName
@@ -231,7 +233,11 @@ export abstract class Reactor {
   /** Calls `data` for `n` bytes of `chunk`. Kept tiny: it is the hot path. */
   protected deliver(conn: Connection, chunk: Buffer): void {
     conn.lastTick = this.tick
-    conn.handlers.data(conn, chunk)
+    try {
+      conn.handlers.data(conn, chunk)
+    } finally {
+      if (this.options.poisonChunks) chunk.fill(POISON)
+    }
     if (this.closing) this.settled(conn)
   }
 

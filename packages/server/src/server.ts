@@ -38,7 +38,7 @@ export interface IoServer {
  * A TCP server running in this thread (`createServer` with `workers: 1`). Emits nothing by
  * itself; see `listen`, `close`, `connections`, `stats`, `backend` and `backendReason`.
  */
-export class Server extends Lifecycle implements IoServer {
+export class Server<U = any> extends Lifecycle implements IoServer {
   readonly backend: EngineName
   readonly backendReason: string
   readonly options: ResolvedOptions
@@ -49,7 +49,7 @@ export class Server extends Lifecycle implements IoServer {
   /** Use `createServer`. `ledger`: set in worker threads (see FdLedger). @internal */
   constructor(
     options: ResolvedOptions,
-    input: HandlerInput,
+    input: HandlerInput<U>,
     private readonly ledger: FdLedger | null = null,
   ) {
     super()

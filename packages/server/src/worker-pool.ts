@@ -46,8 +46,7 @@ export class WorkerPool extends Lifecycle implements IoServer {
   readonly backendReason: string
   readonly options: ResolvedOptions
   private readonly module: string
-  private readonly slots: Slot[] = []
-  private failedToStart = false
+  private slots: Slot[] = []
   private listenArgs: { host: string; port: number; backlog: number } | null = null
 
   /** Use `createServer`. @internal */
@@ -72,7 +71,8 @@ export class WorkerPool extends Lifecycle implements IoServer {
 
   protected async start(host: string, port: number, backlog: number): Promise<AddressInfo> {
     const address = await resolveHost(host)
-    for (let i = 0; i < this.options.workers; i++) this.slots.push({ worker: null, startedAt: 0, restartDelay: 0, timer: null })
+    // Fresh slots for each attempt: workers of a failed earlier attempt find theirs gone.
+    this.slots = Array.from({ length: this.options.workers }, () => ({ worker: null, startedAt: 0, restartDelay: 0, timer: null }))
     try {
       // The first worker binds (port 0 picks one); the others join its port.
       this.listenArgs = { host: address, port, backlog }
@@ -81,8 +81,9 @@ export class WorkerPool extends Lifecycle implements IoServer {
       await Promise.all(this.slots.slice(1).map((_, i) => this.spawn(i + 1)))
       return bound
     } catch (err) {
-      this.failedToStart = true
-      await Promise.all(this.slots.map((s) => s.worker?.terminate()))
+      const slots = this.slots
+      this.slots = [] // before terminating: no worker of this attempt is restarted
+      await Promise.all(slots.map((s) => s.worker?.terminate()))
       throw err
     }
   }
@@ -120,7 +121,7 @@ export class WorkerPool extends Lifecycle implements IoServer {
         new FdLedger(memory).closeAll()
         if (slot.worker === worker) slot.worker = null
         if (!listening) reject(serverError('ERR_WORKER_EXITED', `worker ${index} exited with code ${code} before listening`))
-        else this.exited(index, code)
+        else if (this.slots[index] === slot) this.exited(index, code)
       })
     })
   }
@@ -128,7 +129,7 @@ export class WorkerPool extends Lifecycle implements IoServer {
   /** A listening worker exited: restart it unless the pool is closing. */
   private exited(index: number, code: number): void {
     this.emit('workerExit', index, code)
-    if (this.closing || this.failedToStart) return
+    if (this.closing) return
     const slot = this.slots[index]
     const quick = Date.now() - slot.startedAt < QUICK_DEATH_MS
     slot.restartDelay = quick ? Math.min(Math.max(slot.restartDelay * 2, 50), MAX_RESTART_DELAY_MS) : 0

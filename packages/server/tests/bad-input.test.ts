@@ -38,6 +38,17 @@ describe('createServer arguments', () => {
     expect(() => createServer({}, handlers as never)).toThrow(expect.objectContaining(typeError))
   })
 
+  it('rejects a misspelt option by name, with the option it resembles', () => {
+    expect(() => createServer({ higWaterMark: 1024 } as never, echoHandlers)).toThrow(
+      expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE', message: expect.stringContaining('unknown server option "higWaterMark" (did you mean "highWaterMark"?)') }),
+    )
+    expect(() => createServer({ zzz: true } as never, echoHandlers)).toThrow(/unknown server option "zzz"; known: backend/)
+  })
+
+  it('says what it got when an argument is missing, once', () => {
+    expect(() => createServer({}, undefined as never)).toThrow(expect.objectContaining({ message: expect.stringMatching(/got undefined$/) }))
+  })
+
   it('requires a module for workers > 1 (functions cannot cross threads)', () => {
     expect(() => createServer({ workers: 2 }, echoHandlers)).toThrow(/module path or URL when workers > 1/)
   })
@@ -104,6 +115,27 @@ describe('listen arguments and failures', () => {
     }
     expect(openFdCount()).toBe(fds)
     expect(intervals.size).toBe(0)
+  })
+
+  it('listen(port, host) as node:net takes it, and unknown listen or close options are rejected by name', async () => {
+    const server = createServer({}, echoHandlers)
+    servers.push(server)
+    await expect(server.listen({ prot: 80 } as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_VALUE', message: expect.stringContaining('did you mean "port"') })
+    const address = await server.listen(0, '127.0.0.1')
+    expect(address).toMatchObject({ address: '127.0.0.1', family: 'IPv4' })
+    expect(address.port).toBeGreaterThan(0)
+    await expect(server.close({ grace: 0 } as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_VALUE' })
+  })
+
+  it('a listen that failed with EADDRINUSE can be tried again once the port is free', async () => {
+    const first = createServer({}, echoHandlers)
+    servers.push(first)
+    const { port } = await first.listen(0, '127.0.0.1')
+    const second = createServer({}, echoHandlers)
+    servers.push(second)
+    await expect(second.listen(port, '127.0.0.1')).rejects.toMatchObject({ code: 'EADDRINUSE' })
+    await first.close()
+    await expect(second.listen(port, '127.0.0.1')).resolves.toMatchObject({ port })
   })
 
   it('an unresolvable host name rejects with the resolver error', async () => {

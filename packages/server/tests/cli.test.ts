@@ -1,6 +1,6 @@
 // io-serve runs from the build (dist/cli.js): `npm run build` first (npm install does).
 import { type ChildProcess, spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -9,6 +9,7 @@ import { resolveServerBackend } from '@io/server'
 import { client, until } from './helpers.js'
 
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url))
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
 
 /** stderr without the one-line warning an IO_BACKEND=uring run prints where io_uring is missing. */
 function withoutUringWarning(stderr: string): string {
@@ -95,7 +96,45 @@ describe.skipIf(!existsSync(cli))('io-serve', () => {
     await until(() => out.exited)
     expect(out.code).toBe(2)
     expect(out.stderr).toMatch(message)
-    expect(out.stderr).toContain('usage: io-serve echo --port P')
+    expect(out.stderr).toContain('usage: io-serve <command> --port P')
+  })
+
+  it.each([['--help'], ['-h'], ['echo', '--help']])('%j prints the usage on stdout and exits 0', async (...args) => {
+    const { out } = run(args)
+    await until(() => out.exited)
+    expect(out.code).toBe(0)
+    expect(out.stdout).toContain('usage: io-serve <command> --port P')
+    expect(out.stdout).toMatch(/^ {2}echo {5}writes back every byte/m)
+  })
+
+  it('--version prints the package version and exits 0', async () => {
+    const { out } = run(['--version'])
+    await until(() => out.exited)
+    expect(out.code).toBe(0)
+    expect(out.stdout).toBe(`${pkg.version}\n`)
+  })
+
+  it('takes --option=value as well as --option value', async () => {
+    const { out } = run(['echo', '--port=0', '--host=127.0.0.1'])
+    await until(() => out.stdout.includes('\n') || out.exited)
+    const match = /listening on 127\.0\.0\.1:(\d+) /.exec(out.stdout)
+    expect(match, out.stdout + out.stderr).not.toBeNull()
+    const c = await client(Number(match![1]))
+    c.socket.write('eq')
+    await until(() => c.bytes === 2)
+    c.socket.destroy()
+  })
+
+  it('is linked as a command of the workspace (npx io-serve works after npm install)', async () => {
+    const bin = fileURLToPath(new URL('../../../node_modules/.bin/io-serve', import.meta.url))
+    expect(existsSync(bin)).toBe(true)
+    const child = spawn(bin, ['--version'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    children.push(child)
+    let stdout = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    const code = await new Promise((resolve) => child.on('exit', resolve))
+    expect(code).toBe(0)
+    expect(stdout).toBe(`${pkg.version}\n`)
   })
 
   it('exits 1 with the error when the port is taken', async () => {
