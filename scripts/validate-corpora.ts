@@ -3,7 +3,7 @@
  * implementations: node:http (strict parser, with the corpus's reference handler) and the `ws`
  * package (an echo WebSocketServer, maxPayload 16 MiB). Prints one line per case and a summary.
  *
- *   npx tsx scripts/validate-corpora.ts [--http] [--ws] [--split] [--seed N] [--verbose] [filter]
+ *   npm run validate:corpora -- [--http] [--ws] [--split] [--seed N] [--verbose] [filter]
  *
  * A case that fails against a reference is reported as a known disagreement when its file says
  * why (`Known disagreement (node:http): ...` / `knownDisagreements.ws`), and as unexpected
@@ -75,6 +75,7 @@ async function validateSplits(): Promise<Tally> {
     const cases = loadHttpCorpus().filter((c) => !c.knownDisagreements['node:http'])
     const summary = await runSplitChecks(cases, (limits) => pool.address(limits), { seed })
     for (const verdict of summary.verdicts) record(tally, verdict, undefined)
+    console.log(`  (${summary.connections} connections)`)
   } finally {
     await pool.closeAll()
   }

@@ -43,55 +43,58 @@ export function decodeByteNotation(block: string): Buffer {
 }
 
 function decodeLine(line: string, lineNumber: number): Buffer {
-  const out: Buffer[] = []
-  let i = 0
-  while (i < line.length) {
-    if (line[i] === '{') {
-      const close = line.indexOf('}', i + 1)
-      if (close < 0) throw new ByteNotationError(`unclosed repeat at column ${i + 1} (a literal brace is \\{)`, lineNumber)
-      const inner = line.slice(i + 1, close)
-      const star = inner.lastIndexOf('*')
-      const count = star < 0 ? Number.NaN : Number(inner.slice(star + 1))
-      if (star <= 0 || !/^[0-9]+$/.test(inner.slice(star + 1)) || count < 1) {
-        throw new ByteNotationError(`repeat {${inner}} is not {TEXT*COUNT}`, lineNumber)
-      }
-      const unit = decodeEscapes(inner.slice(0, star), lineNumber, true)
-      out.push(Buffer.alloc(unit.length * count, unit))
-      i = close + 1
-      continue
-    }
-    const next = line.indexOf('{', i)
-    const end = next < 0 ? line.length : next
-    out.push(decodeEscapes(line.slice(i, end), lineNumber, false))
-    i = end
-  }
-  return Buffer.concat(out)
+  return Buffer.from(decodeText(line, lineNumber, true))
 }
 
-function decodeEscapes(text: string, lineNumber: number, insideRepeat: boolean): Buffer {
+/** Decodes escapes, and repeats where `allowRepeat` (the text of a repeat may not hold another). */
+function decodeText(text: string, lineNumber: number, allowRepeat: boolean): number[] {
   const bytes: number[] = []
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!
-    if (ch === '{' && insideRepeat) throw new ByteNotationError('a repeat cannot hold a repeat', lineNumber)
-    if (ch !== '\\') {
+    if (ch === '\\') {
+      i = readEscape(text, i, lineNumber, bytes)
+    } else if (ch === '{') {
+      if (!allowRepeat) throw new ByteNotationError('a repeat cannot hold a repeat', lineNumber)
+      const close = findRepeatEnd(text, i, lineNumber)
+      const inner = text.slice(i + 1, close)
+      const star = inner.lastIndexOf('*')
+      const countText = inner.slice(star + 1)
+      if (star <= 0 || !/^[0-9]+$/.test(countText) || Number(countText) < 1) {
+        throw new ByteNotationError(`repeat {${inner}} is not {TEXT*COUNT}`, lineNumber)
+      }
+      const unit = decodeText(inner.slice(0, star), lineNumber, false)
+      for (let n = Number(countText); n > 0; n--) for (const byte of unit) bytes.push(byte)
+      i = close
+    } else {
       bytes.push(ch.charCodeAt(0))
-      continue
     }
-    const kind = text[i + 1]
-    if (kind === undefined) throw new ByteNotationError('a lone backslash ends the line (write \\\\)', lineNumber)
-    if (kind === 'x') {
-      const hex = text.slice(i + 2, i + 4)
-      if (!/^[0-9a-fA-F]{2}$/.test(hex)) throw new ByteNotationError(`\\x must be followed by two hex digits, not "${hex}"`, lineNumber)
-      bytes.push(Number.parseInt(hex, 16))
-      i += 3
-      continue
-    }
-    const value = SIMPLE_ESCAPES[kind]
-    if (value === undefined) throw new ByteNotationError(`unknown escape \\${kind}`, lineNumber)
-    bytes.push(value)
-    i += 1
   }
-  return Buffer.from(bytes)
+  return bytes
+}
+
+/** The index of the brace that closes the repeat opened at `open`, skipping escaped characters. */
+function findRepeatEnd(text: string, open: number, lineNumber: number): number {
+  for (let i = open + 1; i < text.length; i++) {
+    if (text[i] === '\\') i++
+    else if (text[i] === '}') return i
+  }
+  throw new ByteNotationError(`unclosed repeat at column ${open + 1} (a literal brace is \\{)`, lineNumber)
+}
+
+/** Reads the escape that starts at `at` into `bytes`; returns the index of its last character. */
+function readEscape(text: string, at: number, lineNumber: number, bytes: number[]): number {
+  const kind = text[at + 1]
+  if (kind === undefined) throw new ByteNotationError('a lone backslash ends the line (write \\\\)', lineNumber)
+  if (kind === 'x') {
+    const hex = text.slice(at + 2, at + 4)
+    if (!/^[0-9a-fA-F]{2}$/.test(hex)) throw new ByteNotationError(`\\x must be followed by two hex digits, not "${hex}"`, lineNumber)
+    bytes.push(Number.parseInt(hex, 16))
+    return at + 3
+  }
+  const value = SIMPLE_ESCAPES[kind]
+  if (value === undefined) throw new ByteNotationError(`unknown escape \\${kind}`, lineNumber)
+  bytes.push(value)
+  return at + 1
 }
 
 /**

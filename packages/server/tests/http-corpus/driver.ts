@@ -36,6 +36,18 @@ export interface CaseVerdict {
 
 class CaseFailure extends Error {}
 
+/**
+ * Loop turns the driver lets pass between the pieces of a split send block. A server in the
+ * same process (node:http in the validator, an in-process server in vitest) only reads when the
+ * loop turns, so without them every piece would arrive in one read. Only the shape of the
+ * reads depends on this, never a verdict.
+ */
+const LOOP_TURNS_BETWEEN_PIECES = 2
+
+async function loopTurns(count: number): Promise<void> {
+  for (let i = 0; i < count; i++) await new Promise((resolve) => setImmediate(resolve))
+}
+
 /** Runs `testCase` against the server at `address`. */
 export async function runHttpCase(testCase: HttpCase, address: ServerAddress, options: RunCaseOptions = {}): Promise<CaseVerdict> {
   const connection = await RawConnection.open(address, options.silenceGuardMs)
@@ -57,9 +69,11 @@ async function playSteps(testCase: HttpCase, connection: RawConnection, sent: Bu
   let closedWithoutResponse = false
   for (const [index, step] of testCase.steps.entries()) {
     if (step.kind === 'send') {
-      for (const piece of split ? split(step.bytes, index) : [step.bytes]) {
+      const pieces = split ? split(step.bytes, index) : [step.bytes]
+      for (const [position, piece] of pieces.entries()) {
         sent.push(piece)
         await connection.write(piece)
+        if (position < pieces.length - 1) await loopTurns(LOOP_TURNS_BETWEEN_PIECES)
       }
       if (step.endAfter) connection.end()
       continue

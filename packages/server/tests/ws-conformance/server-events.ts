@@ -47,7 +47,7 @@ export class ServerEvents {
           return frame !== undefined
         }, waitingFor)
       } catch (err) {
-        throw new ConformanceFailure(`waiting for ${waitingFor}: ${(err as Error).message}`)
+        throw new ConformanceFailure((err as Error).message)
       }
       if (!frame) {
         const rest = this.connection.received().length - this.offset

@@ -115,7 +115,7 @@ export const handshakeCases: WsCase[] = [
     handshake: refused([400], { Host: null }),
     steps: [],
     knownDisagreements: {
-      ws: 'ws (behind node:http, whose Host check does not cover upgrade requests) answers 101 to a handshake without Host; RFC 6455 §4.2.1 lists Host as required and RFC 9112 §3.2 says a server MUST answer 400 to an HTTP/1.1 request without it.',
+      ws: 'ws answers 101 to a handshake without Host (node:http does not apply its Host check to upgrade requests); RFC 6455 §4.2.1 lists Host as required and RFC 9112 §3.2 says a server MUST answer 400 to an HTTP/1.1 request without it.',
     },
   }),
 ]
