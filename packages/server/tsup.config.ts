@@ -6,6 +6,6 @@ import { packageBuild } from '../../tsup.base'
 // shares one chunk with the library.
 export default defineConfig({
   ...packageBuild,
-  entry: { index: 'src/index.ts', worker: 'src/worker-main.ts', echo: 'src/echo.ts', cli: 'src/cli.ts' },
+  entry: { index: 'src/index.ts', worker: 'src/workers/worker-main.ts', echo: 'src/tcp/echo.ts', cli: 'src/cli/cli.ts' },
   dts: { entry: { index: 'src/index.ts' } },
 })

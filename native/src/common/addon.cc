@@ -23,6 +23,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   }
   io::InitEpoll(env, exports);
   io::InitSockets(env, exports);
+  io::InitSocketBatch(env, exports);
   io::InitUring(env, exports);
   io::InitMultiplex(env, exports);
   io::InitSignal(env, exports);

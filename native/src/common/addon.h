@@ -20,6 +20,7 @@ void ExportConstants(Napi::Env env, Napi::Object exports, const char* name,
 
 void InitEpoll(Napi::Env env, Napi::Object exports);      // epoll.cc
 void InitSockets(Napi::Env env, Napi::Object exports);    // sockets.cc
+void InitSocketBatch(Napi::Env env, Napi::Object exports);  // batch.cc (readBatch, writeBatch)
 void InitUring(Napi::Env env, Napi::Object exports);      // uring.cc
 void InitMultiplex(Napi::Env env, Napi::Object exports);  // multiplex.cc (select, poll)
 void InitSignal(Napi::Env env, Napi::Object exports);     // sigio.cc

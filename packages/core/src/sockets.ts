@@ -70,3 +70,48 @@ export const socketpair: (domain?: number, type?: number, protocol?: number) => 
 export const eventfd: (initval?: number, flags?: number) => number = native.eventfd
 /** Sets or clears O_NONBLOCK with fcntl(2). */
 export const setNonBlocking: (fd: number, on?: boolean) => void = native.setNonBlocking
+
+/**
+ * Status of one fd after {@link readBatch} (`runs[3 * i + 2]`); a negative status is -errno.
+ * READ: a short read (the socket had no more then). FULL: the read filled the room it had,
+ * more may wait. EOF: the peer ended its side. SKIP: a negative fd, nothing done.
+ * WOULD_BLOCK: nothing to read.
+ */
+export const batchStatus: Readonly<{ READ: 0; FULL: 1; EOF: 2; SKIP: 3; WOULD_BLOCK: 4 }> = Object.freeze({
+  ...native.batchStatus,
+})
+
+/**
+ * One read(2) per fd of `fds[start, end)`, each into the next free bytes of `arena` (at most
+ * `maxChunk` bytes each), in a single call: a wakeup of many ready connections crosses into
+ * native code once. Stops early when less than `min(maxChunk, 16 KB)` of the arena is left and
+ * returns the index of the first fd not read (`end` when every one was). Negative fds are
+ * skipped. For fd i, `runs[3i]` is the offset of its bytes in `arena`, `runs[3i + 1]` how many
+ * were read, `runs[3i + 2]` a {@link batchStatus} or -errno. Never throws for a failed read.
+ *
+ * @example
+ * ```ts
+ * let next = 0
+ * while (next < count) {
+ *   const stop = sockets.readBatch(fds, next, count, arena, runs, 65536)
+ *   for (let i = next; i < stop; i++) handle(i, runs[3 * i], runs[3 * i + 1], runs[3 * i + 2])
+ *   next = stop // the arena can be reused now
+ * }
+ * ```
+ */
+export const readBatch: (fds: Int32Array, start: number, end: number, arena: Uint8Array, runs: Int32Array, maxChunk: number) => number =
+  native.readBatch
+
+/**
+ * One gathered write per fd of `fds[0, count)`, in a single call: fd j writes the next
+ * `segments[j]` entries of `buffers` (sendmsg with MSG_NOSIGNAL on sockets, writev otherwise),
+ * stopping at the first short write. `results[j]` is the bytes written (0 when the socket would
+ * block) or -errno. Negative fds consume their segments and write nothing.
+ */
+export const writeBatch: (
+  fds: Int32Array,
+  count: number,
+  segments: Int32Array,
+  buffers: NodeJS.ArrayBufferView[],
+  results: Int32Array,
+) => void = native.writeBatch

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { AcceptBackoff } from '../src/accept-backoff.js'
+import { AcceptBackoff } from '../src/engine/acceptor.js'
 import { sockets } from '@io/core'
 import { createServer, echoHandlers, type Server } from '@io/server'
 import { BACKENDS, backendLabel, exhaustFds, until } from './helpers.js'

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { createServer, type Server } from '@io/server'
-import { IdleSweeper, type SweepClock } from '../src/idle-sweeper.js'
+import { IdleSweeper, type SweepClock } from '../src/engine/idle-sweeper.js'
 import { BACKENDS, backendLabel, client, until } from './helpers.js'
 
 const realClock = IdleSweeper.clock

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createServer, type Server } from '@io/server'
-import { POISON } from '../src/reactor.js'
+import { POISON } from '../src/engine/reactor.js'
 import { BACKENDS, backendLabel, client, until } from './helpers.js'
 
 let server: Server | null = null

@@ -1,7 +1,7 @@
 // Behaviour particular to the io_uring (completion) engine. Skipped, with the reason, where
 // io_uring is unavailable; the shared behaviour tests run on it through BACKENDS.
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { UringReactor } from '../src/uring-reactor.js'
+import { UringReactor } from '../src/engine/uring-engine.js'
 import { sockets } from '@io/core'
 import { createServer, echoHandlers, resolveServerBackend, type Connection, type Server } from '@io/server'
 import { client, payload, until } from './helpers.js'

@@ -22,12 +22,12 @@
  * (`MAX_READS_PER_EVENT`, so one busy peer cannot starve the others).
  */
 import { EDGE_TRIGGERED, ERROR, Epoll, HANGUP, READABLE, READ_HANGUP, WRITABLE, sockets, type SystemError } from '@io/core'
-import { AcceptBackoff } from './accept-backoff.js'
+import { AcceptBackoff } from './acceptor.js'
 import { Flag, type Connection } from './connection.js'
 import { LISTENER_TOKEN } from './connection-table.js'
-import type { FdLedger } from './fd-ledger.js'
+import type { FdLedger } from '../workers/fd-ledger.js'
 import type { FullHandlers } from './handlers.js'
-import type { ResolvedOptions } from './options.js'
+import type { ResolvedOptions } from '../options.js'
 import { Reactor } from './reactor.js'
 import { systemError } from './system-error.js'
 

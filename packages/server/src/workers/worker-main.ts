@@ -4,7 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import { FdLedger } from './fd-ledger.js'
-import { Server } from './server.js'
+import { Server } from '../tcp/server.js'
 import type { PoolMessage, WorkerData, WorkerMessage } from './worker-protocol.js'
 
 const data = workerData as WorkerData

@@ -6,8 +6,8 @@
  * The application's `close` handler still runs after the stream's.
  */
 import { Duplex } from 'node:stream'
-import type { Connection } from './connection.js'
-import type { FullHandlers } from './handlers.js'
+import type { Connection } from '../engine/connection.js'
+import type { FullHandlers } from '../engine/handlers.js'
 
 export class StreamAdapter implements FullHandlers {
   readonly stream: Duplex

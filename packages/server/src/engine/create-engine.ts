@@ -1,11 +1,11 @@
 /** Builds the engine a server resolved to. */
 import type { EngineName } from './backend.js'
-import { EpollReactor } from './epoll-reactor.js'
-import type { FdLedger } from './fd-ledger.js'
+import { EpollReactor } from './epoll-engine.js'
+import type { FdLedger } from '../workers/fd-ledger.js'
 import type { FullHandlers } from './handlers.js'
-import type { ResolvedOptions } from './options.js'
+import type { ResolvedOptions } from '../options.js'
 import type { Reactor } from './reactor.js'
-import { UringReactor } from './uring-reactor.js'
+import { UringReactor } from './uring-engine.js'
 
 export function createReactor(engine: EngineName, options: ResolvedOptions, handlers: FullHandlers, ledger: FdLedger | null): Reactor {
   switch (engine) {

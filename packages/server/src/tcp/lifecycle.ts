@@ -4,8 +4,8 @@
  * for a listen still in progress.
  */
 import { EventEmitter } from 'node:events'
-import { invalidArgType, serverError } from './errors.js'
-import { resolveGrace, resolveListen, type ListenOptions } from './options.js'
+import { invalidArgType, serverError } from '../errors.js'
+import { resolveGrace, resolveListen, type ListenOptions } from '../options.js'
 import type { AddressInfo } from './server.js'
 
 export abstract class Lifecycle extends EventEmitter {

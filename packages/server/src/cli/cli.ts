@@ -12,8 +12,8 @@
  */
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { createServer } from './create-server.js'
-import type { ServerOptions } from './options.js'
+import { createServer } from '../tcp/create-server.js'
+import type { ServerOptions } from '../options.js'
 
 /** What each command serves: a handler module next to this file. */
 const COMMANDS: Record<string, { module: string; summary: string }> = {

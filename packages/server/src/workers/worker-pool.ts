@@ -10,14 +10,14 @@
  * Events: 'workerExit' (index, exitCode), 'workerRestart' (index), 'workerError' (index, error).
  */
 import { Worker } from 'node:worker_threads'
-import { resolveServerBackend, type EngineName } from './backend.js'
-import { serverError } from './errors.js'
+import { resolveServerBackend, type EngineName } from '../engine/backend.js'
+import { serverError } from '../errors.js'
 import { createLedgerMemory, FdLedger } from './fd-ledger.js'
-import { Lifecycle } from './lifecycle.js'
-import { moduleUrl } from './handler-source.js'
-import { resolveHost } from './listener.js'
-import type { ResolvedOptions } from './options.js'
-import type { AddressInfo, IoServer } from './server.js'
+import { Lifecycle } from '../tcp/lifecycle.js'
+import { moduleUrl } from '../tcp/handler-source.js'
+import { resolveHost } from '../tcp/listener.js'
+import type { ResolvedOptions } from '../options.js'
+import type { AddressInfo, IoServer } from '../tcp/server.js'
 import type { PoolMessage, WorkerData, WorkerMessage } from './worker-protocol.js'
 
 /** A restart within this long of the worker's start counts as "died at once". */
@@ -27,7 +27,7 @@ const MAX_RESTART_DELAY_MS = 5000
 /** The worker entry: dist/worker.js next to this module, or the built one when run from src. */
 function workerEntry(): URL {
   const here = import.meta.url
-  return here.endsWith('.ts') ? new URL('../dist/worker.js', here) : new URL('./worker.js', here)
+  return here.endsWith('.ts') ? new URL('../../dist/worker.js', here) : new URL('./worker.js', here)
 }
 
 interface Slot {

@@ -3,12 +3,12 @@
  * thread; with more, a pool of worker threads, each with its own reactor and SO_REUSEPORT
  * listener, supervised from this thread.
  */
-import { invalidArgType } from './errors.js'
+import { invalidArgType } from '../errors.js'
 import type { HandlerInput } from './handler-source.js'
 import { isModuleSpecifier } from './handler-source.js'
-import { resolveOptions, type ServerOptions } from './options.js'
+import { resolveOptions, type ServerOptions } from '../options.js'
 import { Server } from './server.js'
-import { WorkerPool } from './worker-pool.js'
+import { WorkerPool } from '../workers/worker-pool.js'
 
 /**
  * Creates a TCP server.

@@ -1,6 +1,6 @@
 /** Messages between a WorkerPool and its worker threads. */
-import type { ResolvedOptions } from './options.js'
-import type { AddressInfo } from './server.js'
+import type { ResolvedOptions } from '../options.js'
+import type { AddressInfo } from '../tcp/server.js'
 
 /** `workerData` of each worker. */
 export interface WorkerData {

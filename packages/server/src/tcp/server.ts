@@ -2,16 +2,16 @@
  * A server in this thread: one listener and one reactor (engine) that runs its connections
  * inside Node's loop, so timers, fs and other I/O keep working beside it.
  */
-import { resolveServerBackend, type EngineName } from './backend.js'
-import { closeQuietly } from './close-quietly.js'
-import { serverError } from './errors.js'
+import { resolveServerBackend, type EngineName } from '../engine/backend.js'
+import { closeQuietly } from '../engine/close-quietly.js'
+import { serverError } from '../errors.js'
 import { checkSpec, importHandlers, isModuleSpecifier, moduleUrl, toFullHandlers, type HandlerInput, type HandlerSpec } from './handler-source.js'
 import { openListener, resolveHost } from './listener.js'
-import type { FdLedger } from './fd-ledger.js'
+import type { FdLedger } from '../workers/fd-ledger.js'
 import { Lifecycle } from './lifecycle.js'
-import type { ListenOptions, ResolvedOptions } from './options.js'
-import { createReactor } from './create-reactor.js'
-import type { Reactor, ReactorStats } from './reactor.js'
+import type { ListenOptions, ResolvedOptions } from '../options.js'
+import { createReactor } from '../engine/create-engine.js'
+import type { Reactor, ReactorStats } from '../engine/reactor.js'
 
 /** Where a server listens, as `listen()` resolves it. */
 export interface AddressInfo {

@@ -7,7 +7,7 @@
  */
 import type { Duplex } from 'node:stream'
 import { sockets, type SocketAddress } from '@io/core'
-import { invalidArgType, serverError } from './errors.js'
+import { invalidArgType, serverError } from '../errors.js'
 import type { FullHandlers } from './handlers.js'
 import type { Reactor } from './reactor.js'
 

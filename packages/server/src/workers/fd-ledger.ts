@@ -10,8 +10,8 @@
  * an fd, never make the supervisor close an fd number that another thread has since reused.
  * The buffer is zero-filled lazily by the OS: untouched entries cost no memory.
  */
-import { closeQuietly } from './close-quietly.js'
-import { MAX_CONNECTIONS } from './connection-table.js'
+import { closeQuietly } from '../engine/close-quietly.js'
+import { MAX_CONNECTIONS } from '../engine/connection-table.js'
 
 /** Index of the listener's entry. */
 export const LISTENER_ENTRY = MAX_CONNECTIONS

@@ -6,8 +6,8 @@
 import { pathToFileURL } from 'node:url'
 import { isAbsolute, resolve } from 'node:path'
 import { runConnection, type ConnectionFunction } from './async-connection.js'
-import { invalidArgType } from './errors.js'
-import { fullHandlers, type FullHandlers, type Handlers } from './handlers.js'
+import { invalidArgType } from '../errors.js'
+import { fullHandlers, type FullHandlers, type Handlers } from '../engine/handlers.js'
 
 /** Callbacks, or a function per connection (coroutine style). */
 export type HandlerSpec<U = any> = Handlers<U> | ConnectionFunction<U>

@@ -8,7 +8,7 @@
  * what it has to keep. To catch a chunk kept by mistake, run with `IO_POISON_CHUNKS=1` (or the
  * `poisonChunks` option): every chunk is overwritten with 0xDB bytes once `data` returns.
  */
-import type { AsyncConnection } from './async-connection.js'
+import type { AsyncConnection } from '../tcp/async-connection.js'
 import type { Connection } from './connection.js'
 
 /** The callbacks of a server; `U` is the type of `conn.userData`. */

@@ -11,7 +11,7 @@
  *   and a one-line warning (once per thread).
  */
 import { backendFromEnv } from '@io/core'
-import type { ServerBackend } from './options.js'
+import type { ServerBackend } from '../options.js'
 import { uringUnavailableReason } from './uring-support.js'
 
 /** The engine a server actually runs on. */

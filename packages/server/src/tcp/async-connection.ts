@@ -14,8 +14,8 @@
  * For a graceful `server.close()`, a connection is idle (and closed) when its function waits
  * for input with nothing buffered either way.
  */
-import type { Connection } from './connection.js'
-import type { FullHandlers } from './handlers.js'
+import type { Connection } from '../engine/connection.js'
+import type { FullHandlers } from '../engine/handlers.js'
 
 /** The per-connection function of the coroutine style. */
 export type ConnectionFunction<U = any> = (conn: AsyncConnection<U>) => unknown
