@@ -17,7 +17,7 @@ export {
 } from './epoll.js'
 export * as sockets from './sockets.js'
 export { SignalDrivenIO, sigioConstants, type SignalDrivenIOOptions, type SignalDrivenIOStats } from './sigio.js'
-export { WOULD_BLOCK, constants, type SocketAddress } from './sockets.js'
+export { WOULD_BLOCK, constants, batchStatus, type SocketAddress } from './sockets.js'
 export { isSystemError, codeError, type SystemError } from './errors.js'
 export { native, nativeCandidates } from './native.js'
 export { BACKENDS, backendFromEnv, type BackendName } from './backend.js'

@@ -1,7 +1,8 @@
 // Behaviour particular to the io_uring (completion) engine. Skipped, with the reason, where
 // io_uring is unavailable; the shared behaviour tests run on it through BACKENDS.
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { UringReactor } from '../src/engine/uring-engine.js'
+import type { HeldInput } from '../src/engine/held-input.js'
+import { UringEngine } from '../src/engine/uring-engine.js'
 import { sockets } from '@io/core'
 import { createServer, echoHandlers, resolveServerBackend, type Connection, type Server } from '@io/server'
 import { client, payload, until } from './helpers.js'
@@ -23,13 +24,13 @@ afterEach(async () => {
 describe.skipIf(unavailable !== null)('io_uring engine', () => {
   it('when the provided buffers run out (ENOBUFS), receives are re-armed and no byte is lost', async () => {
     // 8 ring buffers of 1 KB, against 200 clients sending 64 KB each at once.
-    const arms = vi.spyOn(UringReactor.prototype as unknown as { armRecv: () => void }, 'armRecv')
-    const ringBuffers = UringReactor.ringBuffers
-    UringReactor.ringBuffers = 8
+    const arms = vi.spyOn(UringEngine.prototype as unknown as { armRecv: () => void }, 'armRecv')
+    const ringBuffers = UringEngine.ringBuffers
+    UringEngine.ringBuffers = 8
     server = createServer({ backend: 'uring', readBufferSize: 1024 }, echoHandlers) as Server
     expect(server.backend).toBe('uring')
     const { port } = await server.listen({ port: 0, host: '127.0.0.1' })
-    UringReactor.ringBuffers = ringBuffers
+    UringEngine.ringBuffers = ringBuffers
     const clients = await Promise.all(Array.from({ length: 200 }, () => client(port)))
     const sent = clients.map((c, i) => {
       const data = payload(64 * 1024, i + 7)
@@ -95,8 +96,8 @@ describe.skipIf(unavailable !== null)('io_uring engine', () => {
     // reading, and what it did take is at most one read.
     const peek = Buffer.alloc(48 * 1024)
     await until(() => paused !== null && sockets.recv(paused.fd, peek, 0, peek.length, MSG_PEEK | MSG_DONTWAIT) === peek.length)
-    const held = (server as unknown as { reactor: { held: Map<Connection, Array<Buffer | null>> } }).reactor.held
-    const heldBytes = (held.get(paused!) ?? []).reduce((sum, b) => sum + (b?.length ?? 0), 0)
+    const engine = (server as unknown as { reactor: { engine: { held: HeldInput } } }).reactor.engine
+    const heldBytes = engine.held.bytes(paused!)
     expect(heldBytes).toBeLessThanOrEqual(64 * 1024)
     expect(received.length).toBe(1)
     paused!.resume()

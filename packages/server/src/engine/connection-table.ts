@@ -21,6 +21,17 @@ export function slotOf(token: number): number {
   return token & SLOT_MASK
 }
 
+/**
+ * Per-slot bytes an engine keeps (its per-connection state), grown to hold `slot`: returns
+ * `state` itself when it is large enough, else a larger copy.
+ */
+export function withSlot(state: Uint8Array<ArrayBuffer>, slot: number): Uint8Array<ArrayBuffer> {
+  if (slot < state.length) return state
+  const grown = new Uint8Array(Math.max(slot + 1, state.length * 2))
+  grown.set(state)
+  return grown
+}
+
 /** The token of a reactor's listening socket. */
 export const LISTENER_TOKEN = 0xffffffff
 

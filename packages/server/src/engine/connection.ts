@@ -11,7 +11,10 @@ import { invalidArgType, serverError } from '../errors.js'
 import type { FullHandlers } from './handlers.js'
 import type { Reactor } from './reactor.js'
 
-/** Bits of `Connection.flags`. */
+/**
+ * Bits of `Connection.flags`: what the reactor decided about a connection. Engines read them
+ * and keep their own state elsewhere (see contract.ts).
+ */
 export const enum Flag {
   /** The user paused reading. */
   Paused = 1,
@@ -25,13 +28,12 @@ export const enum Flag {
   Closed = 16,
   /** `write()` returned false; call `drain` when the queue empties. */
   NeedDrain = 32,
-  /** Engine bits: what the engine has armed or is waiting for. */
-  EngineA = 64,
-  EngineB = 128,
-  EngineC = 256,
-  EngineD = 512,
   /** The application has work in flight (graceful close waits for it). */
-  Busy = 1024,
+  Busy = 64,
+  /** In the reactor's list of connections to flush. */
+  Scheduled = 128,
+  /** A flush left output behind: the engine reports when the socket takes more. */
+  Blocked = 256,
 }
 
 /**
@@ -56,6 +58,8 @@ export class Connection<U = any> {
   queue: Uint8Array[] | null = null
   /** Bytes in `queue`. @internal */
   queuedBytes = 0
+  /** Bytes of `queue` written since the last flush (not yet offered to the socket). @internal */
+  unflushed = 0
   /** Nesting depth of `cork()`. @internal */
   corks = 0
   /** Idle-sweep tick of the last read or write. @internal */
@@ -78,9 +82,12 @@ export class Connection<U = any> {
   }
 
   /**
-   * Writes `data` (a Buffer, any typed array or DataView, or a string in `encoding`). Bytes the
-   * socket takes at once are gone before this returns, with no copy; the rest is queued.
-   * Returns false once queued output reaches `highWaterMark`: stop writing and wait for `drain`.
+   * Writes `data` (a Buffer, any typed array or DataView, or a string in `encoding`). Writes are
+   * gathered and sent together at the end of the current batch of events (or, outside one, in
+   * a microtask): one native call writes every connection's output, with no copy of what the
+   * socket takes. Returns false once output the socket did not take reaches `highWaterMark`, or
+   * when one batch writes more than `highWaterMark`: stop writing and wait for `drain`.
+   * Do not change `data` after writing it; a chunk handed to `data` may be written as it is.
    * On a closed connection it returns false and does nothing (the `close` handler has run or
    * will run). After `end()` it throws `ERR_STREAM_WRITE_AFTER_END`.
    */
@@ -100,7 +107,7 @@ export class Connection<U = any> {
     return this.uncork()
   }
 
-  /** Holds writes in the queue until the matching `uncork()`, which sends them in one writev. */
+  /** Holds writes in the queue until the matching `uncork()`, which sends them together. */
   cork(): void {
     this.corks++
   }
@@ -110,7 +117,7 @@ export class Connection<U = any> {
     if (this.corks > 0 && --this.corks === 0 && this.queue !== null && (this.flags & Flag.Closed) === 0) {
       this.reactor.uncorked(this)
     }
-    return this.queuedBytes < this.reactor.options.highWaterMark
+    return this.reactor.underHighWaterMark(this)
   }
 
   /**
@@ -167,7 +174,7 @@ export class Connection<U = any> {
     return (this.flags & Flag.ReadEnded) !== 0
   }
 
-  /** Bytes written but not yet taken by the socket. */
+  /** Bytes written but not yet taken by the socket (including this batch's writes). */
   get bufferedAmount(): number {
     return this.queuedBytes
   }

@@ -1,20 +1,23 @@
-/** Builds the engine a server resolved to. */
-import type { EngineName } from './backend.js'
-import { EpollReactor } from './epoll-engine.js'
-import type { FdLedger } from '../workers/fd-ledger.js'
-import type { FullHandlers } from './handlers.js'
+/**
+ * A reactor on the engine `resolveServerBackend` chose: epoll level- or edge-triggered, or
+ * io_uring (chosen only where the engine can run, see uring-support.ts).
+ */
 import type { ResolvedOptions } from '../options.js'
-import type { Reactor } from './reactor.js'
-import { UringReactor } from './uring-engine.js'
+import type { FdLedger } from '../workers/fd-ledger.js'
+import type { EngineName } from './backend.js'
+import type { EngineFactory } from './contract.js'
+import { EpollEngine } from './epoll-engine.js'
+import type { FullHandlers } from './handlers.js'
+import { Reactor } from './reactor.js'
+import { UringEngine } from './uring-engine.js'
 
+const ENGINES: Record<EngineName, EngineFactory> = {
+  epoll: (reactor) => new EpollEngine(reactor, false),
+  'epoll-et': (reactor) => new EpollEngine(reactor, true),
+  uring: (reactor) => new UringEngine(reactor),
+}
+
+/** A reactor running `handlers` on `engine`. */
 export function createReactor(engine: EngineName, options: ResolvedOptions, handlers: FullHandlers, ledger: FdLedger | null): Reactor {
-  switch (engine) {
-    case 'epoll':
-      return new EpollReactor(options, handlers, false, ledger)
-    case 'epoll-et':
-      return new EpollReactor(options, handlers, true, ledger)
-    case 'uring':
-      // resolveServerBackend picks 'uring' only where uringUnavailableReason() is null.
-      return new UringReactor(options, handlers, ledger)
-  }
+  return new Reactor(options, handlers, ledger, ENGINES[engine])
 }

@@ -37,7 +37,7 @@ export interface Handlers<U = any> {
    * rejected). The server destroys the connection with that error (`close` receives it) and
    * keeps serving the others. Without an `error` handler the error is thrown again as an
    * uncaught exception, as node:net does with an exception thrown by a 'data' listener, so a
-   * bug never passes silently. The connection is still open during the call.
+   * bug never passes silently. The connection is still open during the call (closed only when `close` itself threw).
    */
   error?(conn: Connection<U>, err: Error): void
   /**

@@ -1,24 +1,35 @@
 /**
- * What every engine shares: the connection table, the handler calls, idle timeouts, half-close
- * and graceful close. An engine (epoll level/edge, io_uring) subclasses it and moves the bytes.
+ * The reactor: what every engine shares. It owns the connection table, calls the handlers,
+ * queues and flushes output, and runs half-close, idle timeouts and graceful close; its
+ * {@link Engine} moves the bytes (see contract.ts).
+ *
+ * Output is gathered: `write` queues by reference and schedules the connection, and `flush`
+ * writes every scheduled connection with one native call (`sockets.writeBatch`, one gathered
+ * write per fd). Engines flush at the end of each batch of events and before reusing read
+ * memory; writes made outside a batch (timers, promise continuations) are flushed in a
+ * microtask. A handler that answers its input therefore costs no syscall of its own, and
+ * several writes to one connection in a batch leave in one.
  *
  * Handler errors (see `failed`): an exception thrown by a handler goes to the application's
  * `error` handler, or becomes an uncaught exception when there is none; either way the
  * connection is destroyed with it and the batch goes on with the other connections.
  */
-import { sockets, type SystemError } from '@io/core'
+import { sockets } from '@io/core'
 import type { Duplex } from 'node:stream'
+import { serverError } from '../errors.js'
+import type { ResolvedOptions } from '../options.js'
+import { StreamAdapter } from '../tcp/stream-adapter.js'
+import type { FdLedger } from '../workers/fd-ledger.js'
+import { LISTENER_ENTRY } from '../workers/fd-ledger.js'
+import { Acceptor } from './acceptor.js'
 import { closeQuietly } from './close-quietly.js'
 import { Connection, Flag } from './connection.js'
 import { ConnectionTable, slotOf } from './connection-table.js'
-import { LISTENER_ENTRY, type FdLedger } from '../workers/fd-ledger.js'
-import { serverError } from '../errors.js'
+import type { Engine, EngineFactory } from './contract.js'
 import type { FullHandlers } from './handlers.js'
 import { IdleSweeper } from './idle-sweeper.js'
-import type { ResolvedOptions } from '../options.js'
-import type { EngineName } from './backend.js'
-import { StreamAdapter } from '../tcp/stream-adapter.js'
-import { consume, enqueue, iovecs } from './write-queue.js'
+import { systemError } from './system-error.js'
+import { consume, enqueue, enqueueKept, keep } from './write-queue.js'
 
 /** Counters a reactor keeps; read them from `server.stats`. */
 export interface ReactorStats {
@@ -36,120 +47,68 @@ const { SHUT_WR } = sockets.constants
 /** What `poisonChunks` fills a chunk with once `data` returned (0xDB: "dead buffer"). */
 export const POISON = 0xdb
 
-export abstract class Reactor {
-  abstract readonly engine: EngineName
+export class Reactor {
   readonly table = new ConnectionTable()
   readonly stats: ReactorStats = { accepted: 0, closed: 0, acceptErrors: 0, acceptRetries: 0 }
+  /** The engine moving this reactor's bytes. */
+  readonly engine: Engine
   /** Current idle-sweep tick; connections stamp it on every read and write. */
   tick = 0
   /** True once `close()` began: connections close as soon as they are idle. */
   closing = false
+  private acceptor: Acceptor | null = null
   private sweeper: IdleSweeper | null = null
   private closed: Promise<void> | null = null
   private whenEmpty: (() => void) | null = null
+  /** > 0 while an engine hands over a batch (or a flush runs): writes wait for its flush. */
+  private batchDepth = 0
+  private flushQueued = false
+  private flushList: Connection[] = []
+  private spareList: Connection[] = []
+  private fds = new Int32Array(64)
+  private segments = new Int32Array(64)
+  private results = new Int32Array(64)
+  private readonly buffers: Uint8Array[] = []
 
   constructor(
     readonly options: ResolvedOptions,
     readonly handlers: FullHandlers,
     /** Worker threads: where the fds this reactor owns are recorded for the supervisor. */
-    private readonly ledger: FdLedger | null = null,
-  ) {}
-
-  /** Starts accepting on the listening socket `fd` (owned by the engine from now on). */
-  protected abstract start(fd: number): void
+    private readonly ledger: FdLedger | null,
+    createEngine: EngineFactory,
+  ) {
+    this.engine = createEngine(this)
+  }
 
   /**
    * Starts accepting on the listening socket `fd`, which the reactor owns from then on. If
    * this throws, the caller still owns `fd` and must `abort()` the reactor.
    */
   listen(fd: number): void {
-    this.start(fd)
+    this.ledger?.record(LISTENER_ENTRY, fd)
+    this.acceptor = new Acceptor(this, this.engine)
+    this.engine.listen(fd, this.acceptor)
     if (this.options.idleTimeoutMs > 0) this.sweeper = new IdleSweeper(this, this.options.idleTimeoutMs)
   }
 
   /** Releases a reactor whose `listen` failed (no connection was ever accepted). */
   abort(): void {
     this.closing = true
+    this.acceptor?.stop()
     this.disownListener() // the caller closes the fd: a worker's supervisor must not
     this.sweeper?.stop()
-    this.release()
-  }
-  /** Stops accepting and closes the listening socket. Idempotent. */
-  protected abstract stopAccepting(): void
-  /** Releases the engine (epoll fd, ring) once every connection is gone. */
-  protected abstract release(): void
-  /** Output is queued and the socket is full: have the engine report when it is writable. */
-  protected abstract waitWritable(conn: Connection): void
-  /** The queue was written out (the engine may stop watching for writability). */
-  protected abstract wroteQueue(conn: Connection): void
-  /** Reading was paused / resumed (the flag is already updated). */
-  abstract pause(conn: Connection): void
-  abstract resume(conn: Connection): void
-  /** The engine forgets the connection; its fd is about to be closed. */
-  protected abstract detach(conn: Connection): void
-
-  /** Memory the engine reuses for reads: chunks in it are copied when queued. */
-  protected shared: ArrayBuffer = new ArrayBuffer(0)
-  /** Flush until WOULD_BLOCK rather than one writev per writability report (edge-triggered). */
-  protected flushUntilBlocked = false
-
-  /** Bytes in `chunk` live in memory the reactor reuses (must be copied to be kept). */
-  isShared(chunk: Uint8Array): boolean {
-    return chunk.buffer === this.shared
+    this.engine.release()
   }
 
-  /**
-   * Sends `bytes` now if the socket takes them (no copy, nothing allocated), queues the rest.
-   * Returns `queuedBytes < highWaterMark`. The same on every engine: even io_uring writes
-   * with a direct send(2) first, since most writes complete at once.
-   */
-  write(conn: Connection, bytes: Uint8Array): boolean {
-    if (conn.queue === null && conn.corks === 0) {
-      const length = bytes.byteLength
-      let n: number
-      try {
-        n = sockets.send(conn.fd, bytes)
-      } catch (err) {
-        this.destroy(conn, err as SystemError)
-        return false
-      }
-      conn.lastTick = this.tick
-      if (n === length) return true
-      enqueue(conn, bytes, n > 0 ? n : 0, this.isShared(bytes))
-      this.waitWritable(conn)
-    } else {
-      enqueue(conn, bytes, 0, this.isShared(bytes))
-    }
-    if (conn.queuedBytes < this.options.highWaterMark) return true
-    conn.flags |= Flag.NeedDrain
-    return false
+  /** The listening socket is about to be closed: un-record it first. For engines. */
+  disownListener(): void {
+    this.ledger?.clear(LISTENER_ENTRY)
   }
 
-  /** The last `uncork()`: send the queue. */
-  uncorked(conn: Connection): void {
-    this.flush(conn)
-  }
-
-  /** Writes as much of the queue as the socket takes (one writev per round). */
-  protected flush(conn: Connection): void {
-    for (;;) {
-      const queue = conn.queue!
-      let n: number
-      try {
-        n = queue.length === 1 ? sockets.send(conn.fd, queue[0]) : sockets.writev(conn.fd, iovecs(queue))
-      } catch (err) {
-        this.destroy(conn, err as SystemError)
-        return
-      }
-      if (n <= 0) break
-      conn.lastTick = this.tick
-      consume(conn, n)
-      if (conn.queue === null || !this.flushUntilBlocked) break
-    }
-    if (conn.queue === null) {
-      this.wroteQueue(conn)
-      this.flushed(conn)
-    } else this.waitWritable(conn)
+  /** Closes the listening socket, un-recording it first. For engines. */
+  closeListener(fd: number): void {
+    this.disownListener()
+    closeQuietly(fd)
   }
 
   /** Number of open connections. */
@@ -157,11 +116,16 @@ export abstract class Reactor {
     return this.table.size
   }
 
+  /** Bytes in `chunk` live in memory the engine reuses (must be copied to be kept). */
+  isShared(chunk: Uint8Array): boolean {
+    return this.engine.isShared(chunk)
+  }
+
   /**
-   * Takes an accepted fd: a slot, a Connection, then `open`. Returns null (and closes the fd)
-   * when the table is full or the engine cannot take it.
+   * Takes an accepted fd: a slot and a Connection. Returns null (and closes the fd) when the
+   * table is full. For the acceptor, which then has the engine attach it.
    */
-  protected attach(fd: number): Connection | null {
+  attach(fd: number): Connection | null {
     const token = this.table.reserve()
     if (token < 0) {
       closeQuietly(fd)
@@ -174,29 +138,8 @@ export abstract class Reactor {
     return conn
   }
 
-  /** Records the listening socket as ours (for a worker's supervisor). */
-  protected ownListener(fd: number): void {
-    this.ledger?.record(LISTENER_ENTRY, fd)
-  }
-
-  /** The listening socket is about to be closed: un-record it first. */
-  protected disownListener(): void {
-    this.ledger?.clear(LISTENER_ENTRY)
-  }
-
-  /** Closes the listening socket, un-recording it first. */
-  protected closeListener(fd: number): void {
-    this.disownListener()
-    closeQuietly(fd)
-  }
-
-  /** Closes a connection's socket (io_uring closes through the ring when operations are in flight). */
-  protected closeSocket(conn: Connection): void {
-    closeQuietly(conn.fd)
-  }
-
   /** Calls `open`, isolating a throwing handler. */
-  protected opened(conn: Connection): void {
+  opened(conn: Connection): void {
     try {
       conn.handlers.open(conn)
     } catch (err) {
@@ -230,8 +173,26 @@ export abstract class Reactor {
     if (conn !== undefined && (conn.flags & Flag.Closed) === 0) this.destroy(conn, error)
   }
 
-  /** Calls `data` for `n` bytes of `chunk`. Kept tiny: it is the hot path. */
-  protected deliver(conn: Connection, chunk: Buffer): void {
+  // ---- batches -------------------------------------------------------------------------
+
+  /** An engine starts handing over a batch of events: writes wait for its end. */
+  beginBatch(): void {
+    this.batchDepth++
+  }
+
+  /** The batch is over: flush what it wrote. */
+  endBatch(): void {
+    try {
+      this.flush()
+    } finally {
+      this.batchDepth--
+    }
+  }
+
+  // ---- input (called by engines) ---------------------------------------------------------
+
+  /** Input for `conn`: calls `data`. Kept small: it is the hot path. */
+  received(conn: Connection, chunk: Buffer): void {
     conn.lastTick = this.tick
     try {
       conn.handlers.data(conn, chunk)
@@ -242,7 +203,7 @@ export abstract class Reactor {
   }
 
   /** The peer ended its side. */
-  protected readEnded(conn: Connection): void {
+  peerEnded(conn: Connection): void {
     conn.flags |= Flag.ReadEnded
     conn.handlers.end(conn)
     if ((conn.flags & Flag.Closed) !== 0) return
@@ -251,37 +212,178 @@ export abstract class Reactor {
     else if (this.closing) this.settled(conn)
   }
 
+  /** The socket of a blocked connection takes output again. */
+  writable(conn: Connection): void {
+    conn.flags &= ~Flag.Blocked
+    if (conn.queue !== null && conn.corks === 0) this.schedule(conn)
+  }
+
+  // ---- output ----------------------------------------------------------------------------
+
+  /**
+   * Queues `bytes` for the next flush. Returns false once output the socket did not take
+   * reaches `highWaterMark`, or this batch's writes to `conn` exceed it.
+   */
+  write(conn: Connection, bytes: Uint8Array): boolean {
+    conn.lastTick = this.tick
+    // poisonChunks overwrites a chunk once `data` returns, before the flush: keep a copy.
+    if (this.options.poisonChunks && this.engine.isShared(bytes)) bytes = Buffer.from(bytes)
+    if ((conn.flags & Flag.Blocked) === 0 && conn.corks === 0) {
+      // Flushed before the engine reuses its read memory: a view of it may stay a view.
+      enqueue(conn, bytes)
+      this.schedule(conn)
+    } else {
+      enqueueKept(conn, bytes, this.engine.isShared(bytes))
+    }
+    if (this.underHighWaterMark(conn)) return true
+    conn.flags |= Flag.NeedDrain
+    return false
+  }
+
+  /** What `write` returns: below `highWaterMark` both in what waits for the socket and in this batch's writes. */
+  underHighWaterMark(conn: Connection): boolean {
+    const hwm = this.options.highWaterMark
+    return conn.queuedBytes - conn.unflushed < hwm && conn.unflushed <= hwm
+  }
+
+  /** The last `uncork()`: send what was held. */
+  uncorked(conn: Connection): void {
+    if ((conn.flags & Flag.Blocked) === 0) this.schedule(conn)
+  }
+
   /** `conn.end()` was called (Ending is set, corks cleared): flush, then shut down. */
   end(conn: Connection): void {
     if (conn.queue === null) this.shutdownWrite(conn)
-    else this.uncorked(conn) // writes what was corked; shuts down once the queue is empty
+    else if ((conn.flags & Flag.Blocked) === 0) this.schedule(conn) // shuts down once flushed
   }
 
-  /** The queue is empty and Ending is set: send the FIN. */
-  protected shutdownWrite(conn: Connection): void {
-    try {
-      sockets.shutdown(conn.fd, SHUT_WR)
-    } catch (err) {
-      // ENOTCONN: the peer reset the connection meanwhile.
-      this.destroy(conn, err as SystemError)
-      return
+  private schedule(conn: Connection): void {
+    if ((conn.flags & Flag.Scheduled) !== 0) return
+    conn.flags |= Flag.Scheduled
+    this.flushList.push(conn)
+    if (this.batchDepth === 0 && !this.flushQueued) {
+      this.flushQueued = true
+      queueMicrotask(this.flushSoon)
     }
-    conn.flags |= Flag.WriteShut
-    if ((conn.flags & Flag.ReadEnded) !== 0 || this.closing) this.finish(conn, undefined)
   }
+
+  private readonly flushSoon = (): void => {
+    this.flushQueued = false
+    this.beginBatch()
+    this.endBatch()
+  }
+
+  /**
+   * Writes the output of every scheduled connection, one native call per round (handlers that
+   * run meanwhile, `drain` for instance, may schedule more). Output the socket did not take
+   * stays queued, copied out of reused memory, and the engine reports when to go on.
+   */
+  flush(): void {
+    while (this.flushList.length > 0) {
+      const list = this.flushList
+      this.flushList = this.spareList
+      this.spareList = list
+      this.flushRound(list)
+      list.length = 0
+    }
+  }
+
+  private flushRound(list: Connection[]): void {
+    const n = list.length
+    if (this.fds.length < n) {
+      const size = Math.max(n, this.fds.length * 2)
+      this.fds = new Int32Array(size)
+      this.segments = new Int32Array(size)
+      this.results = new Int32Array(size)
+    }
+    const { fds, segments, results, buffers } = this
+    for (let j = 0; j < n; j++) {
+      const conn = list[j]
+      conn.flags &= ~Flag.Scheduled
+      const queue = conn.queue
+      if (queue === null || (conn.flags & (Flag.Closed | Flag.Blocked)) !== 0 || conn.corks > 0) {
+        fds[j] = -1
+        segments[j] = 0
+        continue
+      }
+      fds[j] = conn.fd
+      segments[j] = queue.length
+      for (let k = 0; k < queue.length; k++) buffers.push(queue[k])
+    }
+    try {
+      sockets.writeBatch(fds, n, segments, buffers, results)
+    } finally {
+      buffers.length = 0
+    }
+    for (let j = 0; j < n; j++) {
+      if (fds[j] < 0) continue
+      const conn = list[j]
+      if ((conn.flags & Flag.Closed) !== 0) continue // closed by a handler earlier in this loop
+      const written = results[j]
+      conn.unflushed = 0
+      if (written < 0) {
+        this.destroy(conn, systemError(-written, 'write'))
+        continue
+      }
+      if (written > 0) {
+        conn.lastTick = this.tick
+        consume(conn, written)
+      }
+      if (conn.queue === null) {
+        this.engine.wroteAll(conn)
+        this.flushed(conn)
+      } else {
+        keep(conn, this.isSharedBound)
+        conn.flags |= Flag.Blocked
+        this.engine.waitWritable(conn)
+      }
+    }
+  }
+
+  private readonly isSharedBound = (bytes: Uint8Array): boolean => this.engine.isShared(bytes)
 
   /** The queue was flushed to empty: Ending, drain and graceful close follow. */
-  protected flushed(conn: Connection): void {
+  private flushed(conn: Connection): void {
     if ((conn.flags & Flag.Ending) !== 0) {
       this.shutdownWrite(conn)
       return
     }
     if ((conn.flags & Flag.NeedDrain) !== 0) {
       conn.flags &= ~Flag.NeedDrain
-      conn.handlers.drain(conn)
+      try {
+        conn.handlers.drain(conn)
+      } catch (err) {
+        this.failed(conn, err)
+        return
+      }
     }
     if (this.closing) this.settled(conn)
   }
+
+  /** The queue is empty and Ending is set: send the FIN. */
+  private shutdownWrite(conn: Connection): void {
+    try {
+      sockets.shutdown(conn.fd, SHUT_WR)
+    } catch (err) {
+      // ENOTCONN: the peer reset the connection meanwhile.
+      this.destroy(conn, err as Error)
+      return
+    }
+    conn.flags |= Flag.WriteShut
+    if ((conn.flags & Flag.ReadEnded) !== 0 || this.closing) this.finish(conn, undefined)
+  }
+
+  // ---- reading on and off ----------------------------------------------------------------
+
+  pause(conn: Connection): void {
+    this.engine.pause(conn)
+  }
+
+  resume(conn: Connection): void {
+    this.engine.resume(conn)
+  }
+
+  // ---- closing ---------------------------------------------------------------------------
 
   /** Closes at once, dropping queued output. */
   destroy(conn: Connection, err: Error | undefined): void {
@@ -289,28 +391,31 @@ export abstract class Reactor {
   }
 
   /** Drops a connection that never opened (no handler is called). */
-  protected discard(conn: Connection): void {
+  discard(conn: Connection): void {
     conn.flags |= Flag.Closed
     this.ledger?.clear(slotOf(conn.token))
-    this.closeSocket(conn)
+    this.engine.closeSocket(conn)
     conn.fd = -1
     this.table.release(conn.token)
   }
 
   /** Closes the fd, frees the slot and calls `close` once. */
-  protected finish(conn: Connection, err: Error | undefined): void {
+  private finish(conn: Connection, err: Error | undefined): void {
     if ((conn.flags & Flag.Closed) !== 0) return
     conn.flags |= Flag.Closed
-    this.detach(conn)
+    this.engine.detach(conn)
     this.ledger?.clear(slotOf(conn.token))
-    this.closeSocket(conn)
+    this.engine.closeSocket(conn)
     conn.fd = -1
     conn.queue = null
     conn.queuedBytes = 0
+    conn.unflushed = 0
     this.table.release(conn.token)
     this.stats.closed++
     try {
       conn.handlers.close(conn, err)
+    } catch (thrown) {
+      this.failed(conn, thrown) // reported; the connection is closed already
     } finally {
       if (this.closing && this.table.size === 0) this.whenEmpty?.()
     }
@@ -336,7 +441,7 @@ export abstract class Reactor {
       return
     }
     if ((conn.flags & Flag.Closed) === 0 && conn.lastTick === before) {
-      this.destroy(conn, timeoutError(this.options.idleTimeoutMs))
+      this.destroy(conn, serverError('ETIMEDOUT', `connection idle for ${this.options.idleTimeoutMs} ms`))
     }
   }
 
@@ -353,14 +458,15 @@ export abstract class Reactor {
   close(graceMs: number): Promise<void> {
     if (this.closed !== null) return this.closed
     this.closing = true
-    this.stopAccepting()
+    this.acceptor?.stop()
+    this.engine.stopAccepting()
     this.closed = new Promise<void>((resolve) => {
       let deadline: NodeJS.Timeout | undefined
       const done = () => {
         this.whenEmpty = null
         if (deadline !== undefined) clearTimeout(deadline)
         this.sweeper?.stop()
-        this.release()
+        this.engine.release()
         resolve()
       }
       this.whenEmpty = done
@@ -375,9 +481,4 @@ export abstract class Reactor {
     })
     return this.closed
   }
-}
-
-function timeoutError(ms: number): Error {
-  const error = serverError('ETIMEDOUT', `connection idle for ${ms} ms`) as Error & { code: string }
-  return error
 }

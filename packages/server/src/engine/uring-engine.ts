@@ -6,18 +6,18 @@
  * - Read: one single-shot recv at a time per connection, into a provided-buffer ring shared
  *   by the whole reactor, so memory follows data in flight, not connections. A completion names
  *   the buffer the kernel filled (up to `readBufferSize`, at most 64 KB); `data` gets a view of
- *   it, and the buffer goes back to the kernel as soon as `data` returns (the same lifetime rule
- *   as the epoll engines' shared buffer). The next recv is armed once `data` returned, unless
- *   the connection paused. One recv in flight is what bounds memory: a multishot recv keeps
- *   filling ring buffers while the application is busy, and a paused connection would have to
- *   keep all of them (measured: tens of MB per connection from a client that never reads). With
- *   one, at most one chunk arrives after `pause()`, and the kernel's socket buffer and TCP
- *   window hold the peer back, as on the epoll engines.
+ *   it, and the buffer goes back to the kernel once the batch's output is flushed (the same
+ *   lifetime rule as the epoll engine's read arena). The next recv is armed once `data`
+ *   returned, unless the connection paused. One recv in flight is what bounds memory: a
+ *   multishot recv keeps filling ring buffers while the application is busy, and a paused
+ *   connection would have to keep all of them (measured: tens of MB per connection from a
+ *   client that never reads). With one, at most one chunk arrives after `pause()`, and the
+ *   kernel's socket buffer and TCP window hold the peer back, as on the epoll engines.
  *   No syscall per read: arming only queues a submission, and one io_uring_enter per batch
  *   submits everything the batch queued.
- * - Write: a direct send(2) first, like the readiness engines, because most writes complete at
- *   once and then nothing is allocated or held. Only output that has to wait is queued, and a
- *   one-shot POLLOUT on the ring reports when the socket takes more.
+ * - Write: the reactor's flush, one `sockets.writeBatch` per batch, as on the readiness engine:
+ *   most writes complete at once, and then nothing is held. Output that has to wait stays
+ *   queued, and a one-shot POLLOUT on the ring reports when the socket takes more.
  * - Pause: arms no new recv. A recv already in flight may still complete: its chunk is kept
  *   (copied) and handed over after `resume()`, before anything newer, and only then is the next
  *   recv armed, so input is never reordered. While paused with no recv in flight, a one-shot
@@ -41,13 +41,13 @@ import {
   completionError,
   sockets,
 } from '@io/core'
-import { AcceptBackoff } from './acceptor.js'
+import type { Acceptor } from './acceptor.js'
+import { closeQuietly } from './close-quietly.js'
 import { Flag, type Connection } from './connection.js'
-import { LISTENER_TOKEN } from './connection-table.js'
-import type { FdLedger } from '../workers/fd-ledger.js'
-import type { FullHandlers } from './handlers.js'
-import type { ResolvedOptions } from '../options.js'
-import { Reactor } from './reactor.js'
+import { LISTENER_TOKEN, slotOf, withSlot } from './connection-table.js'
+import type { Engine } from './contract.js'
+import { HeldInput } from './held-input.js'
+import type { Reactor } from './reactor.js'
 import { systemError } from './system-error.js'
 
 /** Operation kinds, in bits 30-31 of a token. */
@@ -60,19 +60,19 @@ const KIND_MASK = (3 << 30) >>> 0
 /** Completion token of the listener's close. */
 const LISTENER_CLOSE = (CLOSE | 0xfffff) >>> 0
 
-/** A recv is in flight. */
-const RECV_ARMED = Flag.EngineA
+/** Per-connection state of this engine (a byte per slot): a recv is in flight. */
+const RECV_ARMED = 1
 /** A POLLOUT is armed. */
-const POLL_ARMED = Flag.EngineB
+const POLL_ARMED = 2
 /** A hang-up poll is armed (while paused). */
-const HANGUP_ARMED = Flag.EngineC
+const HANGUP_ARMED = 4
 
 const { ENOBUFS, ECANCELED } = osConstants.errno
-const { IPPROTO_TCP, TCP_NODELAY, SOL_SOCKET, SO_ERROR } = sockets.constants
+const { SOL_SOCKET, SO_ERROR } = sockets.constants
 
 /**
  * Most bytes per ring buffer: one recv reads at most this much, like one read(2) of the epoll
- * engines' 64 KB buffer. `readBufferSize` sets it when smaller. Only the pages receives
+ * engine's 64 KB buffer. `readBufferSize` sets it when smaller. Only the pages receives
  * actually touch become resident.
  */
 const MAX_RING_BUFFER_SIZE = 64 * 1024
@@ -80,43 +80,46 @@ const MAX_RING_BUFFER_SIZE = 64 * 1024
 /** Options of every recv: one completion, then re-armed by the engine (see the module comment). */
 const SINGLE_SHOT = Object.freeze({ multishot: false })
 
-export class UringReactor extends Reactor {
+export class UringEngine implements Engine {
   /**
    * Buffers in the provided-buffer ring (a power of two): at most this many connections
    * complete a recv in one batch; the others get ENOBUFS and are re-armed, their data waiting
    * in the socket. @internal Lowered by tests.
    */
   static ringBuffers = 512
-  readonly engine = 'uring' as const
+  readonly name = 'uring' as const
   private readonly uring: Uring
   private readonly buffers: BufferRing
   private readonly bytes: Uint8Array
   private readonly bufferSize: number
-  private readonly backoff = new AcceptBackoff()
-  /**
-   * Input that completed while its connection was paused (at most one recv's worth, plus the
-   * end of stream as null), handed over after resume before the next recv is armed.
-   */
-  private readonly held = new Map<Connection, Array<Buffer | null>>()
+  /** Ring buffers handed to `data` in this batch: recycled once its output is flushed. */
+  private readonly toRecycle: number[] = []
+  private readonly held = new HeldInput()
+  /** Armed operations per connection slot. */
+  private state = new Uint8Array(64)
+  private acceptor: Acceptor | null = null
   private listenFd = -1
 
-  constructor(options: ResolvedOptions, handlers: FullHandlers, ledger: FdLedger | null) {
-    super(options, handlers, ledger)
-    const entries = Math.min(4096, Math.max(256, options.maxEvents))
+  constructor(private readonly reactor: Reactor) {
+    const { maxEvents, readBufferSize } = reactor.options
+    const entries = Math.min(4096, Math.max(256, maxEvents))
     this.uring = new Uring({ entries, cqEntries: Math.max(4096, entries * 4) })
     try {
-      this.bufferSize = Math.min(options.readBufferSize, MAX_RING_BUFFER_SIZE)
-      this.buffers = new BufferRing(this.uring, { count: UringReactor.ringBuffers, size: this.bufferSize })
+      this.bufferSize = Math.min(readBufferSize, MAX_RING_BUFFER_SIZE)
+      this.buffers = new BufferRing(this.uring, { count: UringEngine.ringBuffers, size: this.bufferSize })
     } catch (err) {
       this.uring.close()
       throw err
     }
     this.bytes = this.buffers.bytes
-    this.shared = this.bytes.buffer as ArrayBuffer
   }
 
-  protected start(fd: number): void {
-    this.ownListener(fd)
+  isShared(bytes: Uint8Array): boolean {
+    return bytes.buffer === this.bytes.buffer
+  }
+
+  listen(fd: number, acceptor: Acceptor): void {
+    this.acceptor = acceptor
     this.listenFd = fd
     this.armAccept()
     this.uring.start(this.onComplete)
@@ -131,41 +134,49 @@ export class UringReactor extends Reactor {
     const tokens = this.uring.completionTokens
     const results = this.uring.completionResults
     const flags = this.uring.completionFlags
-    for (let i = 0; i < count; i++) {
-      const token = tokens[i]
-      if (token === LISTENER_TOKEN) {
-        this.acceptCompleted(results[i], flags[i])
-        continue
+    const reactor = this.reactor
+    reactor.beginBatch()
+    try {
+      for (let i = 0; i < count; i++) {
+        const token = tokens[i]
+        if (token === LISTENER_TOKEN) {
+          this.acceptCompleted(results[i], flags[i])
+          continue
+        }
+        const kind = (token & KIND_MASK) >>> 0
+        const conn = reactor.table.lookup((token & ~KIND_MASK) >>> 0)
+        try {
+          if (kind === RECV) this.received(conn, results[i], flags[i])
+          else if (kind === POLL_OUT && conn !== undefined) this.writable(conn, results[i])
+          else if (kind === POLL_HANGUP && conn !== undefined) this.hungUp(conn, results[i])
+          // CLOSE: nothing to do; the fd is gone.
+        } catch (err) {
+          reactor.failed(conn, err)
+        }
       }
-      const kind = (token & KIND_MASK) >>> 0
-      const conn = this.table.lookup((token & ~KIND_MASK) >>> 0)
+    } finally {
       try {
-        if (kind === RECV) this.received(conn, results[i], flags[i])
-        else if (kind === POLL_OUT && conn !== undefined) this.writable(conn, results[i])
-        else if (kind === POLL_HANGUP && conn !== undefined) this.hungUp(conn, results[i])
-        // CLOSE: nothing to do; the fd is gone.
-      } catch (err) {
-        this.failed(conn, err)
+        reactor.endBatch()
+      } finally {
+        // The flush is done: no queued output is a view of these buffers any more.
+        for (const id of this.toRecycle) this.buffers.recycle(id)
+        this.toRecycle.length = 0
       }
     }
   }
 
   private received(conn: Connection | undefined, result: number, flags: number): void {
-    const hasBuffer = (flags & IORING_CQE_F_BUFFER) !== 0
-    const id = flags >>> IORING_CQE_BUFFER_SHIFT
-    try {
-      if (conn !== undefined && (conn.flags & Flag.Closed) === 0) {
-        if ((flags & IORING_CQE_F_MORE) === 0) conn.flags &= ~RECV_ARMED
-        if (result > 0 && hasBuffer) {
-          const chunk = Buffer.from(this.shared, this.bytes.byteOffset + id * this.bufferSize, result)
-          if (this.reading(conn)) this.deliver(conn, chunk)
-          else this.hold(conn, Buffer.from(chunk))
-        }
-        this.recvEnded(conn, result)
-      }
-    } finally {
-      if (hasBuffer) this.buffers.recycle(id) // after `data` returned: the view is dead now
+    if ((flags & IORING_CQE_F_BUFFER) !== 0) this.toRecycle.push(flags >>> IORING_CQE_BUFFER_SHIFT)
+    if (conn === undefined || (conn.flags & Flag.Closed) !== 0) return
+    const slot = slotOf(conn.token)
+    if ((flags & IORING_CQE_F_MORE) === 0) this.state[slot] &= ~RECV_ARMED
+    if (result > 0 && (flags & IORING_CQE_F_BUFFER) !== 0) {
+      const id = flags >>> IORING_CQE_BUFFER_SHIFT
+      const chunk = Buffer.from(this.bytes.buffer, this.bytes.byteOffset + id * this.bufferSize, result)
+      if (this.reading(conn)) this.reactor.received(conn, chunk)
+      else this.held.hold(conn, Buffer.from(chunk))
     }
+    this.recvEnded(conn, result)
   }
 
   /** True when input goes straight to `data`: not paused, nothing held back from before. */
@@ -175,34 +186,31 @@ export class UringReactor extends Reactor {
 
   /** A recv of `conn` completed with `result` (its data, if any, was handled): what next. */
   private recvEnded(conn: Connection, result: number): void {
-    if ((conn.flags & (Flag.Closed | RECV_ARMED)) !== 0) return
+    if ((conn.flags & Flag.Closed) !== 0 || (this.state[slotOf(conn.token)] & RECV_ARMED) !== 0) return
     if (result === 0) {
-      if (this.reading(conn)) this.peerEnded(conn)
-      else this.hold(conn, null)
+      if (this.reading(conn)) this.reactor.peerEnded(conn)
+      else this.held.hold(conn, null)
     } else if (result > 0 || result === -ENOBUFS || result === -ECANCELED) {
       // ENOBUFS: every ring buffer was taken in this batch; the data waits in the socket.
       if (this.reading(conn)) {
         if ((conn.flags & Flag.ReadEnded) === 0) this.armRecv(conn)
-      } else if ((conn.flags & (Flag.Paused | HANGUP_ARMED)) === Flag.Paused) this.armHangup(conn)
+      } else if ((conn.flags & Flag.Paused) !== 0) this.watchHangup(conn)
     } else {
-      this.destroy(conn, completionError(result, 'recv'))
+      this.reactor.destroy(conn, completionError(result, 'recv'))
     }
   }
 
-  private peerEnded(conn: Connection): void {
-    conn.flags |= Flag.ReadEnded
-    this.readEnded(conn)
-  }
-
   private armRecv(conn: Connection): void {
-    conn.flags |= RECV_ARMED
+    this.state[slotOf(conn.token)] |= RECV_ARMED
     this.uring.recvFromRing(conn.fd, this.buffers, conn.token, SINGLE_SHOT)
   }
 
-  private hold(conn: Connection, chunk: Buffer | null): void {
-    const list = this.held.get(conn)
-    if (list === undefined) this.held.set(conn, [chunk])
-    else list.push(chunk)
+  attach(conn: Connection): boolean {
+    const slot = slotOf(conn.token)
+    this.state = withSlot(this.state, slot)
+    this.state[slot] = 0
+    this.armRecv(conn)
+    return true
   }
 
   pause(conn: Connection): void {
@@ -210,84 +218,82 @@ export class UringReactor extends Reactor {
     // `received`), and no new one is armed. With none in flight, nothing would notice a reset
     // until resume() (or the idle timeout): watch for ERROR/HANGUP meanwhile, as the
     // level-triggered engine does.
-    if ((conn.flags & (RECV_ARMED | HANGUP_ARMED)) === 0) this.armHangup(conn)
+    this.watchHangup(conn)
   }
 
-  private armHangup(conn: Connection): void {
-    conn.flags |= HANGUP_ARMED
+  /** Paused with no recv in flight: arm the hang-up poll unless it is. */
+  private watchHangup(conn: Connection): void {
+    const slot = slotOf(conn.token)
+    if ((this.state[slot] & (RECV_ARMED | HANGUP_ARMED)) !== 0) return
+    this.state[slot] |= HANGUP_ARMED
     this.uring.pollAdd(conn.fd, ERROR | HANGUP, (conn.token | POLL_HANGUP) >>> 0, false)
   }
 
   /** The hang-up poll of a paused connection completed (or was cancelled by resume). */
   private hungUp(conn: Connection, result: number): void {
-    conn.flags &= ~HANGUP_ARMED
+    this.state[slotOf(conn.token)] &= ~HANGUP_ARMED
     if ((conn.flags & Flag.Closed) !== 0) return
     if (result < 0) {
       // Cancelled by a resume(); paused again since: keep watching.
-      if ((conn.flags & Flag.Paused) !== 0) this.armHangup(conn)
+      if ((conn.flags & Flag.Paused) !== 0) this.watchHangup(conn)
       return
     }
     if ((result & ERROR) !== 0) {
       const errno = sockets.getsockopt(conn.fd, SOL_SOCKET, SO_ERROR)
-      if (errno !== 0) this.destroy(conn, systemError(errno, 'recv'))
+      if (errno !== 0) this.reactor.destroy(conn, systemError(errno, 'recv'))
     }
     // HANGUP alone: the rest of the input and the end of stream are read after resume().
   }
 
   resume(conn: Connection): void {
-    if ((conn.flags & HANGUP_ARMED) !== 0) this.uring.cancel((conn.token | POLL_HANGUP) >>> 0)
+    const slot = slotOf(conn.token)
+    if ((this.state[slot] & HANGUP_ARMED) !== 0) this.uring.cancel((conn.token | POLL_HANGUP) >>> 0)
     if (this.held.has(conn)) {
       // Hand over what came while paused first, outside the caller's stack (resume() is often
       // called from a handler). No recv is armed until it is all delivered, so nothing newer
       // can overtake it.
       queueMicrotask(() => this.replay(conn))
-    } else if ((conn.flags & (RECV_ARMED | Flag.ReadEnded)) === 0) this.armRecv(conn)
+    } else if ((this.state[slot] & RECV_ARMED) === 0 && (conn.flags & Flag.ReadEnded) === 0) this.armRecv(conn)
   }
 
   private replay(conn: Connection): void {
-    const list = this.held.get(conn)
-    if (list === undefined) return // already replayed (resumed twice before the microtask ran)
-    while (list.length > 0 && (conn.flags & (Flag.Paused | Flag.Closed)) === 0) {
-      const chunk = list.shift()!
-      try {
-        if (list.length === 0) this.held.delete(conn) // before the last call: it may pause or read on
-        if (chunk === null) this.peerEnded(conn)
-        else this.deliver(conn, chunk)
-      } catch (err) {
-        this.failed(conn, err)
-      }
-    }
     if ((conn.flags & Flag.Closed) !== 0) return
-    if (this.held.has(conn)) {
+    if (!this.held.replay(conn, this.reactor)) {
       // Paused again: keep the rest, and watch for a reset meanwhile.
-      if ((conn.flags & (RECV_ARMED | HANGUP_ARMED)) === 0) this.armHangup(conn)
-    } else if ((conn.flags & (Flag.Paused | RECV_ARMED | Flag.ReadEnded)) === 0) this.armRecv(conn)
+      if ((conn.flags & Flag.Closed) === 0) this.watchHangup(conn)
+      return
+    }
+    const state = this.state[slotOf(conn.token)]
+    if ((conn.flags & (Flag.Paused | Flag.Closed | Flag.ReadEnded)) === 0 && (state & RECV_ARMED) === 0) this.armRecv(conn)
   }
 
-  protected waitWritable(conn: Connection): void {
-    if ((conn.flags & POLL_ARMED) !== 0) return
-    conn.flags |= POLL_ARMED
+  waitWritable(conn: Connection): void {
+    const slot = slotOf(conn.token)
+    if ((this.state[slot] & POLL_ARMED) !== 0) return
+    this.state[slot] |= POLL_ARMED
     this.uring.pollAdd(conn.fd, WRITABLE, (conn.token | POLL_OUT) >>> 0, false)
   }
 
-  protected wroteQueue(_conn: Connection): void {
+  wroteAll(_conn: Connection): void {
     // A one-shot poll: nothing stays armed.
   }
 
   private writable(conn: Connection, result: number): void {
-    conn.flags &= ~POLL_ARMED
-    if (result < 0 || conn.queue === null || conn.corks > 0 || (conn.flags & Flag.Closed) !== 0) return
-    this.flush(conn)
+    this.state[slotOf(conn.token)] &= ~POLL_ARMED
+    if (result < 0 || (conn.flags & Flag.Closed) !== 0) return
+    this.reactor.writable(conn)
   }
 
-  protected detach(conn: Connection): void {
+  detach(conn: Connection): void {
     this.held.delete(conn)
   }
 
   /** Operations in flight on the fd: cancel them and close through the ring. */
-  protected override closeSocket(conn: Connection): void {
-    if ((conn.flags & (RECV_ARMED | POLL_ARMED | HANGUP_ARMED)) === 0) super.closeSocket(conn)
+  closeSocket(conn: Connection): void {
+    const slot = slotOf(conn.token)
+    if (this.state[slot] === 0) closeQuietly(conn.fd)
     else this.uring.close(conn.fd, (conn.token | CLOSE) >>> 0)
+    this.state[slot] = 0
   }
 
   private acceptCompleted(result: number, flags: number): void {
@@ -297,49 +303,30 @@ export class UringReactor extends Reactor {
     }
     const more = (flags & IORING_CQE_F_MORE) !== 0
     if (result >= 0) {
-      this.backoff.recovered() // only now: a retry that fails again must wait longer
-      this.accepted(result)
-      if (!more) this.armAccept()
+      this.acceptor!.accepted(result) // an accepted connection also ends a backoff
+      if (!more && this.listenFd >= 0) this.armAccept()
       return
     }
     if (result === -ECANCELED) return
-    // EMFILE, ENFILE, ...: stop accepting, retry from a timer (see AcceptBackoff).
-    this.stats.acceptErrors++
+    // EMFILE, ENFILE, ...: stop accepting, retry from a timer (see Acceptor).
+    this.acceptor!.failed()
     if (more) this.uring.cancel(LISTENER_TOKEN)
-    this.backoff.failed(this.retryAccept)
   }
 
-  private readonly retryAccept = (): void => {
+  retryAccept(): void {
     if (this.listenFd < 0) return
-    this.stats.acceptRetries++
     this.armAccept() // fails again with a completion if fds are still short; succeeds with an fd
   }
 
-  private accepted(fd: number): void {
-    if (this.options.noDelay) {
-      try {
-        sockets.setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, 1)
-      } catch {
-        sockets.close(fd) // reset before we got here
-        return
-      }
-    }
-    const conn = this.attach(fd)
-    if (conn === null) return
-    this.armRecv(conn)
-    this.opened(conn)
-  }
-
-  protected stopAccepting(): void {
-    this.backoff.cancel()
+  stopAccepting(): void {
     if (this.listenFd < 0) return
     const fd = this.listenFd
     this.listenFd = -1
-    this.disownListener()
+    this.reactor.disownListener()
     this.uring.close(fd, LISTENER_CLOSE) // cancels the multishot accept, then closes
   }
 
-  protected release(): void {
+  release(): void {
     this.uring.close() // cancels and reaps everything in flight, then frees the ring
   }
 }

@@ -2,25 +2,27 @@
  * A connection's output queue: chunks the socket has not taken yet. It exists only while
  * output waits, so an idle or keeping-up connection holds no queue at all.
  *
- * A chunk that is a view of the reactor's shared read buffer (an echo handler writing its
- * `data` chunk back) is copied on the way in: the next read would overwrite it. Any other
- * chunk is kept by reference, as Node's streams do: do not modify a Buffer after writing it.
+ * Chunks are queued by reference, as Node's streams do: do not modify a Buffer after writing it.
+ * A chunk that is a view of memory the engine reuses for reads (an echo handler writing its
+ * `data` chunk back) may stay a view only until the flush at the end of the batch, which comes
+ * before that memory is reused; whatever the socket did not take is then copied (`keep`).
  */
 import type { Connection } from './connection.js'
 
-/** Appends `bytes[offset..]` to the queue; copies it when it lives in memory the reactor reuses. */
-export function enqueue(conn: Connection, bytes: Uint8Array, offset: number, shared: boolean): void {
-  const length = bytes.byteLength - offset
-  if (length <= 0) return
-  let chunk: Uint8Array
-  if (shared) chunk = Buffer.from(bytes.subarray(offset))
-  else chunk = offset === 0 ? bytes : bytes.subarray(offset)
-  if (conn.queue === null) conn.queue = [chunk]
-  else conn.queue.push(chunk)
-  conn.queuedBytes += length
+/** Appends `bytes` to the queue, by reference. */
+export function enqueue(conn: Connection, bytes: Uint8Array): void {
+  if (conn.queue === null) conn.queue = [bytes]
+  else conn.queue.push(bytes)
+  conn.queuedBytes += bytes.byteLength
+  conn.unflushed += bytes.byteLength
 }
 
-/** Drops the first `n` bytes of the queue; leaves `queue` null when it is empty. */
+/** Appends a copy of `bytes` when `shared` (it lives in memory the engine reuses), else `bytes`. */
+export function enqueueKept(conn: Connection, bytes: Uint8Array, shared: boolean): void {
+  enqueue(conn, shared ? Buffer.from(bytes) : bytes)
+}
+
+/** Drops the first `n` bytes of the queue: the socket took them. */
 export function consume(conn: Connection, n: number): void {
   const queue = conn.queue!
   conn.queuedBytes -= n
@@ -34,10 +36,9 @@ export function consume(conn: Connection, n: number): void {
   if (n > 0) queue[0] = queue[0].subarray(n)
 }
 
-/** Most iovecs one writev takes (IOV_MAX on Linux). */
-export const IOV_MAX = 1024
-
-/** The queue, or its first IOV_MAX chunks, as writev wants them. */
-export function iovecs(queue: Uint8Array[]): Uint8Array[] {
-  return queue.length <= IOV_MAX ? queue : queue.slice(0, IOV_MAX)
+/** Replaces every chunk of the queue that `isShared` claims with a copy: its memory is about to be reused. */
+export function keep(conn: Connection, isShared: (bytes: Uint8Array) => boolean): void {
+  const queue = conn.queue
+  if (queue === null) return
+  for (let i = 0; i < queue.length; i++) if (isShared(queue[i])) queue[i] = Buffer.from(queue[i])
 }
