@@ -5,10 +5,12 @@
  */
 import { median } from '../lib/report.js'
 import { connections, cores, kib, micros, rate, times } from './format.js'
-import { type Cell, type LabRecord, pointOf } from './record.js'
+import { type Cell, type LabRecord, MEMORY_FROM, pointOf } from './record.js'
 
+/** What the numbers say about a claim. */
 export type Verdict = 'holds here' | 'partly holds here' | 'does not hold here' | 'not measurable' | 'not measured'
 
+/** A claim, the verdict on it and the sentences that back the verdict with figures. */
 export interface Answer {
   claim: string
   verdict: Verdict
@@ -98,7 +100,7 @@ function threadsVersusMultiplexing(record: LabRecord): Answer {
       `epoll ${rate(e10.rps)} at p50 ${micros(e10.p50Us)} µs and p99 ${micros(e10.p99Us)} µs.`
   }
   const threads = record.models['blocking-threads']
-  const withMemory = threads.cells.filter((c) => c.activity === 'all' && c.conns >= 100)
+  const withMemory = threads.cells.filter((c) => c.activity === 'all' && c.conns >= MEMORY_FROM)
   const largest = withMemory[withMemory.length - 1]
   const epollThere = largest && pointOf(record, 'epoll', largest.conns, 'all')
   if (largest && epollThere) {
@@ -142,16 +144,17 @@ function coroutines(record: LabRecord): Answer {
     `(median ${times(overhead)}) the server CPU per round trip of the callback-style echo, and made ${times(Math.min(...rps))} to ${times(Math.max(...rps))} its round trips per second ` +
     `(all connections active, ${connections(counts[0])} to ${counts[counts.length - 1].toLocaleString('en-US')}).`
   const co = record.models.coroutine.cells
-  const coLargest = co.filter((c) => c.activity === 'all' && c.conns >= 100).pop()
-  const threadsThere = coLargest && pointOf(record, 'blocking-threads', coLargest.conns, 'all')
-  if (coLargest) {
-    text += ` Its memory per connection at ${connections(coLargest.conns)} was ${kib(coLargest.memPerConnKb)}`
-    text += threadsThere ? `, against ${kib(threadsThere.memPerConnKb)} for a blocking thread.` : '.'
+  const memoryAt = commonCounts(record, ['coroutine', 'blocking-threads'], 'all').filter((n) => n >= MEMORY_FROM).pop()
+  if (memoryAt !== undefined) {
+    text +=
+      ` At ${connections(memoryAt)} a coroutine connection took ${kib(pointOf(record, 'coroutine', memoryAt, 'all')!.memPerConnKb)} of memory, ` +
+      `a blocking thread ${kib(pointOf(record, 'blocking-threads', memoryAt, 'all')!.memPerConnKb)}.`
   }
-  const share = Math.max(...co.map((c) => c.serverCpuShare).filter(Number.isFinite))
-  const threads = Math.max(...co.map((c) => c.threads))
+  const busy = co.filter((c) => c.activity === 'all') // the tables of core share and threads
+  const share = Math.max(...busy.map((c) => c.serverCpuShare).filter(Number.isFinite))
+  const threads = Math.max(...busy.map((c) => c.threads))
   text +=
-    ` One core: the coroutine server never used more than ${cores(share)} of one core; its JavaScript runs on one thread ` +
+    ` One core: the coroutine server never used more than ${cores(share)} of one core with all connections active; its JavaScript runs on one thread ` +
     `(the process had ${threads} threads, Node's own helpers included).` +
     (record.pinned ? ' Every server here is pinned to one core, so this lab does not show what more cores would give the threaded models.' : '')
   return { claim, verdict, text }

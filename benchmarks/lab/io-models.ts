@@ -24,6 +24,7 @@ import { runLoad, type LoadResult } from './load-run.js'
 import { MODELS, type ModelSpec } from './models.js'
 import { renderPage } from './page.js'
 import { memAvailableKb, pendingSignalLimit, sampleProcess } from './process-sample.js'
+import { connections } from './format.js'
 import { type Cell, type LabRecord, type ModelRecord, idleActive } from './record.js'
 import { startServer, stopServer } from './server-process.js'
 
@@ -101,7 +102,7 @@ function progress(text: string): void {
 /** Why a model is not measured at `conns` connections (thread memory, --max-threads), or null. */
 function reasonToStop(spec: ModelSpec, model: ModelRecord, conns: number): string | null {
   if (spec.id !== 'blocking-threads') return null
-  if (conns > maxThreads) return `stopped before ${conns.toLocaleString('en-US')} threads by --max-threads ${maxThreads}${quick ? ' (the --quick default)' : ''}`
+  if (conns > maxThreads) return `--max-threads is ${maxThreads}${quick ? ' (the --quick default)' : ''}`
   const perConn = model.cells.findLast((c) => c.memPerConnKb !== undefined)?.memPerConnKb
   if (perConn === undefined) return null
   const needKb = perConn * conns
@@ -192,11 +193,11 @@ for (const conns of settings.connCounts) {
         const cell = summarize(conns, activity, active, runs, memPerConnKb)
         model.cells.push(cell)
         const refused = cell.refused > 0 ? `, ${cell.refused} refused` : ''
-        progress(`${spec.id} ${conns} conns, ${active} active: ${fmt(cell.rps)} round trips/s, p99 ${fmt(cell.p99Us)} µs, ${cell.cpuUsPerRoundTrip.toFixed(1)} µs CPU each${refused}`)
+        progress(`${spec.id}, ${connections(conns)}, ${active.toLocaleString('en-US')} active: ${fmt(cell.rps)} round trips/s, p99 ${fmt(cell.p99Us)} µs, ${cell.cpuUsPerRoundTrip.toFixed(1)} µs CPU each${refused}`)
       }
     } catch (error) {
       model.stoppedAt = { conns, reason: (error as Error).message }
-      progress(`${spec.id}: stopped at ${conns} connections: ${model.stoppedAt.reason}`)
+      progress(`${spec.id}: stopped at ${connections(conns)}: ${model.stoppedAt.reason}`)
     } finally {
       done = doneAfter
       noteServerOutput(model, server.stderr())

@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process'
 import { type ProcessSample, sampleProcess } from './process-sample.js'
 
+/** What to run: echo-load's options, and where to pin it. */
 export interface LoadOptions {
   loadBin: string
   port: number

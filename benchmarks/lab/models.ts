@@ -25,6 +25,7 @@ const example = (id: string, label: string, env?: Record<string, string>): Model
   env,
 })
 
+/** Every server the lab measures, in the order of its tables. */
 export const MODELS: ModelSpec[] = [
   example('blocking-threads', 'blocking, a thread per connection'),
   example('nonblocking-poll-loop', 'non-blocking, busy checking'),

@@ -7,7 +7,7 @@ import { type LineSeries, logLineChart } from '../lib/chart.js'
 import { docsDir, markdownTable, type Row } from '../lib/report.js'
 import { answerClaims } from './answers.js'
 import { cores, kib, micros, rate } from './format.js'
-import { type Cell, type LabRecord, type ModelRecord, idleActive, pointOf } from './record.js'
+import { type Cell, type LabRecord, MEMORY_FROM, type ModelRecord, idleActive, pointOf } from './record.js'
 
 const ACTIVITY_TEXT: Record<Cell['activity'], string> = { all: 'all connections active', idle: '1% of connections active' }
 
@@ -88,6 +88,17 @@ function stops(record: LabRecord): string {
   return lines.length > 0 ? lines.join('\n') : 'Every model was measured at every point.'
 }
 
+/**
+ * Throws unless every figure the answers quote (µs, round trips/s, KiB/MiB, % of a core)
+ * appears in a table cell of the page: the answers must read their numbers off the tables.
+ */
+function checkQuotedFigures(answers: string, tables: string): void {
+  const cells = new Set(tables.split('\n').flatMap((line) => line.split(/\s*\|\s*|\s+\/\s+|,\s(?=\d+ threads)/)))
+  const quoted = [...answers.matchAll(/([\d,.]+) (?:µs|round trips\/s)|([\d,.]+ [KM]iB)|(\d+%) of one core/g)].map((m) => m[1] ?? m[2] ?? m[3])
+  const missing = quoted.filter((figure) => !cells.has(figure))
+  if (missing.length > 0) throw new Error(`io-models page: answers quote figures no table shows: ${missing.join(', ')}`)
+}
+
 /** Writes docs/io-models.md and docs/io-models-{rps,rps-idle,cpu,cpu-idle}.svg from `record`. */
 export function renderPage(record: LabRecord): void {
   const s = record.settings
@@ -103,6 +114,29 @@ export function renderPage(record: LabRecord): void {
     .join('\n')
   const idleCounts = s.connCounts.map((n) => `${idleActive(n, s.idleShare)} of ${n.toLocaleString('en-US')}`).join(', ')
   const m = record.machine
+  const tables = `## Round trips per second
+
+${bothActivities(record, (p) => rate(p.rps), 'rps')}
+
+## Latency, p50 / p99 (µs)
+
+${bothActivities(record, (p) => `${micros(p.p50Us)} / ${micros(p.p99Us)}`)}
+
+## Server CPU per round trip (µs)
+
+${bothActivities(record, (p) => micros(p.cpuUsPerRoundTrip), 'cpu')}
+
+Share of one core the server used while counted (${ACTIVITY_TEXT.all}):
+
+${modelTable(record, 'all', (p) => cores(p.serverCpuShare))}
+
+## Memory per connection, and threads
+
+With every connection open (all active); memory per connection from ${MEMORY_FROM} connections on, where
+it is not lost in start-up work.
+
+${modelTable(record, 'all', (p) => `${p.conns >= MEMORY_FROM ? `${kib(p.memPerConnKb)}, ` : ''}${p.threads.toLocaleString('en-US')} threads`)}`
+  checkQuotedFigures(answers, tables)
   const page = `# I/O models, measured
 
 The five I/O models of the classic texts (blocking, non-blocking, multiplexed, signal-driven
@@ -141,27 +175,10 @@ fresh server for each connection count.
   the server, which a busy machine disturbs less than the rates.
 - **Memory per connection**: growth of the server's anonymous resident memory (\`RssAnon\` in
   \`/proc/<pid>/status\`) from before the load to the moment every connection is open, divided
-  by the connections. At a few connections, start-up work and garbage collection swamp it.
+  by the connections: what the process itself keeps per connection. The kernel's socket
+  buffers are not in it (they are the same whatever the model).
 
-## Round trips per second
-
-${bothActivities(record, (p) => rate(p.rps), 'rps')}
-
-## Latency, p50 / p99 (µs)
-
-${bothActivities(record, (p) => `${micros(p.p50Us)} / ${micros(p.p99Us)}`)}
-
-## Server CPU per round trip (µs)
-
-${bothActivities(record, (p) => micros(p.cpuUsPerRoundTrip), 'cpu')}
-
-Share of one core the server used while counted (${ACTIVITY_TEXT.all}):
-
-${modelTable(record, 'all', (p) => cores(p.serverCpuShare))}
-
-## Memory per connection, and threads
-
-${modelTable(record, 'all', (p) => `${kib(p.memPerConnKb)}, ${p.threads.toLocaleString('en-US')} threads`)}
+${tables}
 
 ## Where a model stopped
 

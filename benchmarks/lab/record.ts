@@ -26,6 +26,7 @@ export interface Cell {
   runs: Array<{ rps: number; cpuUsPerRoundTrip: number; p99Us: number }>
 }
 
+/** Everything measured of one model (one entry of docs/io-models.json). */
 export interface ModelRecord {
   id: string
   label: string
@@ -39,6 +40,7 @@ export interface ModelRecord {
   cells: Cell[]
 }
 
+/** One run of the lab: docs/io-models.json. */
 export interface LabRecord {
   command: string
   quick: boolean
@@ -53,6 +55,9 @@ export interface LabRecord {
   durationSeconds: number
   models: Record<string, ModelRecord>
 }
+
+/** Below this many connections, start-up work and garbage collection swamp memory per connection. */
+export const MEMORY_FROM = 100
 
 /** Connections kept busy in the idle-heavy case: 1%, at least one. */
 export function idleActive(conns: number, share: number): number {

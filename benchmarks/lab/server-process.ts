@@ -3,6 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import type { ModelSpec } from './models.js'
 
+/** A server that printed its listening line. */
 export interface RunningServer {
   child: ChildProcess
   pid: number
