@@ -15,7 +15,7 @@
  *   npm run build && npx tsx examples/io-models/blocking-threads.ts --port 9000
  */
 import { type MessagePort, Worker } from 'node:worker_threads'
-import { constants, sockets } from '@io/core'
+import { sockets } from '@io/core'
 import { announce, portOption } from './common/command-line.js'
 import { listenTcp, noDelay } from './common/listen.js'
 
@@ -36,15 +36,16 @@ function echoUntilClosed(fd: number, { sockets }: Core): void {
       for (let sent = 0; sent < n; ) sent += sockets.send(fd, buffer, sent, n - sent)
     }
   } catch (error) {
-    if ((error as { code?: string }).code !== 'ECONNRESET') throw error // a vanished peer just ends the thread
+    const code = (error as { code?: string }).code ?? ''
+    if (!['ECONNRESET', 'EPIPE'].includes(code)) throw error // a vanished peer just ends the thread
   } finally {
     sockets.close(fd)
   }
 }
 
 // A worker thread starts from source text, so each runs one of the functions above as text,
-// with @io/core (its build) loaded in it. A thread that only shuffles bytes needs little heap
-// or stack.
+// with @io/core (its build) loaded in it: they may use their arguments only, not this
+// module's imports. A thread that only shuffles bytes needs little heap or stack.
 const resourceLimits = { maxOldGenerationSizeMb: 8, maxYoungGenerationSizeMb: 1, stackSizeMb: 1 }
 function startThread(body: (arg: number, core: Core, parent: MessagePort) => void, arg: number): Worker {
   const source = `const { workerData, parentPort } = require('node:worker_threads')
@@ -57,7 +58,13 @@ const { fd: listenFd, port } = listenTcp(portOption(), true) // blocking
 const acceptor = startThread(acceptForever, listenFd)
 acceptor.on('message', (fd: number) => {
   noDelay(fd)
+  let started = false
   startThread(echoUntilClosed, fd)
+    .once('online', () => (started = true))
+    .on('error', (error) => {
+      console.error(`connection thread failed: ${error.message}`)
+      if (!started) sockets.close(fd) // it never ran, so the fd is still ours to close
+    })
 })
 acceptor.on('error', (error) => {
   console.error('accept failed:', error)
