@@ -23,8 +23,8 @@ import { docsDir, median, revision, writeJson } from '../lib/report.js'
 import { runLoad, type LoadResult } from './load-run.js'
 import { MODELS, type ModelSpec } from './models.js'
 import { renderPage } from './page.js'
-import { memAvailableKb, pendingSignalLimit, sampleProcess } from './process-sample.js'
-import { connections } from './format.js'
+import { fdsBackTo, memAvailableKb, openFds, pendingSignalLimit, sampleProcess } from './process-sample.js'
+import { connections, micros, rate } from './format.js'
 import { type Cell, type LabRecord, type ModelRecord, idleActive } from './record.js'
 import { startServer, stopServer } from './server-process.js'
 
@@ -139,8 +139,6 @@ function noteServerOutput(model: ModelRecord, stderr: string): void {
   }
 }
 
-const fmt = (v: number) => (Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : 'n/a')
-
 for (const conns of settings.connCounts) {
   for (const spec of models) {
     const model = record.models[spec.id]
@@ -167,6 +165,7 @@ for (const conns of settings.connCounts) {
     }
     await new Promise((resolve) => setTimeout(resolve, 200)) // let start-up work settle before the baseline
     const baseline = sampleProcess(server.pid)
+    const baselineFds = openFds(server.pid)
     try {
       for (const activity of ['all', 'idle'] as const) {
         const active = activity === 'all' ? conns : idleActive(conns, settings.idleShare)
@@ -188,12 +187,15 @@ for (const conns of settings.connCounts) {
               cpu: pinned?.load ?? null,
             }),
           )
+          // The next load starts from a server with no connection left over (select's fd
+          // numbers, and memory, depend on it).
+          if (!(await fdsBackTo(server.pid, baselineFds))) console.warn(`${spec.id}: connections still open 30 s after the load ended`)
         }
         const memPerConnKb = activity === 'all' ? (runs[0].loaded.rssAnonKb - baseline.rssAnonKb) / conns : undefined
         const cell = summarize(conns, activity, active, runs, memPerConnKb)
         model.cells.push(cell)
         const refused = cell.refused > 0 ? `, ${cell.refused} refused` : ''
-        progress(`${spec.id}, ${connections(conns)}, ${active.toLocaleString('en-US')} active: ${fmt(cell.rps)} round trips/s, p99 ${fmt(cell.p99Us)} µs, ${cell.cpuUsPerRoundTrip.toFixed(1)} µs CPU each${refused}`)
+        progress(`${spec.id}, ${connections(conns)}, ${active.toLocaleString('en-US')} active: ${rate(cell.rps)} round trips/s, p99 ${micros(cell.p99Us)} µs, ${micros(cell.cpuUsPerRoundTrip)} µs CPU each${refused}`)
       }
     } catch (error) {
       model.stoppedAt = { conns, reason: (error as Error).message }

@@ -3,7 +3,7 @@
  * Every figure covers the whole process (all its threads, including ones that have exited).
  */
 import { execFileSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readFileSync, readdirSync } from 'node:fs'
 
 const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100
 
@@ -26,6 +26,22 @@ export function sampleProcess(pid: number): ProcessSample {
     rssAnonKb: field('RssAnon'),
     threads: field('Threads'),
   }
+}
+
+/** How many fds process `pid` has open. */
+export function openFds(pid: number): number {
+  return readdirSync(`/proc/${pid}/fd`).length
+}
+
+/**
+ * Resolves once process `pid` is back to at most `fds` open fds (the connections of the last
+ * load are closed on its side too), checking every 50 ms; false if that takes over 30 s.
+ */
+export async function fdsBackTo(pid: number, fds: number): Promise<boolean> {
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+    if (openFds(pid) <= fds) return true
+  }
+  return false
 }
 
 /** MemAvailable from /proc/meminfo, in KiB. */
