@@ -38,6 +38,17 @@ export default defineConfig({
           testTimeout: 120_000,
         },
       },
+      {
+        // The runnable examples, started as a user starts them (each in its own process).
+        resolve: { alias },
+        test: {
+          name: 'examples',
+          root: 'examples',
+          include: ['tests/**/*.test.ts'],
+          pool: 'forks' as const,
+          testTimeout: 60_000,
+        },
+      },
     ],
   },
 })
