@@ -71,14 +71,18 @@ int __wrap_pthread_sigmask(int how, const sigset_t* set, sigset_t* old) {
 }
 
 // glibc 2.30 added these wrappers of syscalls Linux has had since 2.5.
-pid_t __wrap_gettid() { return static_cast<pid_t>(syscall(SYS_gettid)); }
+pid_t __wrap_gettid() {
+  return static_cast<pid_t>(syscall(SYS_gettid));
+}
 int __wrap_tgkill(pid_t pid, pid_t tid, int sig) {
   return static_cast<int>(syscall(SYS_tgkill, pid, tid, sig));
 }
 
 // glibc 2.33 made fstat a real symbol; before, <sys/stat.h> turned it into __fxstat. On x86_64
 // and aarch64 the kernel's struct stat is glibc's, so the syscall fills it directly.
-int __wrap_fstat(int fd, struct stat* st) { return static_cast<int>(syscall(SYS_fstat, fd, st)); }
+int __wrap_fstat(int fd, struct stat* st) {
+  return static_cast<int>(syscall(SYS_fstat, fd, st));
+}
 int __wrap_fstat64(int fd, struct stat64* st) {
   return static_cast<int>(syscall(SYS_fstat, fd, st));
 }
@@ -88,15 +92,16 @@ int __wrap_fstat64(int fd, struct stat64* st) {
 char __wrap___libc_single_threaded = 0;
 
 // glibc 2.32: the name of an errno value ("EAGAIN"), as glibc spells it; null when unknown.
-const char* __wrap_strerrorname_np(int err) {
-  switch (err) {
-    case 0:
-      return "0";
-#define IO_ERRNO_NAME(name) \
-  case name:                \
-    return #name;
-    // Linux's errno values (asm-generic/errno-base.h, errno.h), without the aliases EWOULDBLOCK
-    // (EAGAIN) and EDEADLOCK (EDEADLK); x86_64 and aarch64 share them.
+// Linux's errno values (asm-generic/errno-base.h, errno.h), without the aliases EWOULDBLOCK
+// (EAGAIN) and EDEADLOCK (EDEADLK); x86_64 and aarch64 share them. Only error paths ask, so a
+// scan is fast enough.
+struct ErrnoName {
+  int value;
+  const char* name;
+};
+#define IO_ERRNO_NAME(name) {name, #name},
+// clang-format off
+static const ErrnoName kErrnoNames[] = {
     IO_ERRNO_NAME(EPERM) IO_ERRNO_NAME(ENOENT) IO_ERRNO_NAME(ESRCH) IO_ERRNO_NAME(EINTR)
     IO_ERRNO_NAME(EIO) IO_ERRNO_NAME(ENXIO) IO_ERRNO_NAME(E2BIG) IO_ERRNO_NAME(ENOEXEC)
     IO_ERRNO_NAME(EBADF) IO_ERRNO_NAME(ECHILD) IO_ERRNO_NAME(EAGAIN) IO_ERRNO_NAME(ENOMEM)
@@ -133,10 +138,16 @@ const char* __wrap_strerrorname_np(int err) {
     IO_ERRNO_NAME(ENOKEY) IO_ERRNO_NAME(EKEYEXPIRED) IO_ERRNO_NAME(EKEYREVOKED)
     IO_ERRNO_NAME(EKEYREJECTED) IO_ERRNO_NAME(EOWNERDEAD) IO_ERRNO_NAME(ENOTRECOVERABLE)
     IO_ERRNO_NAME(ERFKILL) IO_ERRNO_NAME(EHWPOISON)
+};
+// clang-format on
 #undef IO_ERRNO_NAME
-    default:
-      return nullptr;
+
+const char* __wrap_strerrorname_np(int err) {
+  if (err == 0) return "0";
+  for (const ErrnoName& entry : kErrnoNames) {
+    if (entry.value == err) return entry.name;
   }
+  return nullptr;
 }
 
 // glibc 2.35: the static libgcc unwinder (GCC 12 and later) finds the unwind tables of the
