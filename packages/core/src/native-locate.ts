@@ -31,6 +31,9 @@ export interface LocateNativeOptions {
   exists?: (path: string) => boolean
 }
 
+/** Where users read which hosts are supported and how each is tested. */
+const PLATFORMS_URL = 'https://github.com/io-reactor/io/blob/main/docs/core.md#platforms'
+
 const defaultPackageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 
 /**
@@ -39,8 +42,7 @@ const defaultPackageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..'
  *    is tried then, so a mistyped path is an error rather than a silent fallback;
  * 2. in a checkout of the repository (packages/core), its build `native/build/Release/io_native.node`;
  * 3. `build/io_native.node` in the package, written by `build-from-source.mjs`;
- * 4. `prebuilds/<host tag>/io_native.node`, for the hosts in {@link PREBUILT_TARGETS} (on glibc
- *    at least {@link GLIBC_FLOOR}).
+ * 4. `prebuilds/<host tag>/io_native.node`, for the hosts in {@link PREBUILT_TARGETS}.
  */
 export function nativeCandidates(options: LocateNativeOptions = {}): NativeCandidate[] {
   const override = overrideCandidate(options)
@@ -54,8 +56,8 @@ export function nativeCandidates(options: LocateNativeOptions = {}): NativeCandi
  * The file @io/core loads the addon from on `options.host` (default: this machine). Throws,
  * with a message a user can act on, when there is none:
  * - `ERR_IO_NATIVE_UNSUPPORTED_PLATFORM`: not Linux, or a Linux no binary is prebuilt for (musl,
- *   another CPU, glibc older than {@link GLIBC_FLOOR}); the message names the host, what is
- *   supported, and the command that builds the addon from the installed package;
+ *   another CPU); the message names the host, what is supported, and the command that builds
+ *   the addon from the installed package;
  * - `ERR_IO_NATIVE_NOT_FOUND`: `IO_NATIVE_PATH` names no file, or the prebuilt file is missing.
  */
 export function locateNative(options: LocateNativeOptions = {}): NativeCandidate {
@@ -90,13 +92,20 @@ export function buildFromSourceCommand(packageRoot: string = defaultPackageRoot)
  * Explains a binary that exists but does not load (dlopen failed): which file, why it may not
  * fit this machine, and what to do. The original error is its `cause`.
  */
-export function nativeLoadError(candidate: NativeCandidate, cause: unknown, packageRoot = defaultPackageRoot): Error {
+export function nativeLoadError(
+  candidate: NativeCandidate,
+  cause: unknown,
+  options: { host?: NativeHost; packageRoot?: string } = {},
+): Error {
   const reason = cause instanceof Error ? cause.message : String(cause)
-  const hint =
-    candidate.source === 'prebuilt'
-      ? `The prebuilt binaries need Linux with glibc >= ${GLIBC_FLOOR} on ${PREBUILT_TARGETS.join(' or ')}. ` +
-        `Build the addon for this machine instead:\n${buildAdvice(packageRoot)}`
-      : `It came from ${candidate.source === 'IO_NATIVE_PATH' ? 'IO_NATIVE_PATH' : `a ${candidate.source}`}; rebuild it for this machine.`
+  let hint = `It came from ${candidate.source === 'IO_NATIVE_PATH' ? 'IO_NATIVE_PATH' : `a ${candidate.source}`}; rebuild it for this machine.`
+  if (candidate.source === 'prebuilt') {
+    const host = options.host ?? nativeHost()
+    const old = host.glibcVersion && !glibcAtLeast(host.glibcVersion, GLIBC_FLOOR) ? ` (this host has glibc ${host.glibcVersion})` : ''
+    hint =
+      `The prebuilt binaries are built for glibc >= ${GLIBC_FLOOR}${old}. ` +
+      `Build the addon for this machine instead:\n${buildAdvice(options.packageRoot ?? defaultPackageRoot)}`
+  }
   const error = codeError('ERR_IO_NATIVE_LOAD_FAILED', `@io/core could not load ${candidate.path}: ${reason}\n${hint}`)
   ;(error as Error & { cause?: unknown }).cause = cause
   return error
@@ -120,28 +129,31 @@ function prebuiltCandidate(host: NativeHost, options: LocateNativeOptions): Nati
   return { path: join(root, 'prebuilds', hostTag(host), 'io_native.node'), source: 'prebuilt' }
 }
 
+// An older glibc still gets its prebuilt binary tried: it asks for less than the floor promises
+// (objdump -T shows GLIBC_2.17 at most), and if it does not load, the error says why.
 function prebuiltFits(host: NativeHost): boolean {
-  if (!PREBUILT_TARGETS.includes(hostTag(host))) return false
-  return host.glibcVersion === undefined || glibcAtLeast(host.glibcVersion, GLIBC_FLOOR)
+  return PREBUILT_TARGETS.includes(hostTag(host))
 }
 
 function whyNoPrebuilt(host: NativeHost): string {
-  if (host.libc === 'musl') return 'musl libc, as on Alpine Linux'
-  if (host.glibcVersion && PREBUILT_TARGETS.includes(hostTag(host))) {
-    return `glibc ${host.glibcVersion}; the prebuilt binaries need glibc >= ${GLIBC_FLOOR}`
-  }
-  return `no binary is prebuilt for the ${host.arch} CPU`
+  return host.libc === 'musl' ? 'musl libc, as on Alpine Linux' : `no binary is prebuilt for the ${host.arch} CPU`
 }
 
 function unsupported(host: NativeHost, root: string, why: string): Error {
   const supported = `Prebuilt binaries: ${PREBUILT_TARGETS.join(', ')} (glibc >= ${GLIBC_FLOOR}, Node.js >= 20).`
-  const linux = host.platform === 'linux'
+  const platforms = `Platforms: ${PLATFORMS_URL}`
+  if (host.platform !== 'linux') {
+    return codeError('ERR_IO_NATIVE_UNSUPPORTED_PLATFORM', `@io/core runs on Linux only (${why}); this is ${hostTag(host)}.\n${supported}\n${platforms}`)
+  }
+  const musl =
+    host.libc === 'musl'
+      ? 'On musl the sources do not compile yet either; a glibc-based image (node:<version>-bookworm-slim ' +
+        'rather than node:<version>-alpine) runs the prebuilt binary.\n'
+      : ''
   return codeError(
     'ERR_IO_NATIVE_UNSUPPORTED_PLATFORM',
-    linux
-      ? `@io/core has no prebuilt native addon for ${hostTag(host)} (${why}).\n${supported}\n` +
-          `Build one for this machine from the installed package:\n${buildAdvice(root)}`
-      : `@io/core runs on Linux only (${why}); this is ${hostTag(host)}.\n${supported}`,
+    `@io/core has no prebuilt native addon for ${hostTag(host)} (${why}).\n${supported}\n` +
+      `Build one for this machine from the installed package:\n${buildAdvice(root)}\n${musl}${platforms}`,
   )
 }
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { glibcAtLeast, hostTag, nativeHost, type NativeHost } from '../src/native-host.js'
-import { GLIBC_FLOOR, locateNative, nativeCandidates, PREBUILT_TARGETS } from '../src/native-locate.js'
+import { GLIBC_FLOOR, locateNative, nativeCandidates, nativeLoadError, PREBUILT_TARGETS } from '../src/native-locate.js'
 
 const root = '/app/node_modules/@io/core'
 const repo = '/src/io/packages/core'
@@ -62,6 +62,8 @@ describe('choosing the native binary', () => {
     const error = errorOf(() => locateOn('linux-x64-musl'))
     expect(error.code).toBe('ERR_IO_NATIVE_UNSUPPORTED_PLATFORM')
     expect(error.message).toContain('linux-x64-musl (musl libc, as on Alpine Linux)')
+    expect(error.message).toContain('node:<version>-bookworm-slim')
+    expect(error.message).toContain('https://github.com/io-reactor/io/blob/main/docs/core.md#platforms')
     expect(error.message).toContain(`Prebuilt binaries: linux-x64-gnu, linux-arm64-gnu (glibc >= ${GLIBC_FLOOR}`)
     expect(error.message).toContain(`node ${root}/build-from-source.mjs`)
     expect(error.message).toContain('IO_NATIVE_PATH')
@@ -75,10 +77,16 @@ describe('choosing the native binary', () => {
     expect(error.message).not.toContain('build-from-source')
   })
 
-  it('refuses the prebuilt binary below the glibc floor, naming both versions', () => {
-    const error = errorOf(() => locateOn('linux-x64-gnu', [prebuilt('linux-x64-gnu')], {}, '2.17'))
-    expect(error.code).toBe('ERR_IO_NATIVE_UNSUPPORTED_PLATFORM')
-    expect(error.message).toContain(`glibc 2.17; the prebuilt binaries need glibc >= ${GLIBC_FLOOR}`)
+  it('still tries the prebuilt binary below the glibc floor, and names both versions if it fails', () => {
+    const old = hostFrom('linux-x64-gnu', '2.17')
+    expect(locateOn('linux-x64-gnu', [prebuilt('linux-x64-gnu')], {}, '2.17').source).toBe('prebuilt')
+    const cause = new Error('version `GLIBC_2.28\' not found')
+    const error = nativeLoadError({ path: prebuilt('linux-x64-gnu'), source: 'prebuilt' }, cause, { host: old, packageRoot: root })
+    expect((error as Error & { code?: string }).code).toBe('ERR_IO_NATIVE_LOAD_FAILED')
+    expect(error.message).toContain(`built for glibc >= ${GLIBC_FLOOR} (this host has glibc 2.17)`)
+    expect(error.message).toContain("version `GLIBC_2.28' not found")
+    expect(error.message).toContain(`node ${root}/build-from-source.mjs`)
+    expect((error as Error & { cause?: unknown }).cause).toBe(cause)
   })
 
   it('names a CPU nothing is prebuilt for', () => {
