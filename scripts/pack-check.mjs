@@ -26,7 +26,9 @@ const counts = { passed: 0, failed: 0, skipped: 0 }
 function report(status, what, detail = '') {
   counts[status]++
   const word = { passed: 'ok  ', failed: 'FAIL', skipped: 'skip' }[status]
-  console.log(`${word} ${what}${detail ? `: ${detail}` : ''}`)
+  // Children print in colour when FORCE_COLOR is set (as on CI); the details are quoted plain.
+  const plain = String(detail).replace(/\x1b\[[0-9;]*m/g, '')
+  console.log(`${word} ${what}${plain ? `: ${plain}` : ''}`)
 }
 /** Runs `fn`; a throw is a failure with its message, a returned string the detail of a pass. */
 function check(what, fn) {
@@ -127,7 +129,7 @@ try {
       writeFileSync(join(app, 'example.cjs'), cjs)
       // The timeout only turns a hang into a failure; the examples end on their own.
       const run = (file) => execFileSync(process.execPath, [file], { cwd: app, env: bareEnv, encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] })
-      return [run('example.mjs'), run('example.cjs')].map((out) => JSON.stringify(out.trim().split('\n')[0])).join(', ')
+      return [run('example.mjs'), run('example.cjs')].map((out) => `'${out.trim().split('\n')[0]}'`).join(', ')
     })
   }
   const coreApp = apps['@io/core']
@@ -187,7 +189,7 @@ function checkContents(dir, tarball) {
   const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))
   const problems = []
   for (const field of ['repository', 'homepage', 'bugs', 'keywords', 'license']) if (!pkg[field] || pkg[field].length === 0) problems.push(`no ${field}`)
-  for (const script of ['preinstall', 'install', 'postinstall']) if (pkg.scripts?.[script]) problems.push(`has an ${script} script`)
+  for (const script of ['preinstall', 'install', 'postinstall']) if (pkg.scripts?.[script]) problems.push(`declares an install-time script (${script})`)
   // npm runs `node-gyp rebuild` at install for any package with a binding.gyp.
   if (existsSync(join(dir, 'binding.gyp'))) problems.push('ships binding.gyp (an implicit install script)')
   if (!existsSync(join(dir, 'LICENSE'))) problems.push('no LICENSE')
