@@ -19,7 +19,18 @@ export * as sockets from './sockets.js'
 export { SignalDrivenIO, sigioConstants, type SignalDrivenIOOptions, type SignalDrivenIOStats } from './sigio.js'
 export { WOULD_BLOCK, constants, batchStatus, type SocketAddress } from './sockets.js'
 export { isSystemError, codeError, type SystemError } from './errors.js'
-export { native, nativeCandidates } from './native.js'
+export { native } from './native.js'
+export {
+  nativeCandidates,
+  locateNative,
+  buildFromSourceCommand,
+  PREBUILT_TARGETS,
+  GLIBC_FLOOR,
+  type NativeCandidate,
+  type NativeSource,
+  type LocateNativeOptions,
+} from './native-locate.js'
+export { nativeHost, hostTag, type NativeHost, type NativeLibc } from './native-host.js'
 export { BACKENDS, backendFromEnv, type BackendName } from './backend.js'
 export * as multiplex from './multiplex.js'
 export { PollTable, MultiplexWatcher, type MultiplexReadyCallback } from './multiplex.js'
