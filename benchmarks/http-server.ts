@@ -37,7 +37,7 @@ import { cliArgs, listArg, loadRunArgs } from './lib/args.js'
 import { machine, markdownTable, provenance, resultsDir, revision, writeJson, writeSection, type Row } from './lib/report.js'
 import { describeIdleMemory, idleMemoryComparison } from './lib/idle-connection-memory.js'
 import { benchBinary, bunBinary, bunServer, ioCli, ioServers, nativeServer, nodeServer, requirePrerequisites, startServers } from './lib/peer-specs.js'
-import { comparisonRow } from './lib/peer-table.js'
+import { comparisonRow, failureNotes } from './lib/peer-table.js'
 import { measureSideBySide } from './lib/same-run-samples.js'
 import { cpuSeconds, ensureOpenFiles, runLoad, stopServer, type RunningServer, type ServerSpec } from './lib/server-process.js'
 import { h2loadLoad, wrkLoad, type HttpLoad } from './http/loads.js'
@@ -105,6 +105,7 @@ async function measure(load: HttpLoad, server: RunningServer, run: number): Prom
 // Throughput: every load against every server, side by side.
 const running = await startServers(wanted, serverCpu, unavailable)
 const throughputRows: Row[] = []
+const failures: string[] = []
 const chartGroups: Array<{ label: string; values: number[] }> = []
 const charted = wanted.filter((s) => s.name !== 'uws')
 for (const load of loads) {
@@ -112,10 +113,11 @@ for (const load of loads) {
   const samples = await measureSideBySide(running, runs, (server, run) => measure(load, server, run))
   const columns = { rate: 'req/s', perCpu: 'req/CPU-s', p99: 'p99 ms' }
   const rows = wanted.map((s) => comparisonRow(samples, s, { load: load.name }, columns, baselines, unavailable))
+  failures.push(...failureNotes(samples, wanted, load.label))
   console.log(markdownTable(rows))
   throughputRows.push(...rows)
-  for (const [figure, unit] of [['rate', 'req/s'], ['perCpu', 'req/CPU-s']]) {
-    chartGroups.push({ label: `${load.name} ${unit}`, values: charted.map((s) => samples.ratio(s.name, 'uws', figure)) })
+  for (const [figure, unit] of [['rate', '/s'], ['perCpu', '/CPU-s']]) {
+    chartGroups.push({ label: `${load.label.split(' ')[0]} ${unit}`, values: charted.map((s) => samples.ratio(s.name, 'uws', figure)) })
   }
 }
 await Promise.all(running.map(stopServer))
@@ -134,7 +136,7 @@ const memoryTable = markdownTable(memory.rows)
 console.log(`\n${memoryTable}`)
 
 const out = resultsDir(quick)
-const notes = [...unavailable].map(([name, why]) => `${SPECS.find((s) => s.name === name)!.label} was not measured: ${why}.`)
+const notes = [...[...unavailable].map(([name, why]) => `${SPECS.find((s) => s.name === name)!.label} was not measured: ${why}.`), ...failures]
 writeJson(
   'http-benchmark.json',
   {

@@ -37,7 +37,7 @@ import { cliArgs, listArg, loadRunArgs } from './lib/args.js'
 import { machine, markdownTable, provenance, resultsDir, revision, writeJson, writeSection, type Row } from './lib/report.js'
 import { describeIdleMemory, idleMemoryComparison } from './lib/idle-connection-memory.js'
 import { benchBinary, bunBinary, bunServer, ioCli, ioServers, nodeServer, requirePrerequisites, startServers, tsxLoader } from './lib/peer-specs.js'
-import { comparisonRow } from './lib/peer-table.js'
+import { comparisonRow, failureNotes } from './lib/peer-table.js'
 import { measureSideBySide, type SameRunSamples } from './lib/same-run-samples.js'
 import { cpuSeconds, ensureOpenFiles, runLoad, stopServer, type RunningServer, type ServerSpec } from './lib/server-process.js'
 
@@ -78,6 +78,8 @@ const columns = { rate: 'msg/s', perCpu: 'msg/CPU-s', p99: 'p99 µs' }
 
 interface Scenario {
   label: string
+  /** The label in the chart. */
+  short: string
   /** The arguments of ws-load after --port. */
   load: string[]
 }
@@ -118,15 +120,17 @@ async function measure(scenario: Scenario, server: RunningServer, run: number): 
 }
 
 const rows: Row[] = []
+const failures: string[] = []
 const chartGroups: Array<{ label: string; values: number[] }> = []
 const charted = wanted(ECHO_SPECS).filter((s) => s.name !== 'uws')
 
 function report(scenario: Scenario, specs: ServerSpec[], samples: SameRunSamples, missing: Map<string, string>): void {
   const scenarioRows = specs.map((s) => comparisonRow(samples, s, { scenario: scenario.label }, columns, baselines, missing))
+  failures.push(...failureNotes(samples, specs, scenario.label))
   console.log(markdownTable(scenarioRows))
   rows.push(...scenarioRows)
   for (const [figure, unit] of [['rate', '/s'], ['perCpu', '/CPU-s']]) {
-    chartGroups.push({ label: `${scenario.label} ${unit}`, values: charted.map((s) => samples.ratio(s.name, 'uws', figure)) })
+    chartGroups.push({ label: `${scenario.short} ${unit}`, values: charted.map((s) => samples.ratio(s.name, 'uws', figure)) })
   }
 }
 
@@ -138,6 +142,7 @@ for (const type of types) {
       const sizeLabel = size >= 1024 ? `${size / 1024} KB` : `${size} B`
       const scenario = {
         label: `echo ${conns} conn${conns === 1 ? '' : 's'} x ${sizeLabel}${types.length > 1 ? ` ${type}` : ''}`,
+        short: `${conns} x ${sizeLabel}${types.length > 1 ? ` ${type}` : ''}`,
         load: ['--path', '/echo', '--conns', String(conns), '--size', String(size), '--depth', String(depth), ...(type === 'text' ? ['--text'] : [])],
       }
       console.log(`\n${scenario.label}`)
@@ -151,6 +156,7 @@ await Promise.all(echoServers.map(stopServer))
 const broadcastServers = await startServers(wanted(BROADCAST_SPECS), serverCpu, unavailable.broadcast)
 const fanout = {
   label: `fan-out 1 to ${subscribers} x ${fanoutSize} B`,
+  short: `fan-out ${subscribers}`,
   load: ['--fanout', '--path', '/broadcast', '--conns', String(subscribers), '--size', String(fanoutSize), '--depth', String(fanoutDepth)],
 }
 console.log(`\n${fanout.label} (deliveries)`)
@@ -171,9 +177,10 @@ const memoryTable = markdownTable(memory.rows)
 console.log(`\n${memoryTable}`)
 const out = resultsDir(quick)
 const label = (name: string) => ECHO_SPECS.find((s) => s.name === name)!.label
-const notes = (['echo', 'broadcast'] as const).flatMap((kind) =>
-  [...unavailable[kind]].map(([name, why]) => `${label(name)} (${kind} server) was not measured: ${why}.`),
-)
+const notes = [
+  ...(['echo', 'broadcast'] as const).flatMap((kind) => [...unavailable[kind]].map(([name, why]) => `${label(name)} (${kind} server) was not measured: ${why}.`)),
+  ...failures,
+]
 writeJson(
   'ws-benchmark.json',
   {

@@ -20,6 +20,14 @@ export interface ComparisonColumns {
   p99: string
 }
 
+/** Sentences for a docs section about the runs left out of a scenario for errors. */
+export function failureNotes(samples: SameRunSamples, specs: ServerSpec[], scenario: string): string[] {
+  return samples.failures.map(({ server, run, errors }) => {
+    const label = specs.find((s) => s.name === server)?.label ?? server
+    return `${label}, ${scenario}: run ${run + 1} saw ${errors} errors (wrong or missing answers) and was left out.`
+  })
+}
+
 /**
  * The row of `server` in one scenario: `scenario` (the leading cells), medians, then
  * "vs BASELINE (/s, /CPU-s)" ratio cells. A server with no samples says why: not available

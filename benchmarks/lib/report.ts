@@ -74,12 +74,12 @@ export function writeSection(name: string, body: string, dir = docsDir): void {
 
 /**
  * The lines of a docs section that say where the numbers come from: the machine and revision,
- * then notes (one a line, if any), then a shell block with `setup` and this very command line
+ * then notes (a list, if any), then a shell block with `setup` and this very command line
  * (`npx tsx benchmarks/SCRIPT ...`).
  */
 export function provenance(script: string, setup: string, notes: string[] = []): string {
   const command = `npx tsx benchmarks/${script} ${process.argv.slice(2).join(' ')}`.trim()
-  const noted = notes.length > 0 ? `\n\n${notes.join('\n')}` : ''
+  const noted = notes.length > 0 ? `\n\n${notes.map((note) => `- ${note}`).join('\n')}` : ''
   return `Machine: ${machine()}; revision ${revision()}.${noted}\n\n\`\`\`sh\n${setup}\n${command}\n\`\`\``
 }
 

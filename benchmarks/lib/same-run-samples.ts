@@ -9,6 +9,8 @@ import { median } from './report.js'
 /** One scenario's samples: server -> figure -> run -> value. */
 export class SameRunSamples {
   private readonly samples = new Map<string, Map<string, Map<number, number>>>()
+  /** Runs left out because the load saw errors (wrong or missing answers, resets, timeouts). */
+  readonly failures: Array<{ server: string; run: number; errors: number }> = []
 
   /** Records the figures one server gave in one run. */
   add(run: number, server: string, figures: Record<string, number>): void {
@@ -45,7 +47,8 @@ export class SameRunSamples {
 /**
  * Measures every server `runs` times: in each run all of them back to back, in an order
  * rotated by one each run. A measurement that gives null (it failed, and said why) is left
- * out.
+ * out, and so is one whose `errors` figure is not 0 (recorded in `failures`): a server that
+ * answers wrongly is not measured for speed.
  */
 export async function measureSideBySide<S extends { spec: { name: string } }>(
   servers: S[],
@@ -56,7 +59,8 @@ export async function measureSideBySide<S extends { spec: { name: string } }>(
   for (let run = 0; run < runs; run++) {
     for (const server of rotated(servers, run)) {
       const figures = await measure(server, run)
-      if (figures !== null) samples.add(run, server.spec.name, figures)
+      if (figures !== null && figures.errors > 0) samples.failures.push({ server: server.spec.name, run, errors: figures.errors })
+      else if (figures !== null) samples.add(run, server.spec.name, figures)
     }
   }
   return samples
