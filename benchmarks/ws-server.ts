@@ -7,7 +7,7 @@
  *
  *   bash benchmarks/setup.sh && npm run build     # once: peers, C tools, dist/
  *   npx tsx benchmarks/ws-server.ts [--quick] [--seconds 3] [--warmup 1] [--runs 3]
- *       [--conns 1,100,5000] [--sizes 64,16384] [--types binary] [--depth 1]
+ *       [--conns 1,100,5000] [--sizes 64,16384] [--types binary] [--depths 1]
  *       [--subscribers 5000] [--fanout-size 64] [--fanout-depth 4]
  *       [--memory-connections 5000] [--memory-runs 3]
  *       [--servers io-epoll,io-epoll-et,io-uring,uws,bun,ws] [--server-cpu 0] [--load-cpu 1]
@@ -18,7 +18,7 @@
  * that a run in which it was the limit shows (the "load CPU" column). --types binary,text adds
  * text messages (valid UTF-8 with multi-byte characters, which servers must validate).
  *
- * echo: every connection keeps --depth messages in flight; a scenario is measured on every
+ * echo: every connection keeps --depths messages in flight (each a scenario); a scenario is measured on every
  * server back to back, in rotating order, --runs times. fan-out: every connection to
  * /broadcast subscribes to one topic; the publisher keeps --fanout-depth messages in flight,
  * each one counting as done once every subscriber has it. Servers are pinned to
@@ -47,7 +47,7 @@ const { seconds, warmup, runs, serverCpu, loadCpu } = loadRunArgs(args, quick ? 
 const connCounts = listArg(args, 'conns', quick ? '1,100,500' : '1,100,5000').map(Number)
 const sizes = listArg(args, 'sizes', '64,16384').map(Number)
 const types = listArg(args, 'types', 'binary')
-const depth = Number(args.get('depth') ?? 1)
+const depths = listArg(args, 'depths', '1').map(Number)
 const subscribers = Number(args.get('subscribers') ?? (quick ? 500 : 5000))
 const fanoutSize = Number(args.get('fanout-size') ?? 64)
 const fanoutDepth = Number(args.get('fanout-depth') ?? 4)
@@ -134,21 +134,32 @@ function report(scenario: Scenario, specs: ServerSpec[], samples: SameRunSamples
   }
 }
 
-// Echo: every scenario against every server, side by side.
-const echoServers = await startServers(wanted(ECHO_SPECS), serverCpu, unavailable.echo)
-for (const type of types) {
-  for (const conns of connCounts) {
-    for (const size of sizes) {
-      const sizeLabel = size >= 1024 ? `${size / 1024} KB` : `${size} B`
-      const scenario = {
-        label: `echo ${conns} conn${conns === 1 ? '' : 's'} x ${sizeLabel}${types.length > 1 ? ` ${type}` : ''}`,
-        short: `${conns} x ${sizeLabel}${types.length > 1 ? ` ${type}` : ''}`,
-        load: ['--path', '/echo', '--conns', String(conns), '--size', String(size), '--depth', String(depth), ...(type === 'text' ? ['--text'] : [])],
+/** The echo grid: types x connection counts x sizes x depths (a label part only where it varies). */
+function echoScenarios(): Scenario[] {
+  const scenarios: Scenario[] = []
+  for (const type of types) {
+    for (const conns of connCounts) {
+      for (const size of sizes) {
+        for (const depth of depths) {
+          const sizeLabel = size >= 1024 ? `${size / 1024} KB` : `${size} B`
+          const extra = `${types.length > 1 ? ` ${type}` : ''}${depths.length > 1 || depth > 1 ? ` depth ${depth}` : ''}`
+          scenarios.push({
+            label: `echo ${conns} conn${conns === 1 ? '' : 's'} x ${sizeLabel}${extra}`,
+            short: `${conns} x ${sizeLabel}${extra}`,
+            load: ['--path', '/echo', '--conns', String(conns), '--size', String(size), '--depth', String(depth), ...(type === 'text' ? ['--text'] : [])],
+          })
+        }
       }
-      console.log(`\n${scenario.label}`)
-      report(scenario, wanted(ECHO_SPECS), await measureSideBySide(echoServers, runs, (server, run) => measure(scenario, server, run)), unavailable.echo)
     }
   }
+  return scenarios
+}
+
+// Echo: every scenario against every server, side by side.
+const echoServers = await startServers(wanted(ECHO_SPECS), serverCpu, unavailable.echo)
+for (const scenario of echoScenarios()) {
+  console.log(`\n${scenario.label}`)
+  report(scenario, wanted(ECHO_SPECS), await measureSideBySide(echoServers, runs, (server, run) => measure(scenario, server, run)), unavailable.echo)
 }
 await Promise.all(echoServers.map(stopServer))
 
@@ -186,7 +197,7 @@ writeJson(
   {
     machine: machine(),
     revision: revision(),
-    settings: { seconds, warmup, runs, connCounts, sizes, types, depth, subscribers, fanoutSize, fanoutDepth, memoryConnections, memoryRuns, serverCpu, loadCpu },
+    settings: { seconds, warmup, runs, connCounts, sizes, types, depths, subscribers, fanoutSize, fanoutDepth, memoryConnections, memoryRuns, serverCpu, loadCpu },
     unavailable: { echo: Object.fromEntries(unavailable.echo), broadcast: Object.fromEntries(unavailable.broadcast) },
     throughput: raw,
     memory: memory.raw,
@@ -201,7 +212,7 @@ writeSection(
   'ws-server',
   `## WebSocket server
 
-Echo: each connection keeps ${depth} message${depth === 1 ? '' : 's'} in flight and sends the next when the echo of one is
+Echo: each connection keeps ${depths.join(' or ')} message${depths.join() === '1' ? '' : 's'} in flight and sends the next when the echo of one is
 back; messages are single binary${types.includes('text') ? ' or text' : ''} frames, masked as clients must. Fan-out:
 ${subscribers} connections subscribe to one topic and one more publishes to it, keeping ${fanoutDepth} messages in
 flight, a message counting as done once every subscriber has it; the rate is deliveries (a

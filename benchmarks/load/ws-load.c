@@ -632,7 +632,15 @@ int main(int argc, char** argv) {
   }
   double window = counting ? L.now - (end - L.seconds) : 0;
   double load_cpu = window > 0 ? (cpu_s() - cpu_from) / window : 0;
-  print_result(&L, counting ? L.messages - counted_base : 0, window > 0 ? window : 1, load_cpu);
+  uint64_t counted = counting ? L.messages - counted_base : 0;
+  if (counted == 0) {
+    size_t pending = 0;
+    for (int i = 0; i < L.total; i++) pending += L.cs[i].out_len - L.cs[i].out_off;
+    fprintf(stderr, "ws-load: no message in the measured window (%d of %d connections open, %zu bytes unsent)\n",
+            L.total - L.closed, L.total, pending);
+    L.errors++;
+  }
+  print_result(&L, counted, window > 0 ? window : 1, load_cpu);
   for (int i = 0; i < L.total; i++)
     if (L.cs[i].state != CLOSED) close(L.cs[i].fd);
   return L.errors ? 3 : 0;
