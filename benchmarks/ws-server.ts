@@ -124,7 +124,7 @@ const failures: string[] = []
 const chartGroups: Array<{ label: string; values: number[] }> = []
 const charted = wanted(ECHO_SPECS).filter((s) => s.name !== 'uws')
 
-function report(scenario: Scenario, specs: ServerSpec[], samples: SameRunSamples, missing: Map<string, string>): void {
+function tabulate(scenario: Scenario, specs: ServerSpec[], samples: SameRunSamples, missing: Map<string, string>): void {
   const scenarioRows = specs.map((s) => comparisonRow(samples, s, { scenario: scenario.label }, columns, baselines, missing))
   failures.push(...failureNotes(samples, specs, scenario.label))
   console.log(markdownTable(scenarioRows))
@@ -159,7 +159,7 @@ function echoScenarios(): Scenario[] {
 const echoServers = await startServers(wanted(ECHO_SPECS), serverCpu, unavailable.echo)
 for (const scenario of echoScenarios()) {
   console.log(`\n${scenario.label}`)
-  report(scenario, wanted(ECHO_SPECS), await measureSideBySide(echoServers, runs, (server, run) => measure(scenario, server, run)), unavailable.echo)
+  tabulate(scenario, wanted(ECHO_SPECS), await measureSideBySide(echoServers, runs, (server, run) => measure(scenario, server, run)), unavailable.echo)
 }
 await Promise.all(echoServers.map(stopServer))
 
@@ -171,7 +171,7 @@ const fanout = {
   load: ['--fanout', '--path', '/broadcast', '--conns', String(subscribers), '--size', String(fanoutSize), '--depth', String(fanoutDepth)],
 }
 console.log(`\n${fanout.label} (deliveries)`)
-report(fanout, wanted(BROADCAST_SPECS), await measureSideBySide(broadcastServers, runs, (server, run) => measure(fanout, server, run)), unavailable.broadcast)
+tabulate(fanout, wanted(BROADCAST_SPECS), await measureSideBySide(broadcastServers, runs, (server, run) => measure(fanout, server, run)), unavailable.broadcast)
 await Promise.all(broadcastServers.map(stopServer))
 
 // Memory per idle WebSocket: fresh echo servers.

@@ -1,7 +1,8 @@
 /**
  * Memory per idle connection of any server, measured from outside (/proc), so that C, Node
- * and Bun servers are measured alike: the growth of the server's RSS while N more clients
- * connect, do one exchange each and stay idle, divided by N.
+ * and Bun servers are measured alike: the growth of the server's RSS (and of its anonymous
+ * part, which leaves out file-backed pages such as the runtime's code that page in and out
+ * on their own) while N more clients connect, do one exchange each and stay idle, divided by N.
  *
  * A fresh server per measurement. First a warm-up round: N clients that connect, do their
  * exchange and stay open, so that code paged in and compiled, and pools grown, on first use
@@ -123,7 +124,7 @@ export async function measureIdleMemory(
 
 /**
  * Memory per idle connection of each server, `runs` fresh servers each: table rows of medians
- * (bytes per connection) with ratios to the baselines' RSS, and every measurement. A server in
+ * (bytes per connection) with ratios to the baselines' anonymous RSS, and every measurement. A server in
  * `unavailable` gets a row saying so; one whose measurement fails, a row saying it failed.
  */
 export async function idleMemoryComparison(
@@ -134,10 +135,10 @@ export async function idleMemoryComparison(
 ): Promise<{ rows: Row[]; raw: Array<Row> }> {
   const rows: Row[] = []
   const raw: Row[] = []
-  const rssOf = new Map<string, number>()
+  const anonOf = new Map<string, number>()
   for (const spec of specs) {
     if (unavailable.has(spec.name)) {
-      rows.push({ server: spec.label, 'RSS bytes/conn': 'not available' })
+      rows.push({ server: spec.label, 'anonymous RSS bytes/conn': 'not available' })
       continue
     }
     const results: IdleMemory[] = []
@@ -151,23 +152,23 @@ export async function idleMemoryComparison(
       raw.push({ server: spec.name, run, ...result })
     }
     if (results.length === 0) {
-      rows.push({ server: spec.label, 'RSS bytes/conn': 'failed' })
+      rows.push({ server: spec.label, 'anonymous RSS bytes/conn': 'failed' })
       continue
     }
     const of = (key: keyof IdleMemory) => Math.round(median(results.map((r) => r[key])))
-    rssOf.set(spec.name, of('rss'))
+    anonOf.set(spec.name, of('rssAnon'))
     rows.push({
       server: spec.label,
-      'RSS bytes/conn': of('rss'),
       'anonymous RSS bytes/conn': of('rssAnon'),
+      'RSS bytes/conn': of('rss'),
       'first round bytes/conn': of('coldRss'),
       'closed before the reading': 2 * options.connections - Math.min(...results.map((r) => r.stillOpen)),
     })
-    console.log(`${spec.label}: ${of('rss')} B RSS per idle connection`)
+    console.log(`${spec.label}: ${of('rssAnon')} B anonymous RSS per idle connection`)
   }
   for (const [i, spec] of specs.entries()) {
     for (const baseline of baselines) {
-      rows[i][`vs ${baseline.label}`] = formatRatio((rssOf.get(spec.name) ?? NaN) / (rssOf.get(baseline.name) ?? NaN))
+      rows[i][`vs ${baseline.label}`] = formatRatio((anonOf.get(spec.name) ?? NaN) / (anonOf.get(baseline.name) ?? NaN))
     }
   }
   return { rows, raw }
@@ -179,13 +180,14 @@ export async function idleMemoryComparison(
  * ("make one request").
  */
 export function describeIdleMemory(what: string, exchange: string, connections: number, runs: number): string {
-  return `Memory per idle ${what}: growth of the server's RSS while ${connections} more connections
-each ${exchange} and stay idle, divided by ${connections}. Before them, a warm-up round of
-${connections} connections did the same and stays open: what a server pays once (code paged in and
-compiled, pools grown) is paid before the reading, and no memory freed by closed connections is
-there to be reused. JavaScript servers collect their garbage before each reading. A fresh
-server each run, medians of ${runs}. "first round" is the warm-up round's growth per connection,
-one-time costs included; "closed before the reading", connections of either round the server
-had closed by the end of the reading. Kernel socket buffers are not in any process's RSS;
-"anonymous RSS" leaves out file-backed pages such as a runtime's own code.`
+  return `Memory per idle ${what}: growth of the server's anonymous RSS (\`RssAnon\`: the memory it
+allocated, without file-backed pages such as its runtime's code, which the kernel pages in and
+out on its own) while ${connections} more connections each ${exchange} and stay idle, divided by ${connections};
+ratios are of this figure. Before them, a warm-up round of ${connections} connections did the same and
+stays open: what a server pays once (code compiled, pools grown) is paid before the reading,
+and no memory freed by closed connections is there to be reused. JavaScript servers collect
+their garbage (twice) before each reading. A fresh server each run, medians of ${runs}. "RSS" is
+the whole resident set; "first round", the warm-up round's growth per connection, one-time
+costs included; "closed before the reading", connections of either round the server had
+closed by the end of the reading. Kernel socket buffers are in no process's RSS.`
 }
