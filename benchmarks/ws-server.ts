@@ -7,7 +7,7 @@
  *
  *   bash benchmarks/setup.sh && npm run build     # once: peers, C tools, dist/
  *   npx tsx benchmarks/ws-server.ts [--quick] [--seconds 3] [--warmup 1] [--runs 3]
- *       [--conns 1,100,5000] [--sizes 64,16384] [--types binary] [--depths 1]
+ *       [--conns 1,100,5000] [--sizes 64,16384] [--types binary] [--depths auto]
  *       [--subscribers 5000] [--fanout-size 64] [--fanout-depth 4]
  *       [--memory-connections 5000] [--memory-runs 3]
  *       [--servers io-epoll,io-epoll-et,io-uring,uws,bun,ws] [--server-cpu 0] [--load-cpu 1]
@@ -18,7 +18,8 @@
  * that a run in which it was the limit shows (the "load CPU" column). --types binary,text adds
  * text messages (valid UTF-8 with multi-byte characters, which servers must validate).
  *
- * echo: every connection keeps --depths messages in flight (each a scenario); a scenario is measured on every
+ * echo: every connection keeps --depths messages in flight (a list: each a scenario; auto:
+ * as many as fit in 64 KB, at most 16, so 16 of 64 B and 4 of 16 KB); a scenario is measured on every
  * server back to back, in rotating order, --runs times. fan-out: every connection to
  * /broadcast subscribes to one topic; the publisher keeps --fanout-depth messages in flight,
  * each one counting as done once every subscriber has it. Servers are pinned to
@@ -47,7 +48,9 @@ const { seconds, warmup, runs, serverCpu, loadCpu } = loadRunArgs(args, quick ? 
 const connCounts = listArg(args, 'conns', quick ? '1,100,500' : '1,100,5000').map(Number)
 const sizes = listArg(args, 'sizes', '64,16384').map(Number)
 const types = listArg(args, 'types', 'binary')
-const depths = listArg(args, 'depths', '1').map(Number)
+/** Messages in flight per connection: a list, or `auto` (up to 64 KB, at most 16, per size). */
+const depthsArg = args.get('depths') ?? 'auto'
+const depthsFor = (size: number) => (depthsArg === 'auto' ? [Math.min(16, Math.max(1, Math.floor(65536 / size)))] : listArg(args, 'depths', '1').map(Number))
 const subscribers = Number(args.get('subscribers') ?? (quick ? 500 : 5000))
 const fanoutSize = Number(args.get('fanout-size') ?? 64)
 const fanoutDepth = Number(args.get('fanout-depth') ?? 4)
@@ -134,18 +137,18 @@ function tabulate(scenario: Scenario, specs: ServerSpec[], samples: SameRunSampl
   }
 }
 
-/** The echo grid: types x connection counts x sizes x depths (a label part only where it varies). */
+/** The echo grid: types x connection counts x sizes x depths (the type named only where it varies). */
 function echoScenarios(): Scenario[] {
   const scenarios: Scenario[] = []
   for (const type of types) {
     for (const conns of connCounts) {
       for (const size of sizes) {
-        for (const depth of depths) {
+        for (const depth of depthsFor(size)) {
           const sizeLabel = size >= 1024 ? `${size / 1024} KB` : `${size} B`
-          const extra = `${types.length > 1 ? ` ${type}` : ''}${depths.length > 1 || depth > 1 ? ` depth ${depth}` : ''}`
+          const typeLabel = types.length > 1 ? ` ${type}` : ''
           scenarios.push({
-            label: `echo ${conns} conn${conns === 1 ? '' : 's'} x ${sizeLabel}${extra}`,
-            short: `${conns} x ${sizeLabel}${extra}`,
+            label: `echo ${conns} conn${conns === 1 ? '' : 's'} x ${sizeLabel}${typeLabel}, depth ${depth}`,
+            short: `${conns} x ${sizeLabel}${typeLabel} d${depth}`,
             load: ['--path', '/echo', '--conns', String(conns), '--size', String(size), '--depth', String(depth), ...(type === 'text' ? ['--text'] : [])],
           })
         }
@@ -197,7 +200,7 @@ writeJson(
   {
     machine: machine(),
     revision: revision(),
-    settings: { seconds, warmup, runs, connCounts, sizes, types, depths, subscribers, fanoutSize, fanoutDepth, memoryConnections, memoryRuns, serverCpu, loadCpu },
+    settings: { seconds, warmup, runs, connCounts, sizes, types, depths: depthsArg, subscribers, fanoutSize, fanoutDepth, memoryConnections, memoryRuns, serverCpu, loadCpu },
     unavailable: { echo: Object.fromEntries(unavailable.echo), broadcast: Object.fromEntries(unavailable.broadcast) },
     throughput: raw,
     memory: memory.raw,
@@ -212,8 +215,8 @@ writeSection(
   'ws-server',
   `## WebSocket server
 
-Echo: each connection keeps ${depths.join(' or ')} message${depths.join() === '1' ? '' : 's'} in flight and sends the next when the echo of one is
-back; messages are single binary${types.includes('text') ? ' or text' : ''} frames, masked as clients must. Fan-out:
+Echo: each connection keeps "depth" messages in flight and sends the next when the echo of one is
+back${depthsArg === 'auto' ? ' (as many as fit in 64 KB, at most 16)' : ''}; messages are single binary${types.includes('text') ? ' or text' : ''} frames, masked as clients must. Fan-out:
 ${subscribers} connections subscribe to one topic and one more publishes to it, keeping ${fanoutDepth} messages in
 flight, a message counting as done once every subscriber has it; the rate is deliveries (a
 message times its subscribers) per second. No compression anywhere. One server process, pinned

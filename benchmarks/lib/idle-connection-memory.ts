@@ -133,12 +133,12 @@ export async function idleMemoryComparison(
   unavailable: Map<string, string>,
   options: Parameters<typeof measureIdleMemory>[1] & { runs: number },
 ): Promise<{ rows: Row[]; raw: Array<Row> }> {
-  const rows: Row[] = []
   const raw: Row[] = []
-  const anonOf = new Map<string, number>()
+  /** Per server: its median figures, or why there are none. */
+  const outcome = new Map<string, Row | string>()
   for (const spec of specs) {
     if (unavailable.has(spec.name)) {
-      rows.push({ server: spec.label, 'anonymous RSS bytes/conn': 'not available' })
+      outcome.set(spec.name, 'not available')
       continue
     }
     const results: IdleMemory[] = []
@@ -152,13 +152,11 @@ export async function idleMemoryComparison(
       raw.push({ server: spec.name, run, ...result })
     }
     if (results.length === 0) {
-      rows.push({ server: spec.label, 'anonymous RSS bytes/conn': 'failed' })
+      outcome.set(spec.name, 'failed')
       continue
     }
     const of = (key: keyof IdleMemory) => Math.round(median(results.map((r) => r[key])))
-    anonOf.set(spec.name, of('rssAnon'))
-    rows.push({
-      server: spec.label,
+    outcome.set(spec.name, {
       'anonymous RSS bytes/conn': of('rssAnon'),
       'RSS bytes/conn': of('rss'),
       'first round bytes/conn': of('coldRss'),
@@ -166,11 +164,19 @@ export async function idleMemoryComparison(
     })
     console.log(`${spec.label}: ${of('rssAnon')} B anonymous RSS per idle connection`)
   }
-  for (const [i, spec] of specs.entries()) {
-    for (const baseline of baselines) {
-      rows[i][`vs ${baseline.label}`] = formatRatio((anonOf.get(spec.name) ?? NaN) / (anonOf.get(baseline.name) ?? NaN))
-    }
+  const anon = (name: string) => {
+    const figures = outcome.get(name)
+    return typeof figures === 'object' ? (figures['anonymous RSS bytes/conn'] as number) : NaN
   }
+  const rows = specs.map((spec) => {
+    const figures = outcome.get(spec.name)!
+    const row: Row =
+      typeof figures === 'string'
+        ? { server: spec.label, 'anonymous RSS bytes/conn': figures, 'RSS bytes/conn': '', 'first round bytes/conn': '', 'closed before the reading': '' }
+        : { server: spec.label, ...figures }
+    for (const baseline of baselines) row[`vs ${baseline.label}`] = formatRatio(anon(spec.name) / anon(baseline.name))
+    return row
+  })
   return { rows, raw }
 }
 
