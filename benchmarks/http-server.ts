@@ -22,8 +22,8 @@
  * load generator's own CPU time is shown beside it.
  *
  * Memory: per server and run, a fresh server, --memory-connections keep-alive connections
- * that each made one request and stay idle, RSS growth per connection after a warm-up round
- * of as many (lib/idle-connection-memory.ts).
+ * that each made one request and stay idle, growth of anonymous RSS per connection after a
+ * warm-up round of as many (lib/idle-connection-memory.ts).
  *
  * @io/server runs as its own CLI (`io-serve hello`), so what is measured is what ships; until
  * that command exists (or where a backend falls back), its rows say "not available" and why.
