@@ -52,8 +52,11 @@ export function barChart(options: {
   const left = 56
   const top = 40
   const plotHeight = 260
-  const width = left + groups.length * groupWidth + 70
-  const height = top + plotHeight + 110
+  // Room for the legend in one row, the title, and the group labels slanting down.
+  const legendStep = Math.max(130, 20 + 6.5 * Math.max(0, ...series.map((name) => name.length)))
+  const labelDrop = 8 + 4 * Math.max(0, ...groups.map((group) => group.label.length))
+  const width = Math.max(left + groups.length * groupWidth + 70, left + series.length * legendStep, left + 8.5 * title.length)
+  const height = top + plotHeight + Math.max(110, labelDrop + 50)
   const highest = Math.max(reference ?? 0, ...groups.flatMap((g) => g.values.filter(Number.isFinite))) || 1
   const step = niceStep(highest / 4)
   const max = Math.ceil((highest * 1.05) / step) * step
@@ -84,7 +87,7 @@ export function barChart(options: {
     )
   }
   series.forEach((name, s) => {
-    const x = left + s * 130
+    const x = left + s * legendStep
     parts.push(`<rect x="${x}" y="${height - 18}" width="10" height="10" fill="${color(s)}"/>`)
     parts.push(`<text x="${x + 14}" y="${height - 9}">${escape(name)}</text>`)
   })

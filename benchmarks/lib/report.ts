@@ -4,18 +4,21 @@
  * `<!-- bench:NAME -->` and `<!-- /bench:NAME -->` markers), so each scenario owns its section.
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
-import { cpus, release } from 'node:os'
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { cpus, release, tmpdir } from 'node:os'
 import { fileURLToPath } from 'node:url'
 
 export const docsDir = fileURLToPath(new URL('../../docs/', import.meta.url))
 
 export type Row = Record<string, string | number>
 
-/** Formats rows as a GitHub markdown table (columns in the order of the first row's keys). */
+/**
+ * Formats rows as a GitHub markdown table: the columns of every row, in the order they first
+ * appear (a row without some column leaves its cell empty).
+ */
 export function markdownTable(rows: Row[]): string {
   if (rows.length === 0) return '(no rows)'
-  const columns = Object.keys(rows[0])
+  const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))]
   const cell = (v: string | number | undefined) => (typeof v === 'number' ? formatNumber(v) : (v ?? ''))
   const lines = [`| ${columns.join(' | ')} |`, `| ${columns.map(() => '---').join(' | ')} |`]
   for (const row of rows) lines.push(`| ${columns.map((c) => cell(row[c])).join(' | ')} |`)
@@ -41,15 +44,24 @@ export function machine(): string {
   return `${cpus().length} x ${cpu}, Linux ${release()}, Node ${process.version}`
 }
 
-export function writeJson(name: string, data: unknown): string {
-  const path = `${docsDir}${name}`
+/**
+ * Where a benchmark writes its results: docs/, or for a smoke run (too short to be a result) a
+ * new temporary folder, so that a smoke run never overwrites recorded results.
+ */
+export function resultsDir(smoke: boolean): string {
+  return smoke ? `${mkdtempSync(`${tmpdir()}/io-bench-`)}/` : docsDir
+}
+
+/** Writes `data` as docs/NAME (or NAME in `dir`, a folder path ending in '/'). */
+export function writeJson(name: string, data: unknown, dir = docsDir): string {
+  const path = `${dir}${name}`
   writeFileSync(path, `${JSON.stringify(data, null, 2)}\n`)
   return path
 }
 
-/** Replaces (or appends) the section NAME of docs/benchmarks.md with `body`. */
-export function writeSection(name: string, body: string): void {
-  const path = `${docsDir}benchmarks.md`
+/** Replaces (or appends) the section NAME of docs/benchmarks.md (or of benchmarks.md in `dir`) with `body`. */
+export function writeSection(name: string, body: string, dir = docsDir): void {
+  const path = `${dir}benchmarks.md`
   const start = `<!-- bench:${name} -->`
   const end = `<!-- /bench:${name} -->`
   let text = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n\nMeasured results. Each section is rewritten by the script named in it.\n'
@@ -58,6 +70,17 @@ export function writeSection(name: string, body: string): void {
   const stop = text.indexOf(end)
   text = at >= 0 && stop > at ? text.slice(0, at) + block + text.slice(stop + end.length) : `${text.trimEnd()}\n\n${block}\n`
   writeFileSync(path, text)
+}
+
+/**
+ * The lines of a docs section that say where the numbers come from: the machine and revision,
+ * then notes (a list, if any), then a shell block with `setup` and this very command line
+ * (`npx tsx benchmarks/SCRIPT ...`).
+ */
+export function provenance(script: string, setup: string, notes: string[] = []): string {
+  const command = `npx tsx benchmarks/${script} ${process.argv.slice(2).join(' ')}`.trim()
+  const noted = notes.length > 0 ? `\n\n${notes.map((note) => `- ${note}`).join('\n')}` : ''
+  return `Machine: ${machine()}; revision ${revision()}.${noted}\n\n\`\`\`sh\n${setup}\n${command}\n\`\`\``
 }
 
 /** The short git revision the numbers were taken at. */
