@@ -70,6 +70,8 @@ export class Connection<U = any> {
   readonly reactor: Reactor
   /** Anything the application wants to keep with the connection. */
   userData: U = undefined as U
+  /** State of the protocol running on the connection (HTTP, WebSocket), if any. @internal */
+  protocol: unknown = null
   private addresses: { remote: SocketAddress; local: SocketAddress } | null = null
 
   /** @internal Created by a reactor on accept. */

@@ -47,6 +47,12 @@ export interface Handlers<U = any> {
   timeout?(conn: Connection<U>): void
 }
 
+/**
+ * Marks a protocol implementation (HTTP, WebSocket) that is already a complete FullHandlers:
+ * the server uses it as it is.
+ */
+export const PROTOCOL = Symbol('io.protocol')
+
 /** Handlers with every callback present, so the hot path calls them without checks. */
 export interface FullHandlers {
   open(conn: Connection): void

@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url'
 import { isAbsolute, resolve } from 'node:path'
 import { runConnection, type ConnectionFunction } from './async-connection.js'
 import { invalidArgType } from '../errors.js'
-import { fullHandlers, type FullHandlers, type Handlers } from '../engine/handlers.js'
+import { PROTOCOL, fullHandlers, type FullHandlers, type Handlers } from '../engine/handlers.js'
 
 /** Callbacks, or a function per connection (coroutine style). */
 export type HandlerSpec<U = any> = Handlers<U> | ConnectionFunction<U>
@@ -27,9 +27,10 @@ export function moduleUrl(input: string | URL): string {
 }
 
 /** Imports a handler module; its default export (or `handlers` export) is the spec. */
-export async function importHandlers(url: string): Promise<HandlerSpec> {
+export async function importHandlers(url: string, protocol: ((exported: unknown) => HandlerSpec) | null = null): Promise<HandlerSpec> {
   const mod = (await import(url)) as { default?: unknown; handlers?: unknown }
-  const spec = mod.default ?? mod.handlers
+  const exported = mod.default ?? mod.handlers
+  const spec = protocol === null ? exported : protocol(exported)
   checkSpec(spec, `default export of ${url}`)
   return spec as HandlerSpec
 }
@@ -47,6 +48,7 @@ export function checkSpec(spec: unknown, name = 'handlers'): void {
 
 /** The handlers the reactor calls, with the coroutine style wired through `open`. */
 export function toFullHandlers(spec: HandlerSpec, highWaterMark: number): FullHandlers {
+  if (typeof spec === 'object' && spec !== null && PROTOCOL in spec) return spec as unknown as FullHandlers
   const invalid = (n: string, v: unknown) => invalidArgType(n, 'a function', v)
   const handlers: Handlers = typeof spec === 'function' ? { connection: spec } : spec
   const app = fullHandlers(handlers, invalid)

@@ -46,11 +46,15 @@ export class Server<U = any> extends Lifecycle implements IoServer {
   private readonly module: string | null
   private reactor: Reactor | null = null
 
-  /** Use `createServer`. `ledger`: set in worker threads (see FdLedger). @internal */
+  /**
+   * Use `createServer`. `ledger`: set in worker threads (see FdLedger). `protocol`: turns what
+   * the handler module exports into the handlers (HTTP, for one). @internal
+   */
   constructor(
     options: ResolvedOptions,
     input: HandlerInput<U>,
     private readonly ledger: FdLedger | null = null,
+    private readonly protocol: ((exported: unknown) => HandlerSpec) | null = null,
   ) {
     super()
     this.options = options
@@ -69,7 +73,7 @@ export class Server<U = any> extends Lifecycle implements IoServer {
 
   protected async start(host: string, port: number, backlog: number): Promise<AddressInfo> {
     const address = await resolveHost(host)
-    if (this.spec === null) this.spec = await importHandlers(this.module!)
+    if (this.spec === null) this.spec = await importHandlers(this.module!, this.protocol)
     if (this.closing) throw serverError('ERR_SERVER_CLOSED', 'the server was closed during listen()')
     const handlers = toFullHandlers(this.spec, this.options.highWaterMark)
     const listener = openListener(address, port, backlog, this.options.reusePort)

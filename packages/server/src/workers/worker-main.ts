@@ -4,12 +4,20 @@
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import { FdLedger } from './fd-ledger.js'
+import { httpProtocol } from '../http/http-server.js'
+import type { HandlerSpec } from '../tcp/handler-source.js'
 import { Server } from '../tcp/server.js'
 import type { PoolMessage, WorkerData, WorkerMessage } from './worker-protocol.js'
 
 const data = workerData as WorkerData
 const port = parentPort!
-const server = new Server(data.options, data.module, new FdLedger(data.ledger))
+const protocol = data.protocol
+const server = new Server(
+  data.options,
+  data.module,
+  new FdLedger(data.ledger),
+  protocol === null ? null : (exported) => httpProtocol(exported, protocol.limits, data.options.highWaterMark) as unknown as HandlerSpec,
+)
 
 port.on('message', (msg: PoolMessage) => {
   if (msg.type !== 'close') return

@@ -18,7 +18,7 @@ import { moduleUrl } from '../tcp/handler-source.js'
 import { resolveHost } from '../tcp/listener.js'
 import type { ResolvedOptions } from '../options.js'
 import type { AddressInfo, IoServer } from '../tcp/server.js'
-import type { PoolMessage, WorkerData, WorkerMessage } from './worker-protocol.js'
+import type { PoolMessage, WorkerData, WorkerMessage, WorkerProtocol } from './worker-protocol.js'
 
 /** A restart within this long of the worker's start counts as "died at once". */
 const QUICK_DEATH_MS = 1000
@@ -49,8 +49,12 @@ export class WorkerPool extends Lifecycle implements IoServer {
   private slots: Slot[] = []
   private listenArgs: { host: string; port: number; backlog: number } | null = null
 
-  /** Use `createServer`. @internal */
-  constructor(options: ResolvedOptions, module: string | URL) {
+  /** Use `createServer` (or `createHttpServer`). @internal */
+  constructor(
+    options: ResolvedOptions,
+    module: string | URL,
+    private readonly protocol: WorkerProtocol | null = null,
+  ) {
     super()
     this.options = options
     this.module = moduleUrl(module)
@@ -98,6 +102,7 @@ export class WorkerPool extends Lifecycle implements IoServer {
       listen: this.listenArgs!,
       index,
       ledger: memory,
+      protocol: this.protocol,
     }
     const worker = new Worker(workerEntry(), { workerData: data })
     slot.worker = worker

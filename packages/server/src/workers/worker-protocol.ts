@@ -1,6 +1,13 @@
 /** Messages between a WorkerPool and its worker threads. */
+import type { HttpLimits } from '../http/limits.js'
 import type { ResolvedOptions } from '../options.js'
 import type { AddressInfo } from '../tcp/server.js'
+
+/** A protocol the workers run over TCP, described in data (functions cannot cross threads). */
+export interface WorkerProtocol {
+  name: 'http'
+  limits: HttpLimits
+}
 
 /** `workerData` of each worker. */
 export interface WorkerData {
@@ -12,6 +19,8 @@ export interface WorkerData {
   index: number
   /** The worker's fd ledger (see FdLedger), read by the pool if the worker dies. */
   ledger: SharedArrayBuffer
+  /** The protocol wrapped around what the module exports; none for plain TCP handlers. */
+  protocol: WorkerProtocol | null
 }
 
 /** Worker to pool. */

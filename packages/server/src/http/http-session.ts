@@ -1,0 +1,444 @@
+/**
+ * One connection's HTTP/1.1 exchange: requests parsed from the bytes as they arrive, handed to
+ * the handler at once (several at a time when the client pipelines), and their responses sent
+ * back strictly in request order, whatever order asynchronous handlers finish in: a response
+ * that is not at the front of the line is held until the ones before it have ended.
+ *
+ * Parsing is done over the engine's read buffer. What must outlive the `data` call is copied
+ * once: the heads of the requests parsed from one chunk (one copy for all of them, however
+ * many were pipelined), body bytes, and an incomplete head or chunk-size line carried over to
+ * the next read.
+ *
+ * A session exists only while the connection has something going on (a request in flight or
+ * partly received); an idle keep-alive connection holds none.
+ */
+import type { Connection } from '../engine/connection.js'
+import { ChunkedDecoder } from './chunked-decoder.js'
+import { HeadFlag, RequestHead, findHeadEnd, parseHead } from './head-parser.js'
+import type { HttpLimits } from './limits.js'
+import { HttpRequest, type BodySource } from './request.js'
+import { HttpResponse, type ResponseSink } from './response.js'
+import { STATUS_TEXT } from './status.js'
+import { dateLine } from './date-header.js'
+
+/** What a session needs from its server. */
+export interface HttpApp {
+  readonly limits: HttpLimits
+  /** Bytes of request body buffered (and of response output held back) before reading pauses. */
+  readonly highWaterMark: number
+  /** The shared head table (parsing is synchronous: one is enough per server). */
+  readonly head: RequestHead
+  /** Calls the request handler; reports what it throws or rejects with. */
+  dispatch(req: HttpRequest, res: HttpResponse): void
+  /** Hands an upgrade request's connection over, or returns false (then the request is answered 426/400). */
+  upgrade(req: HttpRequest, conn: Connection, head: Buffer): boolean
+  /** A session started or stopped waiting for a request head (headers timeout). */
+  waitingForHead(session: HttpSession, waiting: boolean): void
+  /** Nothing is going on any more: the connection can let the session go. */
+  idle(session: HttpSession): void
+}
+
+/** Most requests in flight on one connection before reading pauses (pipelining depth). */
+export const MAX_PIPELINED = 32
+
+/** Reasons reading is paused, as bits. */
+const PAUSE_BODY = 1
+const PAUSE_PIPELINE = 2
+
+interface InFlight {
+  req: HttpRequest
+  res: HttpResponse
+  /** Output held while an earlier response is still going out. */
+  held: Uint8Array[] | null
+  heldBytes: number
+  ended: boolean
+  /** The connection closes after this response (an error answer). */
+  closeAfter: boolean
+}
+
+export class HttpSession implements ResponseSink, BodySource {
+  /** Requests whose responses have not all gone out, in request order. */
+  private readonly line: InFlight[] = []
+  /** The request whose body is arriving. */
+  private reading: InFlight | null = null
+  private bodyLeft = 0
+  private decoder: ChunkedDecoder | null = null
+  /** Bytes carried over to the next read (an incomplete head, chunk line...). */
+  private input: Buffer | null = null
+  private scanned = 0
+  private pauses = 0
+  /** No more requests are read: the connection closes once the line has gone out. */
+  private last = false
+  /** When the current head started arriving (ms), or -1. */
+  headSince = -1
+  /** During `received`: the bytes are the engine's read buffer (copy what is kept). */
+  private shared = false
+  /** During `received`: requests parsed from the read buffer, and the range their heads span. */
+  private fresh: HttpRequest[] | null = null
+  private freshStart = 0
+  private freshEnd = 0
+
+  constructor(
+    readonly conn: Connection,
+    readonly app: HttpApp,
+  ) {}
+
+  get bodyHighWaterMark(): number {
+    return this.app.highWaterMark
+  }
+
+  /** True while nothing is in flight or partly received: the session can be dropped. */
+  get idle(): boolean {
+    return this.line.length === 0 && this.reading === null && this.input === null && !this.last
+  }
+
+  /** True while a request is partly received (head or body): the client owes bytes. */
+  get receiving(): boolean {
+    return this.input !== null || this.reading !== null
+  }
+
+  /** The connection's output drained: the response writing now may go on. */
+  drained(): void {
+    this.line[0]?.res.emit('drain')
+  }
+
+  // ---- input ---------------------------------------------------------------------------
+
+  /** Bytes arrived (`chunk` is valid only during this call). */
+  received(chunk: Buffer): void {
+    // After an error or Connection: close no further request is read (a body still is).
+    if (this.last && this.reading === null) return
+    let buf: Buffer = chunk
+    if (this.input !== null) {
+      buf = Buffer.concat([this.input, chunk])
+      this.input = null
+    }
+    this.shared = buf === chunk
+    let i = 0
+    const end = buf.length
+    this.fresh = null
+    try {
+      while (i < end && (!this.last || this.reading !== null)) {
+        if (this.reading !== null) {
+          i = this.readBody(buf, i, end)
+          if (i < 0 || this.reading !== null) break
+          continue
+        }
+        if (this.line.length >= MAX_PIPELINED) {
+          this.pause(PAUSE_PIPELINE)
+          break
+        }
+        const headEnd = findHeadEnd(buf, i, i + this.scanned, end)
+        if (headEnd < 0) {
+          if (end - i > this.app.limits.maxHeaderBytes) {
+            this.fail(431)
+            return
+          }
+          this.scanned = end - i
+          if (this.headSince < 0) this.app.waitingForHead(this, true)
+          break
+        }
+        this.scanned = 0
+        if (this.headSince >= 0) this.app.waitingForHead(this, false)
+        const head = this.app.head
+        const verdict = parseHead(buf, i, headEnd, this.app.limits, head)
+        if (verdict < 0) {
+          this.fail(-verdict)
+          return
+        }
+        const req = new HttpRequest(this.conn, this, buf, head)
+        if (this.shared) {
+          if (this.fresh === null) {
+            this.fresh = []
+            this.freshStart = i
+          }
+          this.fresh.push(req)
+          this.freshEnd = headEnd
+        }
+        i = headEnd
+        if (this.start(req, head, buf, i, end)) return // upgraded: the rest is the new protocol's
+      }
+      if (i >= 0 && i < end && (!this.last || this.reading !== null)) this.input = Buffer.from(buf.subarray(i, end))
+    } finally {
+      const fresh = this.fresh
+      if (fresh !== null) {
+        // The heads parsed from the read buffer move to one copy: the buffer is reused.
+        this.fresh = null
+        const copy = Buffer.from(buf.subarray(this.freshStart, this.freshEnd))
+        for (const req of fresh) req.rebase(copy, this.freshStart)
+      }
+    }
+  }
+
+  /** A request head was parsed: framing, then the handler. Returns true when the connection was upgraded. */
+  private start(req: HttpRequest, head: RequestHead, buf: Buffer, at: number, end: number): boolean {
+    const flags = head.flags
+    const res = new HttpResponse(this, (flags & HeadFlag.Head) !== 0, head.minor)
+    const entry: InFlight = { req, res, held: null, heldBytes: 0, ended: false, closeAfter: false }
+    const closeAfter =
+      (flags & HeadFlag.Close) !== 0 || (head.minor === 0 && (flags & HeadFlag.KeepAlive) === 0)
+    if ((flags & HeadFlag.Upgrade) !== 0 && this.line.length === 0 && (flags & HeadFlag.Chunked) === 0 && head.contentLength <= 0) {
+      // Upgrade: the connection leaves HTTP; bytes after the head belong to the new protocol.
+      const rest = Buffer.from(buf.subarray(at, end))
+      this.last = true
+      if (this.app.upgrade(req, this.conn, rest)) return true
+      this.last = false
+    }
+    if (closeAfter) this.last = true
+    this.line.push(entry)
+    this.conn.busy = true
+    if ((flags & HeadFlag.Chunked) !== 0) {
+      const limits = this.app.limits
+      this.decoder = new ChunkedDecoder(limits.bodyLimit, limits.maxChunkExtensionBytes, limits.maxHeaderBytes)
+      this.reading = entry
+    } else if (head.contentLength > 0) {
+      if (head.contentLength > this.app.limits.bodyLimit) {
+        this.line.pop()
+        this.fail(413)
+        return false
+      }
+      this.bodyLeft = head.contentLength
+      this.reading = entry
+    } else {
+      req.endBody()
+    }
+    if ((flags & HeadFlag.ExpectContinue) !== 0 && this.reading === entry) entry.req.bodyExpectsContinue = true
+    this.app.dispatch(req, res)
+    return false
+  }
+
+  /** Body bytes of the request being read; returns where it stopped (-1: the connection failed). */
+  private readBody(buf: Buffer, i: number, end: number): number {
+    const entry = this.reading!
+    if (this.decoder === null) {
+      const n = Math.min(this.bodyLeft, end - i)
+      if (n > 0) entry.req.pushBody(this.keep(buf, i, i + n))
+      this.bodyLeft -= n
+      if (this.bodyLeft === 0) this.bodyDone(entry, null, [])
+      return i + n
+    }
+    const decoder = this.decoder
+    const stop = decoder.decode(buf, i, end)
+    const slices = decoder.slices
+    for (let k = 0; k < slices.length; k += 2) entry.req.pushBody(this.keep(buf, slices[k], slices[k + 1]))
+    if (stop < 0) {
+      this.fail(-stop)
+      return -1
+    }
+    if (decoder.done) {
+      this.decoder = null
+      this.bodyDone(entry, decoder.trailerBytes, decoder.trailerFields)
+    }
+    return stop
+  }
+
+  /** Bytes `buf[start, end)` that outlive this call: a copy when `buf` is the read buffer. */
+  private keep(buf: Buffer, start: number, end: number): Buffer {
+    return this.shared ? Buffer.from(buf.subarray(start, end)) : buf.subarray(start, end)
+  }
+
+  private bodyDone(entry: InFlight, trailerBytes: Buffer | null, trailerFields: number[]): void {
+    this.reading = null
+    entry.req.endBody(trailerBytes, trailerFields)
+    if ((this.pauses & PAUSE_BODY) !== 0) this.resume(PAUSE_BODY)
+    if (entry.ended) this.advance()
+  }
+
+  // ---- BodySource ----------------------------------------------------------------------
+
+  wantBody(req: HttpRequest): void {
+    // Expect: 100-continue: the client waits for this before it sends the body.
+    const front = this.line[0]
+    if (req.bodyExpectsContinue && front !== undefined && front.req === req && !front.res.headersSent) {
+      req.bodyExpectsContinue = false
+      this.conn.write(CONTINUE)
+    }
+  }
+
+  bodyBackpressure(_req: HttpRequest, full: boolean): void {
+    if (full) this.pause(PAUSE_BODY)
+    else this.resume(PAUSE_BODY)
+  }
+
+  // ---- ResponseSink --------------------------------------------------------------------
+
+  send(res: HttpResponse, bytes: Uint8Array): boolean {
+    const front = this.line[0]
+    if (front !== undefined && front.res === res) return this.conn.write(bytes)
+    const entry = this.entryOf(res)
+    if (entry === null) return false // the connection closed
+    if (entry.held === null) entry.held = []
+    entry.held.push(bytes)
+    entry.heldBytes += bytes.length
+    return entry.heldBytes < this.app.highWaterMark
+  }
+
+  finished(res: HttpResponse): void {
+    const entry = this.entryOf(res)
+    if (entry === null) return
+    entry.ended = true
+    if (this.line[0] === entry) this.advance()
+  }
+
+  keepAlive(res: HttpResponse): boolean {
+    if (this.conn.reactor.closing) return false // a graceful close: this response is the last
+    // After the last request this connection reads, the connection closes.
+    return !(this.last && this.line.length > 0 && this.line[this.line.length - 1].res === res)
+  }
+
+  buffered(res: HttpResponse): number {
+    const entry = this.entryOf(res)
+    if (entry === null) return 0
+    return this.line[0] === entry ? this.conn.bufferedAmount : entry.heldBytes
+  }
+
+  cork(fn: () => void): void {
+    this.conn.cork()
+    try {
+      fn()
+    } finally {
+      this.conn.uncork()
+    }
+  }
+
+  private entryOf(res: HttpResponse): InFlight | null {
+    for (const entry of this.line) if (entry.res === res) return entry
+    return null
+  }
+
+  /**
+   * The front response ended: it leaves the line, and the next one's held output goes out
+   * (and so on, for responses that ended while they waited).
+   */
+  private advance(): void {
+    while (this.line.length > 0) {
+      const front = this.line[0]
+      if (!front.ended) break
+      if (front === this.reading) {
+        // Its body is still arriving: read it to the end, discarding it, unless the client
+        // waits for 100 Continue, which it never got: then the connection cannot go on.
+        if (front.req.bodyExpectsContinue || !front.res.keepsAlive) {
+          this.last = true
+          this.finishLine()
+          return
+        }
+        front.req.discardBody()
+        this.resume(PAUSE_BODY)
+        return
+      }
+      this.line.shift()
+      front.res.closed()
+      if (!front.res.keepsAlive || front.closeAfter) {
+        this.last = true
+        this.finishLine()
+        return
+      }
+      const next = this.line[0]
+      if (next !== undefined && next.held !== null) {
+        for (const bytes of next.held) this.conn.write(bytes)
+        next.held = null
+        next.heldBytes = 0
+      }
+    }
+    if (this.line.length < MAX_PIPELINED && (this.pauses & PAUSE_PIPELINE) !== 0) this.resume(PAUSE_PIPELINE)
+    if (this.line.length === 0) {
+      this.conn.busy = false
+      if (this.last) this.conn.end()
+      else if (this.idle) this.app.idle(this)
+    }
+  }
+
+  /** No more responses will be sent on this connection: end it after what was written. */
+  private finishLine(): void {
+    for (const entry of this.line) {
+      if (entry.res.writableEnded) continue
+      entry.req.abort(closedError())
+      entry.res.abort()
+    }
+    this.line.length = 0
+    this.reading = null
+    this.input = null
+    this.conn.busy = false
+    this.conn.end()
+  }
+
+  // ---- failures and the end --------------------------------------------------------------
+
+  /**
+   * A request the server refuses (malformed, over a limit): answers `status` after every
+   * earlier response, with Connection: close, and reads nothing more.
+   */
+  fail(status: number): void {
+    this.last = true
+    this.input = null
+    if (this.headSince >= 0) this.app.waitingForHead(this, false)
+    const reading = this.reading
+    this.reading = null
+    this.decoder = null
+    if (reading !== null) {
+      // Its body is refused: the refusal is its answer, whatever its handler was about to send.
+      reading.res.abort()
+      reading.req.abort(Object.assign(new Error(`request refused with ${status}`), { code: 'ERR_HTTP_REQUEST_REFUSED' }))
+      this.line.splice(this.line.indexOf(reading), 1)
+    }
+    const text = `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\n${dateLine()}Content-Length: 0\r\nConnection: close\r\n\r\n`
+    const bytes = Buffer.from(text, 'latin1')
+    const lastEntry = this.line[this.line.length - 1]
+    if (lastEntry === undefined) {
+      this.conn.busy = false
+      this.conn.end(bytes)
+      return
+    }
+    // Sent after the responses still going out: a response of its own at the end of the line.
+    const res = new HttpResponse(this, false, 1)
+    const entry: InFlight = { req: lastEntry.req, res, held: [bytes], heldBytes: bytes.length, ended: true, closeAfter: true }
+    this.line.push(entry)
+  }
+
+  /** The connection closed: every request still in flight is aborted. */
+  closed(err: Error | undefined): void {
+    if (this.headSince >= 0) this.app.waitingForHead(this, false)
+    const reason = err ?? closedError()
+    for (const entry of this.line) {
+      entry.req.abort(reason)
+      entry.res.abort()
+    }
+    this.line.length = 0
+    this.reading?.req.abort(reason)
+    this.reading = null
+    this.input = null
+  }
+
+  /** The peer ended its side: a request partly received can never complete. */
+  peerEnded(): void {
+    if (this.reading !== null) {
+      this.fail(400) // the body was cut short (RFC 9112 §8): never handled as complete
+      return
+    }
+    this.last = true
+    this.input = null
+    if (this.line.length === 0) this.conn.end()
+  }
+
+  /** The headers timeout: answer 408 and close. */
+  timedOut(): void {
+    this.fail(408)
+  }
+
+  private pause(reason: number): void {
+    if (this.pauses === 0) this.conn.pause()
+    this.pauses |= reason
+  }
+
+  private resume(reason: number): void {
+    if ((this.pauses & reason) === 0) return
+    this.pauses &= ~reason
+    if (this.pauses === 0) this.conn.resume()
+  }
+}
+
+const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1')
+
+function closedError(): Error {
+  return Object.assign(new Error('the connection closed before the response ended'), { code: 'ECONNRESET' })
+}

@@ -1,0 +1,392 @@
+/**
+ * A request, as the handler sees it. Nothing is decoded until asked for: the method, the
+ * target and the header fields are offsets into the bytes of the request head, and a string
+ * (or the `headers` object) is made the first time a handler reads it.
+ */
+import type { Connection } from '../engine/connection.js'
+import { serverError as codeError } from '../errors.js'
+import type { RequestHead } from './head-parser.js'
+
+/** What a request needs from its connection: flow control of its body, and 100-continue. */
+export interface BodySource {
+  /** The handler wants the body: send 100 Continue if the client waits for it. */
+  wantBody(req: HttpRequest): void
+  /** Buffered body bytes reached the high-water mark (true) or were taken (false). */
+  bodyBackpressure(req: HttpRequest, full: boolean): void
+  /** Bytes of body buffered before reading pauses. */
+  readonly bodyHighWaterMark: number
+}
+
+const METHODS = ['GET', 'POST', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'PATCH']
+const EMPTY = Buffer.alloc(0)
+
+interface Reader {
+  resolve(result: IteratorResult<Buffer>): void
+  reject(error: Error): void
+}
+
+/**
+ * An HTTP request. `headers` are lower-cased names; `header(name)` reads one field without
+ * building the object. The body is read with `await req.body()`, `text()`, `json()` or
+ * `for await (const chunk of req)`; reading pauses while the handler has not taken what came.
+ *
+ * @example
+ * ```ts
+ * createHttpServer({}, async (req, res) => {
+ *   if (req.method === 'POST') res.end(`got ${(await req.body({ limit: 65536 })).length} bytes`)
+ *   else res.end(`hello from ${req.path}`)
+ * })
+ * ```
+ */
+export class HttpRequest implements AsyncIterable<Buffer> {
+  /** @internal The connection it came on. */
+  readonly conn: Connection
+  /** @internal The client sent Expect: 100-continue and has not been answered yet. */
+  bodyExpectsContinue = false
+  /** @internal */
+  readonly source: BodySource
+  #bytes: Uint8Array
+  #fields: Int32Array
+  #fieldCount: number
+  #methodStart: number
+  #methodEnd: number
+  #targetStart: number
+  #targetEnd: number
+  #method: string | null = null
+  #url: string | null = null
+  #queryAt = -2
+  #headers: Record<string, string> | null = null
+  #minor: number
+  // body
+  #chunks: Buffer[] = []
+  #buffered = 0
+  #received = 0
+  #ended = false
+  #failure: Error | null = null
+  #reader: Reader | null = null
+  #wanted = false
+  #paused = false
+  #controller: AbortController | null = null
+  #trailerBytes: Buffer | null = null
+  #trailerFields: number[] = []
+  #trailers: Record<string, string> | null = null
+
+  /** @internal Made by the connection's parser from `head` (offsets into `bytes`). */
+  constructor(conn: Connection, source: BodySource, bytes: Uint8Array, head: RequestHead) {
+    this.conn = conn
+    this.source = source
+    this.#bytes = bytes
+    this.#fieldCount = head.fieldCount
+    this.#fields = head.fields.slice(0, 4 * head.fieldCount)
+    this.#methodStart = head.methodStart
+    this.#methodEnd = head.methodEnd
+    this.#targetStart = head.targetStart
+    this.#targetEnd = head.targetEnd
+    this.#minor = head.minor
+  }
+
+  /**
+   * @internal The head's bytes are moving to `bytes` (a copy, since the read buffer they were
+   * parsed from is reused), `shift` bytes earlier.
+   */
+  rebase(bytes: Uint8Array, shift: number): void {
+    this.#bytes = bytes
+    const f = this.#fields
+    for (let k = 0; k < f.length; k++) f[k] -= shift
+    this.#methodStart -= shift
+    this.#methodEnd -= shift
+    this.#targetStart -= shift
+    this.#targetEnd -= shift
+  }
+
+  /** The method, case kept ('GET', 'POST', ...). */
+  get method(): string {
+    if (this.#method === null) this.#method = this.#methodName()
+    return this.#method
+  }
+
+  #methodName(): string {
+    const s = this.#methodStart
+    const n = this.#methodEnd - s
+    const b = this.#bytes
+    for (const m of METHODS) {
+      if (m.length !== n) continue
+      let k = 0
+      while (k < n && b[s + k] === m.charCodeAt(k)) k++
+      if (k === n) return m
+    }
+    return latin1(b, s, this.#methodEnd)
+  }
+
+  /** The request-target exactly as received ('/a/b?c=d', 'http://host/a', '*'). */
+  get url(): string {
+    if (this.#url === null) this.#url = latin1(this.#bytes, this.#targetStart, this.#targetEnd)
+    return this.#url
+  }
+
+  /** The target's path, not decoded: before '?'; the URI's path for absolute-form ('/' when empty); '*' for OPTIONS *. */
+  get path(): string {
+    const url = this.url
+    const q = this.#queryIndex()
+    let path = q < 0 ? url : url.slice(0, q)
+    if (path.charCodeAt(0) !== 0x2f && path !== '*') {
+      // absolute-form: drop scheme://authority
+      const slash = path.indexOf('/', path.indexOf('//') + 2)
+      path = slash < 0 ? '/' : path.slice(slash)
+    }
+    return path
+  }
+
+  /** The text after the first '?', not decoded ('' when there is none). */
+  get query(): string {
+    const q = this.#queryIndex()
+    return q < 0 ? '' : this.url.slice(q + 1)
+  }
+
+  #queryIndex(): number {
+    if (this.#queryAt === -2) this.#queryAt = this.url.indexOf('?')
+    return this.#queryAt
+  }
+
+  /** '1.1' or '1.0'. */
+  get httpVersion(): '1.0' | '1.1' {
+    return this.#minor === 0 ? '1.0' : '1.1'
+  }
+
+  /** The peer's address (as seen by the server). */
+  get remoteAddress(): string | undefined {
+    return this.conn.remoteAddress
+  }
+
+  /** The peer's port. */
+  get remotePort(): number | undefined {
+    return this.conn.remotePort
+  }
+
+  /**
+   * Every header field, names lower-cased; repeated fields joined with ', ' ('; ' for
+   * cookie). Built on first use.
+   */
+  get headers(): Record<string, string> {
+    if (this.#headers === null) this.#headers = fieldObject(this.#bytes, this.#fields, this.#fieldCount)
+    return this.#headers
+  }
+
+  /** The field lines as received, `[name, value, name, value, ...]` (names as sent). */
+  get rawHeaders(): string[] {
+    return fieldList(this.#bytes, this.#fields, this.#fieldCount)
+  }
+
+  /** One field's value (repeated fields joined), or undefined; builds no object. `name` is case-insensitive. */
+  header(name: string): string | undefined {
+    if (typeof name !== 'string') throw Object.assign(new TypeError('"name" must be a string'), { code: 'ERR_INVALID_ARG_TYPE' })
+    return fieldValue(this.#bytes, this.#fields, this.#fieldCount, name)
+  }
+
+  /** Trailer fields of a chunked body, once it was read in full (else empty). */
+  get trailers(): Record<string, string> {
+    if (this.#trailers === null) {
+      if (!this.#ended) return {}
+      const f = this.#trailerFields
+      this.#trailers = this.#trailerBytes === null ? {} : fieldObject(this.#trailerBytes, Int32Array.from(f), f.length / 4)
+    }
+    return this.#trailers
+  }
+
+  /** The trailer field lines as received, `[name, value, ...]`. */
+  get rawTrailers(): string[] {
+    const f = this.#trailerFields
+    return this.#trailerBytes === null ? [] : fieldList(this.#trailerBytes, Int32Array.from(f), f.length / 4)
+  }
+
+  /**
+   * Aborted when the client goes away (or the connection is closed) before the response has
+   * ended, with the reason.
+   */
+  get signal(): AbortSignal {
+    if (this.#controller === null) {
+      this.#controller = new AbortController()
+      if (this.#failure !== null && this.#aborted) this.#controller.abort(this.#failure)
+    }
+    return this.#controller.signal
+  }
+
+  #aborted = false
+
+  // ---- body ----------------------------------------------------------------------------
+
+  /**
+   * The whole body. Rejects with `ERR_HTTP_BODY_LIMIT` (and reads no further) once it passes
+   * `limit` bytes (default: the server's bodyLimit), or with the error the connection closed with.
+   */
+  async body(options?: { limit?: number }): Promise<Buffer> {
+    const limit = options?.limit ?? Number.MAX_SAFE_INTEGER
+    if (typeof limit !== 'number' || !(limit >= 0)) {
+      throw Object.assign(new RangeError('"limit" must be a number >= 0'), { code: 'ERR_OUT_OF_RANGE' })
+    }
+    const parts: Buffer[] = []
+    let total = 0
+    for await (const chunk of this) {
+      total += chunk.length
+      if (total > limit) throw codeError('ERR_HTTP_BODY_LIMIT', `request body over ${limit} bytes`)
+      parts.push(chunk)
+    }
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts, total)
+  }
+
+  /** The body as UTF-8 text. */
+  async text(options?: { limit?: number }): Promise<string> {
+    return (await this.body(options)).toString('utf8')
+  }
+
+  /** The body parsed as JSON. */
+  async json(options?: { limit?: number }): Promise<unknown> {
+    return JSON.parse(await this.text(options))
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Buffer> {
+    return { next: () => this.#next() }
+  }
+
+  #next(): Promise<IteratorResult<Buffer>> {
+    if (!this.#wanted) {
+      this.#wanted = true
+      this.source.wantBody(this)
+    }
+    const chunk = this.#chunks.shift()
+    if (chunk !== undefined) {
+      this.#buffered -= chunk.length
+      if (this.#paused && this.#buffered < this.source.bodyHighWaterMark) {
+        this.#paused = false
+        this.source.bodyBackpressure(this, false)
+      }
+      return Promise.resolve({ value: chunk, done: false })
+    }
+    if (this.#failure !== null) return Promise.reject(this.#failure)
+    if (this.#ended) return Promise.resolve({ value: undefined, done: true })
+    return new Promise((resolve, reject) => {
+      this.#reader = { resolve, reject }
+    })
+  }
+
+  /** @internal True once the handler asked for the body. */
+  get bodyWanted(): boolean {
+    return this.#wanted
+  }
+
+  /** @internal True once the whole body arrived. */
+  get bodyComplete(): boolean {
+    return this.#ended
+  }
+
+  #discard = false
+
+  /** @internal The response ended without the body being read: the rest is dropped as it comes. */
+  discardBody(): void {
+    this.#discard = true
+    this.#chunks.length = 0
+    this.#buffered = 0
+    this.#paused = false
+  }
+
+  /** @internal Body bytes that arrived (a copy the request keeps). */
+  pushBody(chunk: Buffer): void {
+    this.#received += chunk.length
+    if (this.#discard) return
+    const reader = this.#reader
+    if (reader !== null) {
+      this.#reader = null
+      reader.resolve({ value: chunk, done: false })
+      return
+    }
+    this.#chunks.push(chunk)
+    this.#buffered += chunk.length
+    if (!this.#paused && this.#buffered >= this.source.bodyHighWaterMark) {
+      this.#paused = true
+      this.source.bodyBackpressure(this, true)
+    }
+  }
+
+  /** @internal The body is complete (with trailers, for a chunked one). */
+  endBody(trailerBytes: Buffer | null = null, trailerFields: number[] = []): void {
+    this.#ended = true
+    this.#trailerBytes = trailerBytes
+    this.#trailerFields = trailerFields
+    const reader = this.#reader
+    if (reader !== null) {
+      this.#reader = null
+      reader.resolve({ value: undefined, done: true })
+    }
+  }
+
+  /** @internal True when `err` is what this request was aborted with. */
+  abortedWith(err: unknown): boolean {
+    return this.#aborted && err === this.#failure
+  }
+
+  /** @internal The request is over before its response: reject readers, abort the signal. */
+  abort(reason: Error): void {
+    if (this.#aborted) return
+    this.#aborted = true
+    if (!this.#ended) {
+      this.#failure = reason
+      const reader = this.#reader
+      if (reader !== null) {
+        this.#reader = null
+        reader.reject(reason)
+      }
+    }
+    if (this.#failure === null) this.#failure = reason
+    this.#controller?.abort(reason)
+  }
+}
+
+function latin1(bytes: Uint8Array, start: number, end: number): string {
+  return Buffer.prototype.latin1Slice.call(bytes, start, end) as string
+}
+
+/** The lower-cased name of field `k`. */
+function fieldName(bytes: Uint8Array, fields: Int32Array, k: number): string {
+  return latin1(bytes, fields[4 * k], fields[4 * k + 1]).toLowerCase()
+}
+
+function fieldObject(bytes: Uint8Array, fields: Int32Array, count: number): Record<string, string> {
+  const out: Record<string, string> = Object.create(null)
+  for (let k = 0; k < count; k++) {
+    const name = fieldName(bytes, fields, k)
+    const value = latin1(bytes, fields[4 * k + 2], fields[4 * k + 3])
+    const prior = out[name]
+    out[name] = prior === undefined ? value : `${prior}${name === 'cookie' ? '; ' : ', '}${value}`
+  }
+  return out
+}
+
+function fieldList(bytes: Uint8Array, fields: Int32Array, count: number): string[] {
+  const out: string[] = []
+  for (let k = 0; k < count; k++) {
+    out.push(latin1(bytes, fields[4 * k], fields[4 * k + 1]), latin1(bytes, fields[4 * k + 2], fields[4 * k + 3]))
+  }
+  return out
+}
+
+/** The value of field `name` (ASCII case-insensitive), repeated ones joined; no object built. */
+function fieldValue(bytes: Uint8Array, fields: Int32Array, count: number, name: string): string | undefined {
+  const n = name.length
+  let out: string | undefined
+  for (let k = 0; k < count; k++) {
+    const s = fields[4 * k]
+    if (fields[4 * k + 1] - s !== n) continue
+    let j = 0
+    for (; j < n; j++) {
+      const c = bytes[s + j]
+      const w = name.charCodeAt(j)
+      if (c !== w && ((c | 0x20) !== (w | 0x20) || (w | 0x20) < 0x61 || (w | 0x20) > 0x7a)) break
+    }
+    if (j !== n) continue
+    const value = latin1(bytes, fields[4 * k + 2], fields[4 * k + 3])
+    out = out === undefined ? value : `${out}${n === 6 && name.toLowerCase() === 'cookie' ? '; ' : ', '}${value}`
+  }
+  return out
+}
+
+export { EMPTY as EMPTY_BODY }

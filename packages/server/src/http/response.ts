@@ -1,0 +1,327 @@
+/**
+ * A response: status and headers first, then the body. With `end(body)` and no `write` before
+ * it, the body's length is known and sent as Content-Length; after `write`, HTTP/1.1 uses the
+ * chunked coding (HTTP/1.0: the body ends with the connection). Bytes leave through the
+ * connection's gathered output: a response of a batch of requests costs no syscall of its own.
+ */
+import { EventEmitter } from 'node:events'
+import { serverError as codeError } from '../errors.js'
+import { dateLine } from './date-header.js'
+import { STATUS_TEXT, bodiless } from './status.js'
+import { TCHAR } from './char-classes.js'
+
+/** What a response needs from its connection. */
+export interface ResponseSink {
+  /** Sends `bytes` for `res`, after every earlier response; false under backpressure. */
+  send(res: HttpResponse, bytes: Uint8Array): boolean
+  /** `res` has ended: every byte was handed to `send`. */
+  finished(res: HttpResponse): void
+  /** Decides, as the head is written, whether the connection stays open after `res`. */
+  keepAlive(res: HttpResponse): boolean
+  /** Bytes `res` has waiting (not yet taken by the socket). */
+  buffered(res: HttpResponse): number
+  /** Runs `fn` with the connection's writes held, sent together after it. */
+  cork(fn: () => void): void
+}
+
+type HeaderValue = string | number | readonly string[]
+
+interface Field {
+  name: string
+  value: string | string[]
+}
+
+const CRLF = '\r\n'
+const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1')
+
+/**
+ * An HTTP response. Node's names: `statusCode`, `setHeader`, `getHeader`, `removeHeader`,
+ * `writeHead`, `write` (false under backpressure: wait for `'drain'`, or `await res.drained()`),
+ * `end`, plus `cork(fn)` and `aborted`.
+ *
+ * @example
+ * ```ts
+ * res.setHeader('content-type', 'text/plain')
+ * res.end('hello')
+ * ```
+ */
+export class HttpResponse extends EventEmitter {
+  /** The status code sent with the head (default 200). */
+  statusCode = 200
+  /** The reason phrase; default: the standard one for the status. */
+  statusMessage: string | undefined = undefined
+  /** @internal */
+  readonly sink: ResponseSink
+  /** @internal True for a response to HEAD: no body is sent. */
+  readonly head: boolean
+  /** @internal 0 or 1: the request's HTTP minor version. */
+  readonly minor: number
+  #fields: Map<string, Field> | null = null
+  #headersSent = false
+  #ended = false
+  #aborted = false
+  #chunked = false
+  #declared = -1
+  #written = 0
+  #keepAlive = true
+  #headAscii = true
+
+  /** @internal Made by the connection for each request. */
+  constructor(sink: ResponseSink, head: boolean, minor: number) {
+    super()
+    this.sink = sink
+    this.head = head
+    this.minor = minor
+  }
+
+  /** True once the head was sent (after the first `write` or `end`). */
+  get headersSent(): boolean {
+    return this.#headersSent
+  }
+
+  /** True once `end()` was called. */
+  get writableEnded(): boolean {
+    return this.#ended
+  }
+
+  /** True when the connection closed before the response ended (nothing more can be sent). */
+  get aborted(): boolean {
+    return this.#aborted
+  }
+
+  /** @internal True when the connection stays open after this response. */
+  get keepsAlive(): boolean {
+    return this.#keepAlive
+  }
+
+  /** Sets a header (replacing one of the same name, case-insensitively). */
+  setHeader(name: string, value: HeaderValue): this {
+    if (this.#headersSent) throw codeError('ERR_HTTP_HEADERS_SENT', 'cannot set headers after they are sent')
+    checkName(name)
+    const v = Array.isArray(value) ? value.map((x) => checkValue(name, String(x))) : checkValue(name, String(value))
+    if (this.#fields === null) this.#fields = new Map()
+    this.#fields.set(name.toLowerCase(), { name, value: v as string | string[] })
+    return this
+  }
+
+  /** A header set with `setHeader`, or undefined. */
+  getHeader(name: string): string | string[] | undefined {
+    return this.#fields?.get(String(name).toLowerCase())?.value
+  }
+
+  /** True when `name` was set. */
+  hasHeader(name: string): boolean {
+    return this.#fields?.has(String(name).toLowerCase()) ?? false
+  }
+
+  /** Removes a header set with `setHeader`. */
+  removeHeader(name: string): void {
+    if (this.#headersSent) throw codeError('ERR_HTTP_HEADERS_SENT', 'cannot remove headers after they are sent')
+    this.#fields?.delete(String(name).toLowerCase())
+  }
+
+  /** Names of the headers set, lower-cased. */
+  getHeaderNames(): string[] {
+    return this.#fields === null ? [] : [...this.#fields.keys()]
+  }
+
+  /** Sets the status (and reason, and headers) at once; sent with the first write or end. */
+  writeHead(statusCode: number, statusMessage?: string | Record<string, HeaderValue>, headers?: Record<string, HeaderValue>): this {
+    if (this.#headersSent) throw codeError('ERR_HTTP_HEADERS_SENT', 'cannot write the head twice')
+    if (!Number.isInteger(statusCode) || statusCode < 100 || statusCode > 999) {
+      throw Object.assign(new RangeError(`"statusCode" must be an integer from 100 to 999, got ${statusCode}`), { code: 'ERR_HTTP_INVALID_STATUS_CODE' })
+    }
+    if (typeof statusMessage === 'object') {
+      headers = statusMessage
+      statusMessage = undefined
+    }
+    this.statusCode = statusCode
+    if (statusMessage !== undefined) this.statusMessage = checkValue('statusMessage', String(statusMessage))
+    if (headers !== undefined) for (const name of Object.keys(headers)) this.setHeader(name, headers[name])
+    return this
+  }
+
+  /**
+   * Sends part of the body. Returns false once the connection holds `highWaterMark` bytes or
+   * more for the socket: wait for `'drain'` (or `await res.drained()`) before writing more.
+   */
+  write(chunk: string | Uint8Array, encoding?: BufferEncoding): boolean {
+    if (this.#ended) throw codeError('ERR_STREAM_WRITE_AFTER_END', 'write after end')
+    if (this.#aborted) return false
+    const bytes = toBytes(chunk, encoding)
+    if (!this.#headersSent) this.#sendHead(-1)
+    return this.#body(bytes)
+  }
+
+  /** Ends the response, with an optional last piece of body. */
+  end(chunk?: string | Uint8Array, encoding?: BufferEncoding): this {
+    if (this.#ended) return this
+    this.#ended = true
+    if (this.#aborted) return this
+    if (!this.#headersSent) {
+      if (typeof chunk === 'string' && !this.head && !bodiless(this.statusCode) && (encoding === undefined || encoding === 'utf8')) {
+        // The common case, a string body: head and body in one buffer.
+        const length = Buffer.byteLength(chunk)
+        const head = this.#headText(length)
+        if (head !== null && this.#headAscii) {
+          this.#written = length
+          this.sink.send(this, Buffer.from(head + chunk))
+          this.#done()
+          return this
+        }
+        if (head === null) throw codeError('ERR_HTTP_INVALID_HEADER_VALUE', 'a header value holds characters outside latin1')
+        this.sink.send(this, Buffer.from(head, 'latin1'))
+        this.#body(Buffer.from(chunk))
+        this.#done()
+        return this
+      }
+      const bytes = chunk === undefined ? null : toBytes(chunk, encoding)
+      this.#sendHead(bytes === null ? 0 : bytes.length)
+      if (bytes !== null) this.#body(bytes)
+    } else if (chunk !== undefined) {
+      this.#body(toBytes(chunk, encoding))
+    }
+    if (this.#chunked) this.sink.send(this, LAST_CHUNK)
+    this.#done()
+    return this
+  }
+
+  /** Runs `fn` with writes held, then sends them together. */
+  cork(fn: () => void): void {
+    this.sink.cork(fn)
+  }
+
+  /** Resolves once buffered output is under the high-water mark again (at once if it is). */
+  drained(): Promise<void> {
+    if (this.#aborted || this.sink.buffered(this) === 0) return Promise.resolve()
+    return new Promise((resolve) => {
+      const done = () => {
+        this.off('drain', done)
+        this.off('close', done)
+        resolve()
+      }
+      this.on('drain', done)
+      this.on('close', done)
+    })
+  }
+
+  #done(): void {
+    if (this.#declared >= 0 && this.#written !== this.#declared && !this.head) {
+      // Fewer bytes than the Content-Length promised: the framing is broken; only closing helps.
+      this.#keepAlive = false
+    }
+    this.sink.finished(this)
+    this.emit('finish')
+  }
+
+  #body(bytes: Uint8Array): boolean {
+    if (bytes.length === 0 || this.head || bodiless(this.statusCode)) return true
+    if (this.#declared >= 0 && this.#written + bytes.length > this.#declared) {
+      throw codeError('ERR_HTTP_CONTENT_LENGTH_MISMATCH', `body longer than the Content-Length ${this.#declared}`)
+    }
+    this.#written += bytes.length
+    if (!this.#chunked) return this.sink.send(this, bytes)
+    this.sink.send(this, Buffer.from(`${bytes.length.toString(16)}\r\n`, 'latin1'))
+    this.sink.send(this, bytes)
+    return this.sink.send(this, Buffer.from(CRLF, 'latin1'))
+  }
+
+  /** Sends the head; `length` is the body length when known (end with a body), else -1. */
+  #sendHead(length: number): void {
+    const text = this.#headText(length)
+    if (text === null) throw codeError('ERR_HTTP_INVALID_HEADER_VALUE', 'a header value holds characters outside latin1')
+    this.sink.send(this, Buffer.from(text, 'latin1'))
+  }
+
+  /**
+   * The head as text, with the framing decided: Content-Length (known length, or set by the
+   * handler), chunked (HTTP/1.1, unknown length), or neither (HTTP/1.0: close-delimited). Null
+   * when a header value cannot be sent as latin1 (only possible for values set with non-latin1 text).
+   */
+  #headText(length: number): string | null {
+    this.#headersSent = true
+    const status = this.statusCode
+    const reason = this.statusMessage ?? STATUS_TEXT[status] ?? 'Unknown'
+    let text = `HTTP/1.1 ${status} ${reason}${CRLF}`
+    let hasDate = false
+    let wantsClose = false
+    const fields = this.#fields
+    if (fields !== null) {
+      for (const [key, field] of fields) {
+        if (key === 'content-length') {
+          this.#declared = Number(field.value)
+          if (!Number.isSafeInteger(this.#declared) || this.#declared < 0) throw codeError('ERR_HTTP_INVALID_HEADER_VALUE', 'invalid Content-Length')
+        } else if (key === 'transfer-encoding') continue // framing is the server's
+        else if (key === 'date') hasDate = true
+        else if (key === 'connection') {
+          if (/(^|,)\s*close\s*(,|$)/i.test(String(field.value))) wantsClose = true
+          continue
+        }
+        if (Array.isArray(field.value)) for (const v of field.value) text += `${field.name}: ${v}${CRLF}`
+        else text += `${field.name}: ${field.value}${CRLF}`
+      }
+    }
+    if (!hasDate) text += dateLine()
+    const noBody = bodiless(status)
+    if (this.#declared < 0 && !noBody) {
+      if (length >= 0) {
+        this.#declared = length
+        text += `Content-Length: ${length}${CRLF}`
+      } else if (this.minor === 1 && !this.head) {
+        this.#chunked = true
+        text += `Transfer-Encoding: chunked${CRLF}`
+      } else if (!this.head) wantsClose = true // HTTP/1.0: the body ends with the connection
+    } else if (this.#declared >= 0) text += `Content-Length: ${this.#declared}${CRLF}`
+    if (wantsClose) this.#keepAlive = false
+    this.#keepAlive = this.#keepAlive && this.sink.keepAlive(this)
+    if (!this.#keepAlive) text += `Connection: close${CRLF}`
+    else if (this.minor === 0) text += `Connection: keep-alive${CRLF}`
+    text += CRLF
+    let top = 0
+    for (let i = 0; i < text.length; i++) top |= text.charCodeAt(i)
+    if (top > 0xff) return null
+    this.#headAscii = top < 0x80
+    return text
+  }
+
+  /** @internal The connection closed before the response ended. */
+  abort(): void {
+    if (this.#aborted) return
+    this.#aborted = !this.#ended
+    this.emit('close')
+  }
+
+  /** @internal The response left completely (or the connection closed after it). */
+  closed(): void {
+    this.emit('close')
+  }
+}
+
+function toBytes(chunk: string | Uint8Array, encoding: BufferEncoding | undefined): Uint8Array {
+  if (typeof chunk === 'string') return Buffer.from(chunk, encoding)
+  if (chunk instanceof Uint8Array) return chunk
+  throw Object.assign(new TypeError('"chunk" must be a string, Buffer or Uint8Array'), { code: 'ERR_INVALID_ARG_TYPE' })
+}
+
+function checkName(name: string): void {
+  if (typeof name !== 'string' || name.length === 0) {
+    throw Object.assign(new TypeError('header name must be a non-empty string'), { code: 'ERR_INVALID_HTTP_TOKEN' })
+  }
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i)
+    if (c > 0x7f || TCHAR[c] !== 1) {
+      throw Object.assign(new TypeError(`header name must be a token, got ${JSON.stringify(name)}`), { code: 'ERR_INVALID_HTTP_TOKEN' })
+    }
+  }
+}
+
+/** A value with no CR, LF or NUL (nothing that could end a field line or the head). */
+function checkValue(name: string, value: string): string {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i)
+    if (c === 13 || c === 10 || c === 0 || (c < 0x20 && c !== 9) || c === 0x7f) {
+      throw Object.assign(new TypeError(`invalid character in header "${name}"`), { code: 'ERR_INVALID_CHAR' })
+    }
+  }
+  return value
+}
