@@ -18,7 +18,8 @@ export {
 export * as sockets from './sockets.js'
 export { SignalDrivenIO, sigioConstants, type SignalDrivenIOOptions, type SignalDrivenIOStats } from './sigio.js'
 export { WOULD_BLOCK, constants, type SocketAddress } from './sockets.js'
-export { isSystemError, codeError, type SystemError } from './errors.js'
+export { isSystemError, codeError, invalidArgType, outOfRange, systemError, type SystemError } from './errors.js'
+export { moduleState } from './module-state.js'
 export { native, nativeCandidates } from './native.js'
 export { BACKENDS, backendFromEnv, type BackendName } from './backend.js'
 export * as multiplex from './multiplex.js'
@@ -38,10 +39,12 @@ export {
 } from './uring.js'
 export { BufferRing, type BufferRingOptions } from './uring-buffer-ring.js'
 export {
-  resolveReactorBackend,
-  URING_MEASURED_FASTER,
+  resolveBackend,
+  probeUring,
+  AUTO_BACKEND,
   type ReactorBackend,
-  type ReactorBackendRequest,
-  type ResolvedReactorBackend,
-  type ReactorBackendDeps,
+  type ResolveBackendOptions,
+  type ResolvedBackend,
+  type UringCapability,
+  type UringProbe,
 } from './reactor-backend.js'

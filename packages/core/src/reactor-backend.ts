@@ -1,98 +1,176 @@
-/**
- * Which reactor backend a layer (the server, DefaultSelector) should run: epoll level-
- * triggered, epoll edge-triggered, or io_uring. `IO_BACKEND` overrides what the code asked
- * for (DESIGN.md decision 7), and io_uring that cannot be used falls back to epoll with a
- * one-line warning and a reason anyone can read.
- */
-import { backendFromEnv } from './backend.js'
-import { Uring, type UringSupport } from './uring.js'
+import { type BackendName, backendFromEnv } from './backend.js'
+import { outOfRange } from './errors.js'
+import { coreState } from './module-state.js'
+import { Uring, type UringFeatures, type UringSupport } from './uring.js'
 
-/** A reactor backend. */
+/** A backend that runs a reactor (a server engine): epoll level- or edge-triggered, or io_uring. */
 export type ReactorBackend = 'epoll' | 'epoll-et' | 'uring'
-/** What a caller may ask for: a backend, or 'auto'. */
-export type ReactorBackendRequest = 'auto' | ReactorBackend
 
-/** The backend to use and why, in words (`reason` is meant for logs and error reports). */
-export interface ResolvedReactorBackend {
-  backend: ReactorBackend
+/**
+ * What an io_uring ring set up here can do, beyond io_uring itself: the names of the
+ * {@link UringFeatures} flags a layer may need.
+ */
+export type UringCapability = 'multishotPoll' | 'multishotAccept' | 'multishotRecv' | 'bufferRings' | 'sendZeroCopy' | 'cancelByFd'
+
+/** {@link UringSupport} plus the {@link UringCapability | capabilities} of a ring set up here. */
+export interface UringProbe extends UringSupport {
+  /** What a ring offers; empty where io_uring is unsupported. */
+  readonly capabilities: readonly UringCapability[]
+}
+
+// The kernel each capability arrived in, for a reason a person can act on.
+const SINCE: Record<UringCapability, string> = {
+  multishotPoll: 'multishot poll (Linux 5.13)',
+  multishotAccept: 'multishot accept (Linux 5.19)',
+  multishotRecv: 'multishot recv (Linux 6.0)',
+  bufferRings: 'provided-buffer rings (Linux 5.19)',
+  sendZeroCopy: 'zero-copy send (Linux 6.0)',
+  cancelByFd: 'cancel by fd (Linux 5.19)',
+}
+const CAPABILITIES = Object.keys(SINCE) as UringCapability[]
+
+/**
+ * Whether io_uring can be used here and what a ring can do: {@link Uring.isSupported}, then a
+ * ring of two entries set up and closed to read its features. Probed once per thread (the
+ * answer is shared by the ESM and CJS builds); {@link resolveBackend} asks it whenever io_uring
+ * is wanted.
+ */
+export function probeUring(): UringProbe {
+  coreState.uringProbe ??= Object.freeze(runProbe())
+  return coreState.uringProbe
+}
+
+function runProbe(): UringProbe {
+  const support = Uring.isSupported()
+  if (!support.supported) return { ...support, capabilities: [] }
+  let ring: Uring | undefined
+  try {
+    ring = new Uring({ entries: 2 })
+    const features = ring.features
+    return { supported: true, capabilities: Object.freeze(CAPABILITIES.filter((name) => features[name])) }
+  } catch (error) {
+    const { message, code } = error as Error & { code?: string }
+    return { supported: false, reason: `setting up a probe ring failed: ${message}`, code, capabilities: [] }
+  } finally {
+    ring?.close()
+  }
+}
+
+/**
+ * What 'auto' runs where `IO_BACKEND` does not say: level-triggered epoll, as measured.
+ *
+ * - io_uring did not beat epoll overall in this project's echo benchmarks (docs/benchmarks.md,
+ *   "io_uring vs epoll echo" and "Echo server"): it wins with many connections and small
+ *   messages, loses with one connection and with large pipelined messages, and is level
+ *   elsewhere.
+ * - Edge-triggered epoll did not beat level-triggered consistently either (docs/triggering.md),
+ *   and level-triggered is the forgiving one.
+ * - It runs everywhere: no kernel feature, sysctl or seccomp policy can take it away.
+ *
+ * Re-run the benchmarks and revisit this when the backends change.
+ */
+export const AUTO_BACKEND: ReactorBackend = 'epoll'
+
+/** How {@link resolveBackend} decides; every field has a default, the seams are for tests. */
+export interface ResolveBackendOptions<B extends BackendName = ReactorBackend> {
+  /**
+   * The backends the caller can run (default: the reactor backends, epoll, epoll-et and uring).
+   * Must include 'epoll', the fallback. An `IO_BACKEND` value outside this list leaves 'auto'
+   * on {@link AUTO_BACKEND} (a server cannot run on poll, select or sigio).
+   */
+  accepts?: readonly B[]
+  /** What the caller's io_uring backend needs beyond io_uring; without it, io_uring counts as unavailable. */
+  needs?: readonly UringCapability[]
+  /** Where `IO_BACKEND` is read. Default `process.env`. */
+  env?: NodeJS.ProcessEnv
+  /** Whether io_uring works here and what it can do. Default {@link probeUring}. */
+  probe?: () => UringProbe
+  /**
+   * Told of a fallback from io_uring, once per function per thread. Default: a process
+   * warning (`IoUringWarning`, code `IO_URING_UNAVAILABLE`), once per thread for all callers.
+   */
+  warn?: (message: string) => void
+  /** What 'auto' runs when `IO_BACKEND` does not decide. Default {@link AUTO_BACKEND}. */
+  autoBackend?: B
+}
+
+/** The backend to use, and how it was chosen in one readable line (for logs and error reports). */
+export interface ResolvedBackend<B extends BackendName = ReactorBackend> {
+  backend: B
   reason: string
 }
 
-/** Seams for tests; every field defaults to the real thing. */
-export interface ReactorBackendDeps {
-  env?: NodeJS.ProcessEnv
-  probe?: () => UringSupport
-  warn?: (message: string) => void
-  /** Overrides {@link URING_MEASURED_FASTER}. */
-  measuredFaster?: boolean
-}
+const REACTOR_BACKENDS: readonly ReactorBackend[] = ['epoll', 'epoll-et', 'uring']
 
 /**
- * Whether io_uring beat epoll in this project's echo benchmark, the measurement 'auto' goes
- * by: benchmarks/echo-backends.ts, recorded in docs/benchmarks.md ("io_uring vs epoll echo")
- * and read in docs/uring.md. It did not, overall: io_uring wins with many connections and
- * small messages, loses with one connection and with large pipelined messages, and is level
- * elsewhere. So 'auto' stays on epoll, and io_uring is for those who ask for it. Re-run the
- * benchmark and update this when the backends change.
+ * The one backend resolver of the @io packages: the server's engines and the selectors'
+ * `DefaultSelector` both ask it.
+ *
+ * - An explicit backend in code wins: `resolveBackend('epoll-et')` is edge-triggered epoll
+ *   whatever `IO_BACKEND` says.
+ * - `IO_BACKEND` decides only what 'auto' resolves to (so a whole test suite can run once per
+ *   backend); a value the caller cannot run, or none, leaves 'auto' on {@link AUTO_BACKEND}.
+ * - io_uring that is wanted (asked for, or named by `IO_BACKEND`) but unusable here (kernel,
+ *   sysctl, seccomp, or a capability in `needs` missing) gives epoll, a one-line warning (once
+ *   per thread) and the cause in `reason`.
+ *
+ * The environment chooses the syscall, never the semantics: a layer that offers level- and
+ * edge-triggered variants of a backend decides for itself what an `IO_BACKEND` of `epoll-et`
+ * means under 'auto' (DefaultSelector stays level-triggered; a server runs its edge engine,
+ * which serves the same handlers).
+ *
+ * @throws RangeError (ERR_OUT_OF_RANGE) for a `requested` outside `accepts` and 'auto', or an
+ *   `IO_BACKEND` that names no backend at all.
+ *
+ * @example
+ * ```ts
+ * const { backend, reason } = resolveBackend('auto') // { backend: 'epoll', reason: "auto: ..." }
+ * ```
  */
-export const URING_MEASURED_FASTER = false
+export function resolveBackend<B extends BackendName = ReactorBackend>(
+  requested: 'auto' | NoInfer<B> = 'auto',
+  options: ResolveBackendOptions<B> = {},
+): ResolvedBackend<B> {
+  const accepts: readonly BackendName[] = options.accepts ?? REACTOR_BACKENDS
+  if (!accepts.includes('epoll')) throw outOfRange('options.accepts', "a list that includes 'epoll' (the fallback)", accepts)
+  if (requested !== 'auto' && !accepts.includes(requested)) {
+    throw outOfRange('backend', `one of auto, ${accepts.join(', ')}`, requested)
+  }
+  const fromEnv = backendFromEnv(options.env ?? process.env)
+  let wanted: BackendName
+  let how: string
+  if (requested !== 'auto') {
+    wanted = requested
+    how = fromEnv === 'auto' || fromEnv === requested ? `asked for ${requested}` : `asked for ${requested} (IO_BACKEND=${fromEnv} only decides 'auto')`
+  } else if (fromEnv !== 'auto' && accepts.includes(fromEnv)) {
+    wanted = fromEnv
+    how = `auto: IO_BACKEND=${fromEnv}`
+  } else {
+    wanted = options.autoBackend ?? AUTO_BACKEND
+    const ignored = fromEnv === 'auto' ? '' : ` (IO_BACKEND=${fromEnv} names a backend this cannot run)`
+    how = `auto: ${wanted}, the measured default${ignored}`
+  }
+  if (wanted === 'uring') {
+    const unavailable = uringUnavailable(options.probe ?? probeUring, options.needs ?? [])
+    if (unavailable !== null) {
+      const reason = `${how}, but io_uring is unavailable: ${unavailable}; using epoll`
+      warnOnce(options.warn ?? coreState.emitUringWarning, reason)
+      return { backend: 'epoll' as B, reason }
+    }
+  }
+  return { backend: wanted as B, reason: how }
+}
 
-const REQUESTS: readonly string[] = ['auto', 'epoll', 'epoll-et', 'uring']
-const warned = new WeakSet<(message: string) => void>()
-
-function emitWarning(message: string): void {
-  process.emitWarning(message, { type: 'IoUringWarning', code: 'IO_URING_UNAVAILABLE' })
+// null when io_uring can run with every capability in `needs`, else why not.
+function uringUnavailable(probe: () => UringProbe, needs: readonly UringCapability[]): string | null {
+  const result = probe()
+  if (!result.supported) return result.reason ?? 'unknown reason'
+  const missing = needs.filter((name) => !result.capabilities.includes(name))
+  return missing.length === 0 ? null : `this kernel lacks ${missing.map((name) => SINCE[name]).join(' and ')}`
 }
 
 function warnOnce(warn: (message: string) => void, message: string): void {
-  if (warned.has(warn)) return
-  warned.add(warn)
+  if (coreState.warned.has(warn)) return
+  coreState.warned.add(warn)
   warn(message)
-}
-
-/**
- * Resolves `requested` (default 'auto') to a backend.
- *
- * - `IO_BACKEND=epoll|epoll-et|uring` wins over `requested`; other values (poll, select,
- *   sigio: readiness-only backends a reactor cannot run) leave `requested` in charge.
- * - 'auto' is io_uring when the kernel supports it and it measured faster
- *   ({@link URING_MEASURED_FASTER}), else epoll.
- * - io_uring that is wanted (asked for, forced, or chosen by 'auto') but unavailable gives
- *   epoll, a one-line `IoUringWarning` (once per thread) and the reason in `reason`.
- *
- * @throws RangeError (ERR_OUT_OF_RANGE) for an unknown `requested` or `IO_BACKEND` value.
- */
-export function resolveReactorBackend(
-  requested: ReactorBackendRequest = 'auto',
-  deps: ReactorBackendDeps = {},
-): ResolvedReactorBackend {
-  if (!REQUESTS.includes(requested)) {
-    throw Object.assign(new RangeError(`backend must be one of ${REQUESTS.join(', ')}; got "${String(requested)}"`), {
-      code: 'ERR_OUT_OF_RANGE',
-    })
-  }
-  const forced = backendFromEnv(deps.env ?? process.env)
-  let wanted: ReactorBackendRequest = requested
-  let why = requested === 'auto' ? 'auto' : `asked for ${requested}`
-  if (forced === 'epoll' || forced === 'epoll-et' || forced === 'uring') {
-    wanted = forced
-    why = `IO_BACKEND=${forced}`
-  }
-  if (wanted === 'epoll' || wanted === 'epoll-et') return { backend: wanted, reason: why }
-  if (wanted === 'auto' && !(deps.measuredFaster ?? URING_MEASURED_FASTER)) {
-    return {
-      backend: 'epoll',
-      reason: 'auto: io_uring did not measure faster than epoll overall (docs/uring.md); ask for uring to use it',
-    }
-  }
-  const support = (deps.probe ?? Uring.isSupported)()
-  if (support.supported) {
-    return {
-      backend: 'uring',
-      reason: wanted === 'auto' ? 'auto: io_uring is supported and measured faster than epoll (docs/benchmarks.md)' : why,
-    }
-  }
-  const reason = `${why}, but io_uring is unavailable: ${support.reason ?? 'unknown reason'}; using epoll`
-  warnOnce(deps.warn ?? emitWarning, reason)
-  return { backend: 'epoll', reason }
 }

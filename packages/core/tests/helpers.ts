@@ -1,5 +1,8 @@
-import { readdirSync } from 'node:fs'
+import { type SpawnSyncReturns, spawnSync } from 'node:child_process'
+import { existsSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
+import { fileURLToPath } from 'node:url'
 
 /** How many fds this process has open (entries of /proc/self/fd, less the one readdir uses). */
 export function openFdCount(): number {
@@ -49,4 +52,27 @@ export async function until(predicate: () => boolean, options: UntilOptions | st
 function conditionOf(predicate: () => boolean): string {
   const source = predicate.toString().replace(/\s+/g, ' ')
   return source.length > 160 ? `${source.slice(0, 160)}...` : source
+}
+
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url))
+const PACKAGES = ['core', 'selectors', 'server', 'signal']
+
+/**
+ * Runs `node ...args` in a child process against the packages as users load them: the built
+ * `dist` of each (ESM and CJS), found through node_modules. Fails at once, saying what to do,
+ * when a build is missing. `cwd` defaults to the repository root.
+ */
+export function runAgainstDist(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): SpawnSyncReturns<string> {
+  for (const name of PACKAGES) {
+    for (const file of ['index.js', 'index.cjs']) {
+      const path = join(repoRoot, 'packages', name, 'dist', file)
+      if (!existsSync(path)) throw new Error(`${path} is missing: run \`npm run build\` first`)
+    }
+  }
+  return spawnSync(process.execPath, args, {
+    cwd: options.cwd ?? repoRoot,
+    env: options.env ?? process.env,
+    encoding: 'utf8',
+    timeout: 30_000,
+  })
 }

@@ -1,117 +1,175 @@
-// resolveReactorBackend: IO_BACKEND wins, 'auto' follows the probe and the measurements, and
-// io_uring that is wanted but unavailable falls back to epoll with one warning and a reason.
+// resolveBackend, the one backend resolver: a backend named in code wins, IO_BACKEND decides
+// only what 'auto' resolves to, and io_uring that is wanted but unusable falls back to epoll
+// with one warning and a reason. Every case injects the probe and the environment, so the
+// answers do not depend on what this machine supports.
 import { describe, expect, it } from 'vitest'
-import { URING_MEASURED_FASTER, Uring, resolveReactorBackend, type UringSupport } from '@io/core'
+import { AUTO_BACKEND, BACKENDS, Uring, type UringProbe, probeUring, resolveBackend } from '@io/core'
 
-const yes = (): UringSupport => ({ supported: true })
-const no = (): UringSupport => ({
+const works = (): UringProbe => ({ supported: true, capabilities: ['multishotPoll', 'multishotRecv', 'bufferRings'] })
+const old = (): UringProbe => ({ supported: true, capabilities: ['multishotPoll'] })
+const disabled = (): UringProbe => ({
   supported: false,
   code: 'EPERM',
   reason: 'io_uring_setup failed with EPERM (Operation not permitted): disabled by sysctl kernel.io_uring_disabled=2',
+  capabilities: [],
 })
 
-function deps(env: NodeJS.ProcessEnv, probe: () => UringSupport) {
+function seams(env: NodeJS.ProcessEnv, probe: () => UringProbe) {
   const warnings: string[] = []
-  return { warnings, deps: { env, probe, warn: (message: string) => warnings.push(message) } }
+  return { warnings, options: { env, probe, warn: (message: string) => warnings.push(message) } }
 }
 
-describe('resolveReactorBackend', () => {
-  it('gives what was asked for when IO_BACKEND is unset', () => {
+describe('resolveBackend', () => {
+  it('gives the backend asked for in code, whatever IO_BACKEND says', () => {
     for (const backend of ['epoll', 'epoll-et', 'uring'] as const) {
-      const { deps: d, warnings } = deps({}, yes)
-      expect(resolveReactorBackend(backend, d)).toEqual({ backend, reason: `asked for ${backend}` })
+      const { options, warnings } = seams({}, works)
+      expect(resolveBackend(backend, options)).toEqual({ backend, reason: `asked for ${backend}` })
+      for (const value of ['epoll', 'epoll-et', 'uring', 'poll']) {
+        const other = seams({ IO_BACKEND: value }, works).options
+        expect(resolveBackend(backend, other).backend).toBe(backend)
+      }
       expect(warnings).toEqual([])
     }
-  })
-
-  it('lets IO_BACKEND=epoll|epoll-et|uring override the request', () => {
-    expect(resolveReactorBackend('uring', deps({ IO_BACKEND: 'epoll' }, yes).deps)).toEqual({
+    expect(resolveBackend('epoll', seams({ IO_BACKEND: 'uring' }, works).options)).toEqual({
       backend: 'epoll',
-      reason: 'IO_BACKEND=epoll',
-    })
-    expect(resolveReactorBackend('epoll', deps({ IO_BACKEND: 'EPOLL-ET' }, yes).deps).backend).toBe('epoll-et')
-    expect(resolveReactorBackend('epoll', deps({ IO_BACKEND: 'uring' }, yes).deps)).toEqual({
-      backend: 'uring',
-      reason: 'IO_BACKEND=uring',
+      reason: "asked for epoll (IO_BACKEND=uring only decides 'auto')",
     })
   })
 
-  it('ignores readiness-only IO_BACKEND values a reactor cannot run', () => {
-    for (const value of ['poll', 'select', 'sigio', 'auto', '']) {
-      expect(resolveReactorBackend('epoll-et', deps({ IO_BACKEND: value }, yes).deps).backend).toBe('epoll-et')
+  it("lets IO_BACKEND decide what 'auto' resolves to", () => {
+    for (const value of ['epoll', 'EPOLL-ET', ' uring ']) {
+      const backend = value.trim().toLowerCase()
+      expect(resolveBackend('auto', seams({ IO_BACKEND: value }, works).options)).toEqual({
+        backend,
+        reason: `auto: IO_BACKEND=${backend}`,
+      })
     }
   })
 
-  it('auto follows the measurements: epoll while io_uring did not measure faster', () => {
-    const { deps: d, warnings } = deps({}, yes)
-    const auto = resolveReactorBackend('auto', { ...d, measuredFaster: false })
-    expect(auto).toEqual({
-      backend: 'epoll',
-      reason: 'auto: io_uring did not measure faster than epoll overall (docs/uring.md); ask for uring to use it',
-    })
-    expect(resolveReactorBackend(undefined, d).backend).toBe(URING_MEASURED_FASTER ? 'uring' : 'epoll')
-    expect(warnings).toEqual([])
+  it(`'auto' without IO_BACKEND runs AUTO_BACKEND (${AUTO_BACKEND}), the measured default`, () => {
+    for (const value of [undefined, '', 'auto']) {
+      const { options, warnings } = seams({ IO_BACKEND: value }, works)
+      expect(resolveBackend(undefined, options)).toEqual({ backend: AUTO_BACKEND, reason: `auto: ${AUTO_BACKEND}, the measured default` })
+      expect(warnings).toEqual([])
+    }
+    // The default is a seam too: whatever it names is what 'auto' runs.
+    for (const autoBackend of ['epoll', 'epoll-et', 'uring'] as const) {
+      expect(resolveBackend('auto', { ...seams({}, works).options, autoBackend }).backend).toBe(autoBackend)
+    }
   })
 
-  it('auto picks io_uring when it measured faster and the probe says it works', () => {
-    const { deps: d, warnings } = deps({}, yes)
-    expect(resolveReactorBackend('auto', { ...d, measuredFaster: true })).toEqual({
-      backend: 'uring',
-      reason: 'auto: io_uring is supported and measured faster than epoll (docs/benchmarks.md)',
-    })
-    expect(warnings).toEqual([])
+  it("leaves 'auto' on the default when IO_BACKEND names a backend the caller cannot run", () => {
+    for (const value of ['poll', 'select', 'sigio']) {
+      expect(resolveBackend('auto', seams({ IO_BACKEND: value }, works).options)).toEqual({
+        backend: AUTO_BACKEND,
+        reason: `auto: ${AUTO_BACKEND}, the measured default (IO_BACKEND=${value} names a backend this cannot run)`,
+      })
+    }
+  })
+
+  it('serves callers that run other backends (the selectors run all six)', () => {
+    for (const backend of BACKENDS) {
+      const options = { ...seams({ IO_BACKEND: backend }, works).options, accepts: BACKENDS }
+      expect(resolveBackend('auto', options).backend).toBe(backend)
+      expect(resolveBackend(backend, { ...options, env: {} }).backend).toBe(backend)
+    }
   })
 
   it('falls back to epoll with a readable reason and one warning when io_uring is unavailable', () => {
-    const { deps: d, warnings } = deps({ IO_BACKEND: 'uring' }, no)
-    const first = resolveReactorBackend('auto', d)
-    expect(first.backend).toBe('epoll')
-    expect(first.reason).toBe(
-      'IO_BACKEND=uring, but io_uring is unavailable: io_uring_setup failed with EPERM (Operation not permitted): ' +
+    const { options, warnings } = seams({ IO_BACKEND: 'uring' }, disabled)
+    const first = resolveBackend('auto', options)
+    expect(first).toEqual({
+      backend: 'epoll',
+      reason:
+        'auto: IO_BACKEND=uring, but io_uring is unavailable: io_uring_setup failed with EPERM (Operation not permitted): ' +
         'disabled by sysctl kernel.io_uring_disabled=2; using epoll',
-    )
-    expect(resolveReactorBackend('uring', d).backend).toBe('epoll')
+    })
+    expect(resolveBackend('uring', options).backend).toBe('epoll')
     expect(warnings).toEqual([first.reason]) // once
     expect(warnings[0]).not.toContain('\n') // one line
   })
 
-  it('auto warns about missing io_uring only when it would have chosen it', () => {
-    const quiet = deps({}, no)
-    expect(resolveReactorBackend('auto', { ...quiet.deps, measuredFaster: false }).backend).toBe('epoll')
-    expect(quiet.warnings).toEqual([])
-    const loud = deps({}, no)
-    const resolved = resolveReactorBackend('auto', { ...loud.deps, measuredFaster: true })
-    expect(resolved.backend).toBe('epoll')
-    expect(resolved.reason).toMatch(/^auto, but io_uring is unavailable: /)
-    expect(loud.warnings).toEqual([resolved.reason])
+  it('treats io_uring without a capability the caller needs as unavailable, naming it', () => {
+    const needs = ['multishotRecv', 'bufferRings'] as const
+    expect(resolveBackend('uring', { ...seams({}, works).options, needs }).backend).toBe('uring')
+    const { options, warnings } = seams({}, old)
+    const resolved = resolveBackend('uring', { ...options, needs })
+    expect(resolved).toEqual({
+      backend: 'epoll',
+      reason:
+        'asked for uring, but io_uring is unavailable: this kernel lacks multishot recv (Linux 6.0) and ' +
+        'provided-buffer rings (Linux 5.19); using epoll',
+    })
+    expect(warnings).toEqual([resolved.reason])
+    // A caller that needs none of it runs io_uring on the same kernel.
+    expect(resolveBackend('uring', seams({}, old).options).backend).toBe('uring')
   })
 
-  it('emits a process warning with a code by default', async () => {
+  it('probes only when io_uring is wanted', () => {
+    let probes = 0
+    const counting = () => {
+      probes++
+      return disabled()
+    }
+    const { options, warnings } = seams({}, counting)
+    resolveBackend('auto', options)
+    resolveBackend('epoll-et', options)
+    resolveBackend('auto', { ...options, env: { IO_BACKEND: 'epoll' } })
+    expect(probes).toBe(0)
+    expect(warnings).toEqual([])
+    resolveBackend('uring', options)
+    expect(probes).toBe(1)
+  })
+
+  it('emits one process warning with a code by default, however many callers fall back', async () => {
     const seen: Error[] = []
     const onWarning = (warning: Error) => seen.push(warning)
     process.on('warning', onWarning)
     try {
-      resolveReactorBackend('uring', { env: {}, probe: no })
-      resolveReactorBackend('uring', { env: {}, probe: no })
+      resolveBackend('uring', { env: {}, probe: disabled })
+      resolveBackend('auto', { env: { IO_BACKEND: 'uring' }, probe: disabled, needs: ['multishotRecv'] })
       await new Promise((resolve) => setImmediate(resolve))
     } finally {
       process.off('warning', onWarning)
     }
     expect(seen).toHaveLength(1)
     expect(seen[0]).toMatchObject({ name: 'IoUringWarning', code: 'IO_URING_UNAVAILABLE' })
+    expect(seen[0].message).toMatch(/^asked for uring, but io_uring is unavailable: .*; using epoll$/)
   })
 
-  it('uses the real probe by default and agrees with Uring.isSupported()', () => {
-    const resolved = resolveReactorBackend('uring', { env: {}, warn: () => {} })
-    expect(resolved.backend).toBe(Uring.isSupported().supported ? 'uring' : 'epoll')
+  it('rejects unknown requests, IO_BACKEND values and fallback-less lists with RangeErrors', () => {
+    const cases: Array<[() => unknown, RegExp]> = [
+      [() => resolveBackend('kqueue' as never, { env: {} }), /^"backend" must be one of auto, epoll, epoll-et, uring, got "kqueue"$/],
+      [() => resolveBackend('poll' as never, { env: {} }), /^"backend" must be one of .*, got "poll"$/],
+      [() => resolveBackend(undefined, { env: { IO_BACKEND: 'iocp' } }), /^"IO_BACKEND" must be one of auto, .*, got "iocp"$/],
+      [() => resolveBackend(undefined, { env: {}, accepts: ['uring'] as never }), /^"options.accepts" must be .*'epoll'/],
+    ]
+    for (const [call, message] of cases) {
+      expect(call).toThrow(expect.objectContaining({ name: 'RangeError', code: 'ERR_OUT_OF_RANGE', message: expect.stringMatching(message) }))
+    }
+  })
+})
+
+const support = Uring.isSupported()
+if (!support.supported) console.warn(`probeUring against a real ring skipped: ${support.reason}`)
+
+describe('probeUring', () => {
+  it('answers once per thread, and agrees with Uring.isSupported()', () => {
+    const probe = probeUring()
+    expect(probeUring()).toBe(probe)
+    expect(Object.isFrozen(probe)).toBe(true)
+    expect(probe.supported).toBe(support.supported)
   })
 
-  it('rejects unknown requests and IO_BACKEND values', () => {
-    expect(() => resolveReactorBackend('kqueue' as never, { env: {} })).toThrow(
-      expect.objectContaining({ name: 'RangeError', code: 'ERR_OUT_OF_RANGE' }),
-    )
-    expect(() => resolveReactorBackend('auto', { env: { IO_BACKEND: 'iocp' } })).toThrow(
-      expect.objectContaining({ name: 'RangeError', code: 'ERR_OUT_OF_RANGE' }),
-    )
+  it.skipIf(!support.supported)('reports the capabilities of a real ring', () => {
+    const ring = new Uring({ entries: 2 })
+    try {
+      const f = ring.features
+      for (const name of ['multishotPoll', 'multishotAccept', 'multishotRecv', 'bufferRings', 'sendZeroCopy', 'cancelByFd'] as const) {
+        expect(probeUring().capabilities.includes(name), name).toBe(f[name])
+      }
+    } finally {
+      ring.close()
+    }
   })
 })

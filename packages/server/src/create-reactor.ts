@@ -14,7 +14,7 @@ export function createReactor(engine: EngineName, options: ResolvedOptions, hand
     case 'epoll-et':
       return new EpollReactor(options, handlers, true, ledger)
     case 'uring':
-      // resolveServerBackend picks 'uring' only where uringUnavailableReason() is null.
+      // resolveServerBackend picks 'uring' only where the probe reports URING_ENGINE_NEEDS.
       return new UringReactor(options, handlers, ledger)
   }
 }

@@ -11,6 +11,12 @@ export { AsyncConnection, type ConnectionFunction } from './async-connection.js'
 export type { Handlers } from './handlers.js'
 export type { HandlerInput, HandlerSpec } from './handler-source.js'
 export type { ServerOptions, ListenOptions, ServerBackend } from './options.js'
-export { resolveServerBackend, AUTO_ENGINE, type EngineName, type ResolvedBackend } from './backend.js'
+export {
+  resolveServerBackend,
+  URING_ENGINE_NEEDS,
+  type EngineName,
+  type ResolvedBackend,
+  type ServerBackendOptions,
+} from './backend.js'
 export type { ReactorStats } from './reactor.js'
 export { echoHandlers } from './echo.js'
