@@ -66,7 +66,7 @@ export function outOfRange(name: string, range: string, value: unknown): RangeEr
 /**
  * A SystemError for an errno learned without a failing call here (SO_ERROR of a socket, a
  * negative io_uring completion result, a state that means the fd is gone), with the message
- * Node would write: `systemError(104, 'read')` is `ECONNRESET: Connection reset by peer, read`.
+ * Node would write: `systemError(104, 'read')` is `ECONNRESET: connection reset by peer, read`.
  *
  * @param errno Positive (as SO_ERROR gives it) or negative (as io_uring results are); the
  *   error carries it negative, as Node's do.
