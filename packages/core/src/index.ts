@@ -40,11 +40,9 @@ export {
 export { BufferRing, type BufferRingOptions } from './uring-buffer-ring.js'
 export {
   resolveBackend,
-  probeUring,
   AUTO_BACKEND,
   type ReactorBackend,
   type ResolveBackendOptions,
   type ResolvedBackend,
-  type UringCapability,
-  type UringProbe,
-} from './reactor-backend.js'
+} from './backend-resolver.js'
+export { probeUring, type UringCapability, type UringProbe } from './uring-probe.js'

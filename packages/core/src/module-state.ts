@@ -1,4 +1,4 @@
-import type { UringProbe } from './reactor-backend.js'
+import type { UringProbe } from './uring-probe.js'
 import type { UringSupport } from './uring.js'
 
 /**
