@@ -18,7 +18,8 @@ export {
 export * as sockets from './sockets.js'
 export { SignalDrivenIO, sigioConstants, type SignalDrivenIOOptions, type SignalDrivenIOStats } from './sigio.js'
 export { WOULD_BLOCK, constants, batchStatus, type SocketAddress } from './sockets.js'
-export { isSystemError, codeError, type SystemError } from './errors.js'
+export { isSystemError, codeError, invalidArgType, outOfRange, systemError, type SystemError } from './errors.js'
+export { moduleState } from './module-state.js'
 export { native } from './native.js'
 export {
   nativeCandidates,
@@ -49,10 +50,10 @@ export {
 } from './uring.js'
 export { BufferRing, type BufferRingOptions } from './uring-buffer-ring.js'
 export {
-  resolveReactorBackend,
-  URING_MEASURED_FASTER,
+  resolveBackend,
+  AUTO_BACKEND,
   type ReactorBackend,
-  type ReactorBackendRequest,
-  type ResolvedReactorBackend,
-  type ReactorBackendDeps,
-} from './reactor-backend.js'
+  type ResolveBackendOptions,
+  type ResolvedBackend,
+} from './backend-resolver.js'
+export { probeUring, type UringCapability, type UringProbe } from './uring-probe.js'

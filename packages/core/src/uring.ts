@@ -43,6 +43,7 @@
 import { BufferRing } from './uring-buffer-ring.js'
 import { codeError, type SystemError } from './errors.js'
 import { native } from './native.js'
+import { coreState } from './module-state.js'
 
 const c = native.uringConstants as Record<string, number>
 /** Options object of a single-shot recv into a buffer ring (made once). */
@@ -214,16 +215,14 @@ export interface BufferRingMemory {
 
 const NativeUringClass = native.Uring as new (entries?: number, cqEntries?: number) => NativeUring
 
-let support: UringSupport | undefined
-
 export class Uring extends NativeUringClass {
   /**
    * Whether io_uring can be used in this process, with a readable reason where not. Probed
    * once per thread (an io_uring_setup of a tiny ring).
    */
   static isSupported(): UringSupport {
-    support ??= Object.freeze(native.uringSupport() as UringSupport)
-    return support
+    coreState.uringSupport ??= Object.freeze(native.uringSupport() as UringSupport)
+    return coreState.uringSupport
   }
 
   /** Token of each completion, entries [0, count) valid after a wait or in onComplete. */

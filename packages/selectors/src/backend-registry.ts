@@ -1,36 +1,39 @@
+import { invalidArgType } from '@io/core'
+import type { BaseSelector } from './base-selector.js'
+import { selectorsState } from './module-state.js'
+
+/** Makes a new selector of one backend. */
+export type SelectorFactory = () => BaseSelector<any>
+
 /**
- * Selector backends that live in other packages. @io/signal provides SigioSelector, but it
- * depends on @io/selectors (it extends MapSelector), so @io/selectors cannot import it. Instead
- * @io/signal calls `registerSelectorBackend('sigio', () => new SigioSelector())` when it is
- * loaded, and DefaultSelector finds it here when IO_BACKEND=sigio.
+ * Makes `factory` the provider of backend `name` (replacing any earlier one), for
+ * `createSelector` and, when `IO_BACKEND` names it, `DefaultSelector`.
+ *
+ * This is how selector backends that live in other packages join in. @io/signal provides
+ * SigioSelector, but it depends on @io/selectors (it extends MapSelector), so @io/selectors
+ * cannot import it; instead @io/signal registers it as `sigio` when it is loaded. The registry
+ * is one per thread whether a package was imported or required, so `node --import @io/signal
+ * app.cjs` works.
  *
  * @example
  * ```ts
  * // in @io/signal's entry module
  * registerSelectorBackend('sigio', () => new SigioSelector())
  * ```
+ * @throws TypeError (ERR_INVALID_ARG_TYPE) for an empty name or a factory that is not a function.
  */
-import type { BaseSelector } from './base-selector.js'
-import { invalidArgType } from './errors.js'
-
-/** Makes a new selector of one backend. */
-export type SelectorFactory = () => BaseSelector<any>
-
-const factories = new Map<string, SelectorFactory>()
-
-/** Makes `factory` the provider of backend `name` (replacing any earlier one). */
 export function registerSelectorBackend(name: string, factory: SelectorFactory): void {
-  if (typeof name !== 'string' || name === '') throw invalidArgType('"name" must be a non-empty string')
-  if (typeof factory !== 'function') throw invalidArgType('"factory" must be a function')
-  factories.set(name, factory)
+  if (typeof name !== 'string' || name === '') throw invalidArgType('name', 'a non-empty string', name)
+  if (typeof factory !== 'function') throw invalidArgType('factory', 'a function', factory)
+  selectorsState.backends.set(name, factory)
 }
 
 /** Removes the provider of backend `name`; true when there was one. */
 export function unregisterSelectorBackend(name: string): boolean {
-  return factories.delete(name)
+  return selectorsState.backends.delete(name)
 }
 
 /** The provider registered for backend `name`, if any. */
 export function selectorBackend(name: string): SelectorFactory | undefined {
-  return factories.get(name)
+  return selectorsState.backends.get(name)
 }

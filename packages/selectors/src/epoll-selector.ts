@@ -1,5 +1,4 @@
-import { EDGE_TRIGGERED, ERROR, Epoll, HANGUP, isSystemError, PRIORITY, READABLE, WRITABLE } from '@io/core'
-import { invalidArgType } from './errors.js'
+import { EDGE_TRIGGERED, ERROR, Epoll, HANGUP, invalidArgType, isSystemError, PRIORITY, READABLE, WRITABLE } from '@io/core'
 import { EVENT_READ, EVENT_WRITE } from './events.js'
 import { MapSelector } from './map-selector.js'
 import type { SelectorEvent, SelectorKey } from './selector-key.js'
@@ -48,9 +47,9 @@ export class EpollSelector<T = unknown> extends MapSelector<T> {
 
   constructor(options: EpollSelectorOptions = {}) {
     super()
-    if (options === null || typeof options !== 'object') throw invalidArgType('"options" must be an object')
+    if (options === null || typeof options !== 'object') throw invalidArgType('options', 'an object', options)
     if (options.edgeTriggered !== undefined && typeof options.edgeTriggered !== 'boolean') {
-      throw invalidArgType('"options.edgeTriggered" must be a boolean')
+      throw invalidArgType('options.edgeTriggered', 'a boolean', options.edgeTriggered)
     }
     this.edgeTriggered = options.edgeTriggered ?? false
     this.#epoll = new Epoll({ maxEvents: MIN_READY_LIST })

@@ -1,8 +1,6 @@
-/**
- * Errors of the selector API. Misuse of a selector's state throws an Error with a Node-style
- * `code`; bad arguments throw TypeError (`ERR_INVALID_ARG_TYPE`) or RangeError
- * (`ERR_OUT_OF_RANGE`) before any syscall; failing syscalls throw @io/core's SystemError.
- */
+// Errors of the selector API. Misuse of a selector's state throws an Error with one of the
+// codes below; bad arguments throw @io/core's TypeError (ERR_INVALID_ARG_TYPE) or RangeError
+// (ERR_OUT_OF_RANGE) before any syscall; failing syscalls throw @io/core's SystemError.
 import { codeError } from '@io/core'
 
 /** `register` of an fd that is already registered (under any file object). */
@@ -27,14 +25,4 @@ export function notRegistered(what: string): Error & { code: string } {
 /** The error for using a closed selector. */
 export function selectorClosed(): Error & { code: string } {
   return codeError(ERR_SELECTOR_CLOSED, 'the selector is closed')
-}
-
-/** A TypeError with code ERR_INVALID_ARG_TYPE. */
-export function invalidArgType(message: string): TypeError & { code: string } {
-  return Object.assign(new TypeError(message), { code: 'ERR_INVALID_ARG_TYPE' })
-}
-
-/** A RangeError with code ERR_OUT_OF_RANGE. */
-export function outOfRange(message: string): RangeError & { code: string } {
-  return Object.assign(new RangeError(message), { code: 'ERR_OUT_OF_RANGE' })
 }

@@ -1,7 +1,5 @@
-/**
- * The two readiness events of the selector API, as in Python's `selectors`. A registration's
- * `events` is a non-empty combination of them, and every report is masked to it.
- */
+// The two readiness events of the selector API, as in Python's `selectors`. A registration's
+// `events` is a non-empty combination of them, and every report is masked to it.
 
 /** Readable: data, a connection to accept, end of file, or an error a read would return. */
 export const EVENT_READ = 1

@@ -1,8 +1,4 @@
-/**
- * What a selector watches: an integer fd, or an object that knows its fd through a `fileno()`
- * method (as in Python) or a numeric `fd` property (as Node's fs.FileHandle has).
- */
-import { invalidArgType, outOfRange } from './errors.js'
+import { invalidArgType, outOfRange } from '@io/core'
 
 /** An object that reports its fd through `fileno()`. */
 export interface HasFileno {
@@ -14,16 +10,17 @@ export interface HasFd {
   readonly fd: number
 }
 
-/** Anything a selector can register. */
+/**
+ * Anything a selector can register: an integer fd, or an object that knows its fd through a
+ * `fileno()` method (as in Python) or a numeric `fd` property (as Node's fs.FileHandle has).
+ */
 export type FileObject = number | HasFileno | HasFd
 
 const FD_MAX = 0x7fffffff
 
 function checkFd(fd: unknown, what: string): number {
-  if (typeof fd !== 'number') throw invalidArgType(`${what} must be a number, got ${typeof fd}`)
-  if (!Number.isInteger(fd) || fd < 0 || fd > FD_MAX) {
-    throw outOfRange(`${what} must be an integer >= 0 and <= ${FD_MAX}, got ${fd}`)
-  }
+  if (typeof fd !== 'number') throw invalidArgType(what, 'a number', fd)
+  if (!Number.isInteger(fd) || fd < 0 || fd > FD_MAX) throw outOfRange(what, `an integer >= 0 and <= ${FD_MAX}`, fd)
   return fd
 }
 
@@ -33,11 +30,11 @@ function checkFd(fd: unknown, what: string): number {
  * integer.
  */
 export function fileobjToFd(fileobj: FileObject): number {
-  if (typeof fileobj === 'number') return checkFd(fileobj, '"fileobj"')
+  if (typeof fileobj === 'number') return checkFd(fileobj, 'fileobj')
   if (fileobj !== null && typeof fileobj === 'object') {
     const o = fileobj as Partial<HasFileno> & Partial<HasFd>
     if (typeof o.fileno === 'function') return checkFd(o.fileno(), 'fileobj.fileno()')
     if (typeof o.fd === 'number') return checkFd(o.fd, 'fileobj.fd')
   }
-  throw invalidArgType('"fileobj" must be an fd (integer) or an object with a fileno() method or a numeric fd property')
+  throw invalidArgType('fileobj', 'an fd (integer) or an object with a fileno() method or a numeric fd property', fileobj)
 }

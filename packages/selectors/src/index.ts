@@ -1,6 +1,6 @@
 /**
  * @io/selectors: Python's `selectors` in TypeScript, over select(2), poll(2), epoll(7) and
- * io_uring. One contract (see base-selector.ts), one class per syscall, and `start()` on every
+ * io_uring. One contract (`BaseSelector`), one class per syscall, and `start()` on every
  * one of them to run inside Node's loop without blocking it.
  *
  * @example
@@ -11,6 +11,8 @@
  * for (const [key, events] of sel.select(1000)) console.log(key.data, events)
  * sel.close()
  * ```
+ *
+ * @packageDocumentation
  */
 export { EVENT_READ, EVENT_WRITE, ALL_EVENTS } from './events.js'
 export {
@@ -28,7 +30,13 @@ export { SelectSelector } from './select-selector.js'
 export { PollSelector } from './poll-selector.js'
 export { EpollSelector, type EpollSelectorOptions } from './epoll-selector.js'
 export { IoUringSelector, type IoUringSelectorOptions, ERR_IO_URING_UNAVAILABLE } from './io-uring-selector.js'
-export { DefaultSelector, type DefaultSelectorConstructor, createSelector } from './default-selector.js'
+export {
+  DefaultSelector,
+  type DefaultSelectorConstructor,
+  createSelector,
+  resolveSelectorBackend,
+  type SelectorBackendOptions,
+} from './default-selector.js'
 export {
   registerSelectorBackend,
   unregisterSelectorBackend,

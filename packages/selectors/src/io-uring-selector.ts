@@ -1,7 +1,6 @@
 import { constants as osConstants } from 'node:os'
 import { performance } from 'node:perf_hooks'
-import { codeError, IORING_CQE_F_MORE, Uring, type UringSupport } from '@io/core'
-import { invalidArgType, outOfRange } from './errors.js'
+import { codeError, IORING_CQE_F_MORE, invalidArgType, outOfRange, Uring, type UringSupport } from '@io/core'
 import { ALL_EVENTS } from './events.js'
 import { LevelRecheck } from './level-recheck.js'
 import { MapSelector } from './map-selector.js'
@@ -22,9 +21,9 @@ const IDLE_TIMER_MAX_MS = 2 ** 31 - 1
 export const ERR_IO_URING_UNAVAILABLE = 'ERR_IO_URING_UNAVAILABLE'
 
 function checkSize(name: string, value: unknown, min: number, max: number): void {
-  if (typeof value !== 'number') throw invalidArgType(`"options.${name}" must be a number`)
+  if (typeof value !== 'number') throw invalidArgType(`options.${name}`, 'a number', value)
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw outOfRange(`"options.${name}" must be an integer in [${min}, ${max}], got ${value}`)
+    throw outOfRange(`options.${name}`, `an integer from ${min} to ${max}`, value)
   }
 }
 
@@ -113,9 +112,9 @@ export class IoUringSelector<T = unknown> extends MapSelector<T> {
    */
   constructor(options: IoUringSelectorOptions = {}) {
     super()
-    if (options === null || typeof options !== 'object') throw invalidArgType('"options" must be an object')
+    if (options === null || typeof options !== 'object') throw invalidArgType('options', 'an object', options)
     const { entries = DEFAULT_ENTRIES, edgeTriggered = false } = options
-    if (typeof edgeTriggered !== 'boolean') throw invalidArgType('"options.edgeTriggered" must be a boolean')
+    if (typeof edgeTriggered !== 'boolean') throw invalidArgType('options.edgeTriggered', 'a boolean', edgeTriggered)
     checkSize('entries', entries, 1, 32768)
     const { cqEntries = Math.max(4096, 2 * entries) } = options
     checkSize('cqEntries', cqEntries, entries, 65536)

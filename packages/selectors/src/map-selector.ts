@@ -1,21 +1,22 @@
 import { BaseSelector, type ErrorCallback, type ReadyCallback } from './base-selector.js'
-import { alreadyRegistered, invalidArgType, notRegistered, outOfRange, selectorClosed } from './errors.js'
+import { invalidArgType, outOfRange } from '@io/core'
+import { alreadyRegistered, notRegistered, selectorClosed } from './errors.js'
 import { ALL_EVENTS } from './events.js'
 import { type FileObject, fileobjToFd } from './file-object.js'
 import { makeKey, type SelectorEvent, type SelectorKey } from './selector-key.js'
 import { SelectorMap } from './selector-map.js'
 
 function checkEvents(events: unknown): number {
-  if (typeof events !== 'number') throw invalidArgType(`"events" must be a number, got ${typeof events}`)
+  if (typeof events !== 'number') throw invalidArgType('events', 'a number', events)
   if (!Number.isInteger(events) || events <= 0 || (events & ~ALL_EVENTS) !== 0) {
-    throw outOfRange(`"events" must be EVENT_READ, EVENT_WRITE or both, got ${events}`)
+    throw outOfRange('events', 'EVENT_READ, EVENT_WRITE or both', events)
   }
   return events
 }
 
 function checkCallback(fn: unknown, name: string, optional: boolean): void {
   if (optional && fn === undefined) return
-  if (typeof fn !== 'function') throw invalidArgType(`"${name}" must be a function`)
+  if (typeof fn !== 'function') throw invalidArgType(name, 'a function', fn)
 }
 
 /**

@@ -1,5 +1,4 @@
-import { multiplex } from '@io/core'
-import { outOfRange } from './errors.js'
+import { multiplex, outOfRange } from '@io/core'
 import { TableSelector } from './table-selector.js'
 
 /**
@@ -25,7 +24,9 @@ export class SelectSelector<T = unknown> extends TableSelector<T> {
   protected override checkFd(fd: number): void {
     if (fd >= SelectSelector.FD_LIMIT) {
       throw outOfRange(
-        `SelectSelector cannot watch fd ${fd}: select(2) takes fds < FD_SETSIZE (${SelectSelector.FD_LIMIT}); use PollSelector or EpollSelector`,
+        'fd',
+        `below FD_SETSIZE (${SelectSelector.FD_LIMIT}) for select(2); PollSelector and EpollSelector take any fd`,
+        fd,
       )
     }
   }

@@ -1,11 +1,10 @@
-/**
- * SelectorKey: one registration, as Python's `selectors.SelectorKey`. Keys are frozen: `modify`
- * returns a new key rather than changing the old one, so a key held by a caller never changes
- * under it.
- */
 import type { FileObject } from './file-object.js'
 
-/** One registration: the file object, its fd, the events asked for and the caller's data. */
+/**
+ * One registration, as Python's `selectors.SelectorKey`: the file object, its fd, the events
+ * asked for and the caller's data. Keys are frozen: `modify` returns a new key rather than
+ * changing the old one, so a key held by a caller never changes under it.
+ */
 export interface SelectorKey<T = unknown> {
   readonly fileobj: FileObject
   readonly fd: number

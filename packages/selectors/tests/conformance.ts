@@ -21,6 +21,7 @@ import {
 import { describe, expect, it } from 'vitest'
 import { loopTurn, openFdCount, until } from '../../core/tests/helpers.js'
 import { expectError, openFileLimit, seededRandom, useFixtures, writeFromWorker } from './fixtures.js'
+import { startTogglingEcho } from './toggling-echo.js'
 
 export interface ConformanceOptions {
   /** The selector cannot watch fds at or above this (SelectSelector: FD_SETSIZE, 1024). */
@@ -556,6 +557,21 @@ export function selectorConformanceTests(factory: ConformanceFactory, options: C
         sel.stop()
       })
     }
+
+    // A Python-style echo inside Node's loop (see toggling-echo.ts): while the slow connections
+    // toggle READ -> WRITE -> READ, their reports arrive between a report of the fast one and
+    // its level re-check. A selector that forgets the fast one there leaves its data unread
+    // for good, since its client sent everything long ago and no new wakeup will come.
+    it('echoes on several connections at once while the slow ones toggle READ -> WRITE -> READ', async () => {
+      const sel = make()
+      const echo = startTogglingEcho(sel, () => fx.pair(), { connections: 4, bytes: 128 * 1024, edgeTriggered: edge })
+      await until(() => echo.pump(), 'every client got its bytes echoed').catch((error: Error) => {
+        throw new Error(`${error.message}; echoed so far: ${echo.progress()}`)
+      })
+      for (const { sent, received } of echo.transcripts()) expect(received.equals(sent)).toBe(true)
+      // The slow connections' sends did fall short: their interest toggled.
+      expect(echo.toggles.slice(1).every((n) => n > 0)).toBe(true)
+    })
 
     it('start validates its callbacks', () => {
       const sel = make()

@@ -1,7 +1,7 @@
-// DefaultSelector and createSelector: the IO_BACKEND switch, the sigio registry, and the
-// conformance suite against whatever DefaultSelector is in this run (npm test runs this file
-// once per IO_BACKEND).
-import { backendFromEnv } from '@io/core'
+// createSelector and DefaultSelector: names in code win, IO_BACKEND only decides 'auto' and never
+// makes a selector edge-triggered, the sigio registry, and the conformance suite against
+// whatever DefaultSelector is in this run (npm test runs this file once per IO_BACKEND).
+import { backendFromEnv, type UringProbe } from '@io/core'
 import {
   type BaseSelector,
   createSelector,
@@ -11,6 +11,7 @@ import {
   IoUringSelector,
   PollSelector,
   registerSelectorBackend,
+  resolveSelectorBackend,
   SelectSelector,
   selectorBackend,
   unregisterSelectorBackend,
@@ -20,13 +21,25 @@ import { type ConformanceOptions, selectorConformanceTests } from './conformance
 import { expectError } from './fixtures.js'
 
 const backend = backendFromEnv()
-// What 'uring' gives here: the real ring, or epoll where io_uring is unavailable.
-const uringClass = IoUringSelector.isSupported().supported ? IoUringSelector : EpollSelector
+const support = IoUringSelector.isSupported()
+if (!support.supported) console.warn(`createSelector('uring') on a real ring skipped: ${support.reason}`)
+const disabled = (): UringProbe => ({ supported: false, reason: 'disabled by sysctl kernel.io_uring_disabled=2', capabilities: [] })
 
 function optionsFor(sel: BaseSelector): ConformanceOptions {
   return {
     fdLimit: sel instanceof SelectSelector ? SelectSelector.FD_LIMIT : undefined,
     edgeTriggered: (sel instanceof EpollSelector || sel instanceof IoUringSelector) && sel.edgeTriggered,
+  }
+}
+
+// Makes a selector with `make`, checks it, closes it.
+function check(make: () => BaseSelector, type: abstract new (...args: never[]) => BaseSelector, edgeTriggered?: boolean): void {
+  const sel = make()
+  try {
+    expect(sel).toBeInstanceOf(type)
+    if (edgeTriggered !== undefined) expect((sel as EpollSelector).edgeTriggered).toBe(edgeTriggered)
+  } finally {
+    sel.close()
   }
 }
 
@@ -43,28 +56,45 @@ describe('createSelector', () => {
     ['poll', PollSelector, undefined],
     ['select', SelectSelector, undefined],
   ] as const)('%s makes a %o', (name, type, edgeTriggered) => {
-    const sel = createSelector(name)
-    try {
-      expect(sel).toBeInstanceOf(type)
-      if (edgeTriggered !== undefined) expect((sel as EpollSelector).edgeTriggered).toBe(edgeTriggered)
-    } finally {
-      sel.close()
+    check(() => createSelector(name, { env: {} }), type, edgeTriggered)
+  })
+
+  it('a backend named in code wins over IO_BACKEND', () => {
+    for (const env of ['epoll', 'epoll-et', 'uring', 'poll', 'select', 'sigio']) {
+      check(() => createSelector('poll', { env: { IO_BACKEND: env } }), PollSelector)
+      check(() => createSelector('epoll-et', { env: { IO_BACKEND: env } }), EpollSelector, true)
+      check(() => createSelector('epoll', { env: { IO_BACKEND: env } }), EpollSelector, false)
     }
   })
 
-  it('uring makes an IoUringSelector (an EpollSelector where io_uring is unavailable)', () => {
-    const sel = createSelector('uring')
-    try {
-      expect(sel).toBeInstanceOf(uringClass)
-      expect(sel.select(0)).toEqual([])
-    } finally {
-      sel.close()
-    }
+  it("IO_BACKEND decides what 'auto' makes, and never makes it edge-triggered", () => {
+    const cases = [
+      ['epoll', EpollSelector],
+      ['epoll-et', EpollSelector],
+      ['poll', PollSelector],
+      ['select', SelectSelector],
+    ] as const
+    for (const [env, type] of cases) check(() => createSelector('auto', { env: { IO_BACKEND: env } }), type, type === EpollSelector ? false : undefined)
+    expect(resolveSelectorBackend('auto', { env: { IO_BACKEND: 'epoll-et' } })).toEqual({ backend: 'epoll-et', reason: 'auto: IO_BACKEND=epoll-et' })
+  })
+
+  it('uring where io_uring is unavailable makes an EpollSelector, warning once with the reason', () => {
+    const warnings: string[] = []
+    const options = { env: {}, probe: disabled, warn: (message: string) => warnings.push(message) }
+    check(() => createSelector('uring', options), EpollSelector, false)
+    check(() => createSelector('auto', { ...options, env: { IO_BACKEND: 'uring' } }), EpollSelector, false)
+    expect(warnings).toEqual(["asked for uring, but io_uring is unavailable: disabled by sysctl kernel.io_uring_disabled=2; using epoll"])
+  })
+
+  it.skipIf(!support.supported)('uring makes a level-triggered IoUringSelector where io_uring works', () => {
+    check(() => createSelector('uring', { env: {} }), IoUringSelector, false)
+    check(() => createSelector('auto', { env: { IO_BACKEND: 'uring' } }), IoUringSelector, false)
   })
 
   it('sigio without @io/signal loaded throws ERR_SELECTOR_BACKEND_UNAVAILABLE naming the fix', () => {
     const error = expectError(() => createSelector('sigio'), Error, ERR_SELECTOR_BACKEND_UNAVAILABLE)
     expect(error.message).toContain('@io/signal')
+    expectError(() => createSelector('auto', { env: { IO_BACKEND: 'sigio' } }), Error, ERR_SELECTOR_BACKEND_UNAVAILABLE)
   })
 
   it('a registered backend is used by name', () => {
@@ -76,17 +106,21 @@ describe('createSelector', () => {
     })
     expect(selectorBackend('sigio')).toBeTypeOf('function')
     const sel = createSelector('sigio')
-    expect(made).toEqual([sel])
+    const auto = createSelector('auto', { env: { IO_BACKEND: 'sigio' } })
+    expect(made).toEqual([sel, auto])
     sel.close()
+    auto.close()
     registerSelectorBackend('custom', () => new PollSelector())
-    const custom = createSelector('custom')
-    expect(custom).toBeInstanceOf(PollSelector)
-    custom.close()
+    check(() => createSelector('custom'), PollSelector)
   })
 
-  it('registerSelectorBackend rejects bad arguments', () => {
-    expectError(() => registerSelectorBackend('', () => new PollSelector()), TypeError, 'ERR_INVALID_ARG_TYPE')
-    expectError(() => registerSelectorBackend('x', 5 as never), TypeError, 'ERR_INVALID_ARG_TYPE')
+  it('rejects bad arguments with messages that name them', () => {
+    const noName = expectError(() => registerSelectorBackend('', () => new PollSelector()), TypeError, 'ERR_INVALID_ARG_TYPE')
+    expect(noName.message).toBe('"name" must be a non-empty string, got ""')
+    const noFactory = expectError(() => registerSelectorBackend('x', undefined as never), TypeError, 'ERR_INVALID_ARG_TYPE')
+    expect(noFactory.message).toBe('"factory" must be a function, got undefined')
+    expectError(() => createSelector(5 as never), TypeError, 'ERR_INVALID_ARG_TYPE')
+    expectError(() => createSelector('kqueue'), Error, ERR_SELECTOR_BACKEND_UNAVAILABLE)
   })
 })
 
@@ -101,21 +135,11 @@ describe(`DefaultSelector (IO_BACKEND=${backend})`, () => {
   const options = optionsFor(probe)
   probe.close()
 
-  it('is the selector IO_BACKEND names', () => {
-    const sel = new DefaultSelector()
-    try {
-      const expected = {
-        auto: EpollSelector,
-        epoll: EpollSelector,
-        'epoll-et': EpollSelector,
-        uring: uringClass,
-        poll: PollSelector,
-        select: SelectSelector,
-      }
-      if (backend in expected) expect(sel).toBeInstanceOf(expected[backend as keyof typeof expected])
-    } finally {
-      sel.close()
-    }
+  it("is the level-triggered selector of the backend 'auto' resolves to", () => {
+    const classes = { epoll: EpollSelector, 'epoll-et': EpollSelector, uring: IoUringSelector, poll: PollSelector, select: SelectSelector }
+    const resolved = resolveSelectorBackend().backend as keyof typeof classes
+    check(() => new DefaultSelector(), classes[resolved])
+    expect(options.edgeTriggered).toBe(false)
   })
 
   selectorConformanceTests(() => new DefaultSelector(), options)

@@ -11,7 +11,13 @@ export { AsyncConnection, type ConnectionFunction } from './tcp/async-connection
 export type { Handlers } from './engine/handlers.js'
 export type { HandlerInput, HandlerSpec } from './tcp/handler-source.js'
 export type { ServerOptions, ListenOptions, ServerBackend } from './options.js'
-export { resolveServerBackend, AUTO_ENGINE, type EngineName, type ResolvedBackend } from './engine/backend.js'
+export {
+  resolveServerBackend,
+  URING_ENGINE_NEEDS,
+  type EngineName,
+  type ResolvedBackend,
+  type ServerBackendOptions,
+} from './engine/backend.js'
 export type { ReactorStats } from './engine/reactor.js'
 export { echoHandlers } from './tcp/echo.js'
 export { createHttpServer, HttpRequest, HttpResponse, HTTP_DEFAULTS, type HttpServerOptions, type HttpHandlerModule, type HttpHandler, type UpgradeHandler, type HttpErrorHandler, type HttpLimits } from './http/index.js'

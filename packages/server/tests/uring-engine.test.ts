@@ -7,7 +7,7 @@ import { sockets } from '@io/core'
 import { createServer, echoHandlers, resolveServerBackend, type Connection, type Server } from '@io/server'
 import { client, payload, until } from './helpers.js'
 
-// Skipped where io_uring is unavailable, and where IO_BACKEND forces another engine.
+// Skipped, with the reason, where the io_uring engine cannot run (a 'uring' request falls back).
 const { backend, reason } = resolveServerBackend('uring')
 const unavailable = backend === 'uring' ? null : reason
 if (unavailable !== null) console.warn(`io_uring engine tests skipped: ${unavailable}`)

@@ -8,6 +8,8 @@
  * - {@link SigioSelector}: the @io/selectors interface over it (registered as the `sigio`
  *   backend of DefaultSelector when this module loads).
  * - {@link readSignalStatus}: the kernel's view of a thread's signals and of the signal queue.
+ *
+ * @packageDocumentation
  */
 import { registerSigioBackend } from './register-backend.js'
 

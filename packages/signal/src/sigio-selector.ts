@@ -1,5 +1,29 @@
+import { constants as osConstants } from 'node:os'
+import { ERROR, HANGUP, PRIORITY, READABLE, SignalDrivenIO, systemError, WRITABLE } from '@io/core'
+import {
+  EVENT_READ,
+  EVENT_WRITE,
+  MapSelector,
+  type SelectorEvent,
+  type SelectorKey,
+  normalizeTimeout,
+} from '@io/selectors'
+
+const READ_BITS = READABLE | PRIORITY | ERROR | HANGUP
+const WRITE_BITS = WRITABLE | ERROR | HANGUP
+const MIN_READY_LIST = 64
+const MAX_READY_LIST = 1 << 20
+
+const interestOf = (events: number) => (events & EVENT_READ ? READABLE : 0) | (events & EVENT_WRITE ? WRITABLE : 0)
+
+// What a syscall on a closed fd says: the error for a modify of an fd SignalDrivenIO saw closed.
+const closedFdError = () => systemError(osConstants.errno.EBADF, 'fcntl')
+
+const notWatched = (error: unknown) => (error as { code?: string }).code === 'ERR_SIGIO_NOT_WATCHED'
+
 /**
- * SigioSelector: the @io/selectors interface over signal-driven I/O.
+ * SigioSelector: the @io/selectors interface over signal-driven I/O (@io/core's
+ * `SignalDrivenIO`), and the `sigio` backend of `DefaultSelector`.
  *
  * A selector is level-triggered (Python's contract): an fd is reported by every `select` while
  * it stays ready. Signals only say which fds changed, so SigioSelector runs SignalDrivenIO in
@@ -22,30 +46,6 @@
  * sel.close()
  * ```
  */
-import { ERROR, HANGUP, PRIORITY, READABLE, SignalDrivenIO, WRITABLE } from '@io/core'
-import {
-  EVENT_READ,
-  EVENT_WRITE,
-  MapSelector,
-  type SelectorEvent,
-  type SelectorKey,
-  normalizeTimeout,
-} from '@io/selectors'
-
-const READ_BITS = READABLE | PRIORITY | ERROR | HANGUP
-const WRITE_BITS = WRITABLE | ERROR | HANGUP
-const MIN_READY_LIST = 64
-const MAX_READY_LIST = 1 << 20
-
-const interestOf = (events: number) => (events & EVENT_READ ? READABLE : 0) | (events & EVENT_WRITE ? WRITABLE : 0)
-
-/** What a syscall on a closed fd says (modify of an fd SignalDrivenIO saw closed). */
-function closedFdError(): Error {
-  return Object.assign(new Error('EBADF: Bad file descriptor, fcntl'), { code: 'EBADF', errno: -9, syscall: 'fcntl' })
-}
-
-const notWatched = (error: unknown) => (error as { code?: string }).code === 'ERR_SIGIO_NOT_WATCHED'
-
 export class SigioSelector<T = unknown> extends MapSelector<T> {
   readonly #io = new SignalDrivenIO({ maxEvents: MIN_READY_LIST, levelTriggered: true })
   readonly #onBatch = (count: number): void => {

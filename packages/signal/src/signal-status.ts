@@ -1,11 +1,11 @@
+import { readFileSync } from 'node:fs'
+
 /**
  * The kernel's view of a thread's signals, read from `/proc/self/task/<tid>/status`: which
  * signals are blocked, ignored, caught or pending, and how full the per-user queue of
- * real-time signals is (the `SigQ` line: queued / RLIMIT_SIGPENDING). For diagnostics (is the
- * queue close to overflowing? is SIGIO ignored?) and for tests; not meant for hot paths.
+ * real-time signals is (the `SigQ` line: queued / RLIMIT_SIGPENDING). Signals are listed by
+ * number.
  */
-import { readFileSync } from 'node:fs'
-
 export interface SignalStatus {
   /** Signals queued for the process's real user id, all processes together (SigQ, first half). */
   queued: number
@@ -32,7 +32,15 @@ function signalsOfMask(hex: string): number[] {
 
 /**
  * Reads the signal status of thread `tid` of this process (default: the main thread; pass
- * `SignalDrivenIO#ownerTid` for an instance's owner thread).
+ * `SignalDrivenIO#ownerTid` for an instance's owner thread). For diagnostics (is the queue
+ * close to overflowing? is SIGIO ignored?) and for tests; it reads a /proc file, so keep it
+ * off hot paths.
+ *
+ * @example
+ * ```ts
+ * const { queued, queueLimit } = readSignalStatus(sio.ownerTid)
+ * if (queued > queueLimit / 2) console.warn('the real-time signal queue is filling up')
+ * ```
  */
 export function readSignalStatus(tid: number = process.pid): SignalStatus {
   const text = readFileSync(`/proc/self/task/${tid}/status`, 'utf8')

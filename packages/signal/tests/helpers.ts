@@ -5,7 +5,7 @@ import { afterEach } from 'vitest'
 import { SignalDrivenIO, type SignalDrivenIOOptions } from '@io/signal'
 import { constants, sockets } from '@io/core'
 
-export { until, loopTurn, openFdCount } from '../../core/tests/helpers.js'
+export { until, loopTurn, openFdCount, runAgainstDist } from '../../core/tests/helpers.js'
 
 const cleanup: Array<() => void> = []
 afterEach(() => {
