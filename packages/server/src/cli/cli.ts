@@ -12,12 +12,14 @@
  */
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
+import { createHttpServer } from '../http/http-server.js'
 import { createServer } from '../tcp/create-server.js'
 import type { ServerOptions } from '../options.js'
 
-/** What each command serves: a handler module next to this file. */
-const COMMANDS: Record<string, { module: string; summary: string }> = {
-  echo: { module: './echo.js', summary: 'writes back every byte it reads (TCP)' },
+/** What each command serves: a handler module next to this file, and the kind of server for it. */
+const COMMANDS: Record<string, { module: string; summary: string; protocol: 'tcp' | 'http' }> = {
+  echo: { module: './echo.js', summary: 'writes back every byte it reads (TCP)', protocol: 'tcp' },
+  hello: { module: './hello.js', summary: 'answers every HTTP request with 200 Hello World!', protocol: 'http' },
 }
 
 const BACKENDS = 'auto|epoll|epoll-et|uring'
@@ -99,9 +101,11 @@ function parse(argv: string[]): Args {
 async function main(): Promise<void> {
   const args = parse(process.argv.slice(2))
   const options = { backend: args.backend, workers: args.workers } as ServerOptions
+  const command = COMMANDS[args.command]
+  const module = new URL(command.module, import.meta.url)
   let server
   try {
-    server = createServer(options, new URL(COMMANDS[args.command].module, import.meta.url))
+    server = command.protocol === 'http' ? createHttpServer(options, module) : createServer(options, module)
   } catch (err) {
     fail((err as Error).message)
   }

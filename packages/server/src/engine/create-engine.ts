@@ -1,6 +1,6 @@
 /**
  * A reactor on the engine `resolveServerBackend` chose: epoll level- or edge-triggered, or
- * io_uring (chosen only where the engine can run, see uring-support.ts).
+ * io_uring (chosen only where the engine can run: resolveServerBackend in backend.ts).
  */
 import type { ResolvedOptions } from '../options.js'
 import type { FdLedger } from '../workers/fd-ledger.js'
