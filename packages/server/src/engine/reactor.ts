@@ -44,6 +44,8 @@ export interface ReactorStats {
 }
 
 const { SHUT_WR } = sockets.constants
+/** Scratch output memory per reactor (see `scratch`). */
+const SCRATCH_BYTES = 256 * 1024
 /** What `poisonChunks` fills a chunk with once `data` returned (0xDB: "dead buffer"). */
 export const POISON = 0xdb
 
@@ -69,6 +71,9 @@ export class Reactor {
   private segments = new Int32Array(64)
   private results = new Int32Array(64)
   private readonly buffers: Uint8Array[] = []
+  /** See `scratch`. allocUnsafeSlow: memory of its own, recognised by its ArrayBuffer. */
+  private readonly scratchMemory = Buffer.allocUnsafeSlow(SCRATCH_BYTES)
+  private scratchUsed = 0
 
   constructor(
     readonly options: ResolvedOptions,
@@ -118,7 +123,20 @@ export class Reactor {
 
   /** Bytes in `chunk` live in memory the engine reuses (must be copied to be kept). */
   isShared(chunk: Uint8Array): boolean {
-    return this.engine.isShared(chunk)
+    return this.engine.isShared(chunk) || chunk.buffer === this.scratchMemory.buffer
+  }
+
+  /**
+   * `length` bytes of scratch memory for output a protocol is about to write (a response
+   * head, say), valid until the next flush has returned: whatever the socket does not take is
+   * copied out of it, as for views of the read memory. Saves a Buffer per response. Falls back
+   * to a new Buffer when the scratch memory is used up.
+   */
+  scratch(length: number): Buffer {
+    const at = this.scratchUsed
+    if (at + length > this.scratchMemory.length) return Buffer.allocUnsafe(length)
+    this.scratchUsed = at + length
+    return this.scratchMemory.subarray(at, at + length)
   }
 
   /**
@@ -233,7 +251,7 @@ export class Reactor {
       enqueue(conn, bytes)
       this.schedule(conn)
     } else {
-      enqueueKept(conn, bytes, this.engine.isShared(bytes))
+      enqueueKept(conn, bytes, this.isShared(bytes))
     }
     if (this.underHighWaterMark(conn)) return true
     conn.flags |= Flag.NeedDrain
@@ -286,6 +304,7 @@ export class Reactor {
       this.flushRound(list)
       list.length = 0
     }
+    this.scratchUsed = 0 // nothing queued refers to it any more (kept output was copied)
   }
 
   private flushRound(list: Connection[]): void {
@@ -340,7 +359,7 @@ export class Reactor {
     }
   }
 
-  private readonly isSharedBound = (bytes: Uint8Array): boolean => this.engine.isShared(bytes)
+  private readonly isSharedBound = (bytes: Uint8Array): boolean => this.isShared(bytes)
 
   /** The queue was flushed to empty: Ending, drain and graceful close follow. */
   private flushed(conn: Connection): void {

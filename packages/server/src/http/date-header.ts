@@ -1,16 +1,21 @@
 /**
  * The Date field line (RFC 9110 §6.6.1), made once per second rather than per response:
- * formatting a date costs more than the rest of a small response head.
+ * formatting a date, or even reading the clock, costs more than the rest of a small response
+ * head. A timer that does not keep the process alive refreshes it every second.
  */
-let cachedSecond = -1
 let cachedLine = ''
+let timer: NodeJS.Timeout | null = null
 
-/** `Date: <IMF-fixdate>\r\n` for the current second. */
-export function dateLine(now: number = Date.now()): string {
-  const second = Math.floor(now / 1000)
-  if (second !== cachedSecond) {
-    cachedSecond = second
-    cachedLine = `Date: ${new Date(second * 1000).toUTCString()}\r\n`
+function refresh(): void {
+  cachedLine = `Date: ${new Date().toUTCString()}\r\n`
+}
+
+/** `Date: <IMF-fixdate>\r\n`, at most a second old. */
+export function dateLine(): string {
+  if (timer === null) {
+    refresh()
+    timer = setInterval(refresh, 1000)
+    timer.unref()
   }
   return cachedLine
 }

@@ -55,6 +55,9 @@ export class RequestHead {
   /** Body length from Content-Length; -1 when there is none (and 0 then, unless chunked). */
   contentLength = -1
   flags = 0
+  /** Where the field lines start (just past the request line's CRLF), and where the head ends. */
+  fieldsStart = 0
+  headEnd = 0
   /** The Upgrade field's value, when there is one. */
   upgradeStart = -1
   upgradeEnd = -1
@@ -125,6 +128,7 @@ export function parseHead(buf: Uint8Array, start: number, end: number, limits: H
   if (major !== 1) return -505
   head.minor = minor === 0 ? 0 : 1
   i += 10
+  head.fieldsStart = i
   if (form === ASTERISK && !isOptions(buf, head)) return -400
 
   // field lines, up to the empty line
@@ -213,6 +217,7 @@ export function parseHead(buf: Uint8Array, start: number, end: number, limits: H
   if (head.methodEnd - head.methodStart === 4 && buf[head.methodStart] === 0x48 && nameIs(buf, head.methodStart, 'HEAD')) {
     head.flags |= HeadFlag.Head
   }
+  head.headEnd = i
   return i
 }
 

@@ -268,7 +268,8 @@ export class HttpSession implements ResponseSink, BodySource {
     const entry = this.entryOf(res)
     if (entry === null) return false // the connection closed
     if (entry.held === null) entry.held = []
-    entry.held.push(bytes)
+    // Held past this batch's flush: memory the reactor reuses is copied.
+    entry.held.push(this.conn.reactor.isShared(bytes) ? Buffer.from(bytes) : bytes)
     entry.heldBytes += bytes.length
     return entry.heldBytes < this.app.highWaterMark
   }
@@ -290,6 +291,10 @@ export class HttpSession implements ResponseSink, BodySource {
     const entry = this.entryOf(res)
     if (entry === null) return 0
     return this.line[0] === entry ? this.conn.bufferedAmount : entry.heldBytes
+  }
+
+  scratch(length: number): Buffer {
+    return this.conn.reactor.scratch(length)
   }
 
   cork(fn: () => void): void {

@@ -46,8 +46,10 @@ export class HttpRequest implements AsyncIterable<Buffer> {
   /** @internal */
   readonly source: BodySource
   #bytes: Uint8Array
-  #fields: Int32Array
-  #fieldCount: number
+  /** Field offsets, found again from the bytes when first asked for (see `#fieldTable`). */
+  #fields: Int32Array | null = null
+  #fieldsStart: number
+  #headEnd: number
   #methodStart: number
   #methodEnd: number
   #targetStart: number
@@ -76,8 +78,8 @@ export class HttpRequest implements AsyncIterable<Buffer> {
     this.conn = conn
     this.source = source
     this.#bytes = bytes
-    this.#fieldCount = head.fieldCount
-    this.#fields = head.fields.slice(0, 4 * head.fieldCount)
+    this.#fieldsStart = head.fieldsStart
+    this.#headEnd = head.headEnd
     this.#methodStart = head.methodStart
     this.#methodEnd = head.methodEnd
     this.#targetStart = head.targetStart
@@ -92,7 +94,9 @@ export class HttpRequest implements AsyncIterable<Buffer> {
   rebase(bytes: Uint8Array, shift: number): void {
     this.#bytes = bytes
     const f = this.#fields
-    for (let k = 0; k < f.length; k++) f[k] -= shift
+    if (f !== null) for (let k = 0; k < f.length; k++) f[k] -= shift
+    this.#fieldsStart -= shift
+    this.#headEnd -= shift
     this.#methodStart -= shift
     this.#methodEnd -= shift
     this.#targetStart -= shift
@@ -168,19 +172,50 @@ export class HttpRequest implements AsyncIterable<Buffer> {
    * cookie). Built on first use.
    */
   get headers(): Record<string, string> {
-    if (this.#headers === null) this.#headers = fieldObject(this.#bytes, this.#fields, this.#fieldCount)
+    if (this.#headers === null) {
+      const f = this.#fieldTable()
+      this.#headers = fieldObject(this.#bytes, f, f.length / 4)
+    }
     return this.#headers
   }
 
   /** The field lines as received, `[name, value, name, value, ...]` (names as sent). */
   get rawHeaders(): string[] {
-    return fieldList(this.#bytes, this.#fields, this.#fieldCount)
+    const f = this.#fieldTable()
+    return fieldList(this.#bytes, f, f.length / 4)
+  }
+
+  /**
+   * The field offsets. The parser validated every line already, so finding them again is a
+   * plain scan: name to the colon, value between the whitespace, line to its CRLF.
+   */
+  #fieldTable(): Int32Array {
+    if (this.#fields !== null) return this.#fields
+    const b = this.#bytes
+    const end = this.#headEnd - 2 // the empty line
+    const out: number[] = []
+    let i = this.#fieldsStart
+    while (i < end) {
+      const nameStart = i
+      while (b[i] !== 0x3a) i++
+      const nameEnd = i++
+      while (b[i] === 0x20 || b[i] === 0x09) i++
+      const valueStart = i
+      while (b[i] !== 0x0d) i++
+      let valueEnd = i
+      while (valueEnd > valueStart && (b[valueEnd - 1] === 0x20 || b[valueEnd - 1] === 0x09)) valueEnd--
+      out.push(nameStart, nameEnd, valueStart, valueEnd)
+      i += 2
+    }
+    this.#fields = Int32Array.from(out)
+    return this.#fields
   }
 
   /** One field's value (repeated fields joined), or undefined; builds no object. `name` is case-insensitive. */
   header(name: string): string | undefined {
     if (typeof name !== 'string') throw Object.assign(new TypeError('"name" must be a string'), { code: 'ERR_INVALID_ARG_TYPE' })
-    return fieldValue(this.#bytes, this.#fields, this.#fieldCount, name)
+    const f = this.#fieldTable()
+    return fieldValue(this.#bytes, f, f.length / 4, name)
   }
 
   /** Trailer fields of a chunked body, once it was read in full (else empty). */

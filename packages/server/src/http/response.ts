@@ -22,6 +22,8 @@ export interface ResponseSink {
   buffered(res: HttpResponse): number
   /** Runs `fn` with the connection's writes held, sent together after it. */
   cork(fn: () => void): void
+  /** `length` bytes of output memory valid until the next flush (see Reactor.scratch). */
+  scratch(length: number): Buffer
 }
 
 type HeaderValue = string | number | readonly string[]
@@ -32,6 +34,10 @@ interface Field {
 }
 
 const CRLF = '\r\n'
+/** Status lines of the usual statuses, made once. */
+const STATUS_LINES: Record<number, string> = Object.fromEntries(
+  Object.entries(STATUS_TEXT).map(([code, text]) => [code, `HTTP/1.1 ${code} ${text}${CRLF}`]),
+)
 const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1')
 
 /**
@@ -64,7 +70,6 @@ export class HttpResponse extends EventEmitter {
   #declared = -1
   #written = 0
   #keepAlive = true
-  #headAscii = true
 
   /** @internal Made by the connection for each request. */
   constructor(sink: ResponseSink, head: boolean, minor: number) {
@@ -98,7 +103,7 @@ export class HttpResponse extends EventEmitter {
   setHeader(name: string, value: HeaderValue): this {
     if (this.#headersSent) throw codeError('ERR_HTTP_HEADERS_SENT', 'cannot set headers after they are sent')
     checkName(name)
-    const v = Array.isArray(value) ? value.map((x) => checkValue(name, String(x))) : checkValue(name, String(value))
+    const v = Array.isArray(value) ? value.map((x) => this.#value(name, String(x))) : this.#value(name, String(value))
     if (this.#fields === null) this.#fields = new Map()
     this.#fields.set(name.toLowerCase(), { name, value: v as string | string[] })
     return this
@@ -136,9 +141,15 @@ export class HttpResponse extends EventEmitter {
       statusMessage = undefined
     }
     this.statusCode = statusCode
-    if (statusMessage !== undefined) this.statusMessage = checkValue('statusMessage', String(statusMessage))
+    if (statusMessage !== undefined) this.statusMessage = this.#value('statusMessage', String(statusMessage))
     if (headers !== undefined) for (const name of Object.keys(headers)) this.setHeader(name, headers[name])
     return this
+  }
+
+  /** Checks a value for the head (latin1, no control bytes). */
+  #value(name: string, value: string): string {
+    checkValue(name, value)
+    return value
   }
 
   /**
@@ -160,18 +171,18 @@ export class HttpResponse extends EventEmitter {
     if (this.#aborted) return this
     if (!this.#headersSent) {
       if (typeof chunk === 'string' && !this.head && !bodiless(this.statusCode) && (encoding === undefined || encoding === 'utf8')) {
-        // The common case, a string body: head and body in one buffer.
+        // The common case, a string body: head and body written into one piece of output memory.
         const length = Buffer.byteLength(chunk)
         const head = this.#headText(length)
-        if (head !== null && this.#headAscii) {
-          this.#written = length
-          this.sink.send(this, Buffer.from(head + chunk))
-          this.#done()
-          return this
+        const out = this.sink.scratch(head.length + length)
+        // An ASCII body (as many bytes as characters) is the same in latin1: one write for both.
+        if (length === chunk.length) out.write(head + chunk, 0, 'latin1')
+        else {
+          out.write(head, 0, 'latin1')
+          out.write(chunk, head.length, 'utf8')
         }
-        if (head === null) throw codeError('ERR_HTTP_INVALID_HEADER_VALUE', 'a header value holds characters outside latin1')
-        this.sink.send(this, Buffer.from(head, 'latin1'))
-        this.#body(Buffer.from(chunk))
+        this.#written = length
+        this.sink.send(this, out)
         this.#done()
         return this
       }
@@ -211,7 +222,7 @@ export class HttpResponse extends EventEmitter {
       this.#keepAlive = false
     }
     this.sink.finished(this)
-    this.emit('finish')
+    if (this.listenerCount('finish') > 0) this.emit('finish')
   }
 
   #body(bytes: Uint8Array): boolean {
@@ -229,20 +240,23 @@ export class HttpResponse extends EventEmitter {
   /** Sends the head; `length` is the body length when known (end with a body), else -1. */
   #sendHead(length: number): void {
     const text = this.#headText(length)
-    if (text === null) throw codeError('ERR_HTTP_INVALID_HEADER_VALUE', 'a header value holds characters outside latin1')
-    this.sink.send(this, Buffer.from(text, 'latin1'))
+    const out = this.sink.scratch(text.length)
+    out.write(text, 0, 'latin1')
+    this.sink.send(this, out)
   }
 
   /**
-   * The head as text, with the framing decided: Content-Length (known length, or set by the
-   * handler), chunked (HTTP/1.1, unknown length), or neither (HTTP/1.0: close-delimited). Null
-   * when a header value cannot be sent as latin1 (only possible for values set with non-latin1 text).
+   * The head as latin1 text (every value was checked when it was set), with the framing
+   * decided: Content-Length (known length, or set by the handler), chunked (HTTP/1.1, unknown
+   * length), or neither (HTTP/1.0: close-delimited).
    */
-  #headText(length: number): string | null {
+  #headText(length: number): string {
     this.#headersSent = true
     const status = this.statusCode
-    const reason = this.statusMessage ?? STATUS_TEXT[status] ?? 'Unknown'
-    let text = `HTTP/1.1 ${status} ${reason}${CRLF}`
+    let text =
+      this.statusMessage === undefined
+        ? (STATUS_LINES[status] ?? `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Unknown'}${CRLF}`)
+        : `HTTP/1.1 ${status} ${this.statusMessage}${CRLF}`
     let hasDate = false
     let wantsClose = false
     const fields = this.#fields
@@ -262,8 +276,7 @@ export class HttpResponse extends EventEmitter {
       }
     }
     if (!hasDate) text += dateLine()
-    const noBody = bodiless(status)
-    if (this.#declared < 0 && !noBody) {
+    if (this.#declared < 0 && !bodiless(status)) {
       if (length >= 0) {
         this.#declared = length
         text += `Content-Length: ${length}${CRLF}`
@@ -276,12 +289,7 @@ export class HttpResponse extends EventEmitter {
     this.#keepAlive = this.#keepAlive && this.sink.keepAlive(this)
     if (!this.#keepAlive) text += `Connection: close${CRLF}`
     else if (this.minor === 0) text += `Connection: keep-alive${CRLF}`
-    text += CRLF
-    let top = 0
-    for (let i = 0; i < text.length; i++) top |= text.charCodeAt(i)
-    if (top > 0xff) return null
-    this.#headAscii = top < 0x80
-    return text
+    return text + CRLF
   }
 
   /** @internal The connection closed before the response ended. */
@@ -315,13 +323,15 @@ function checkName(name: string): void {
   }
 }
 
-/** A value with no CR, LF or NUL (nothing that could end a field line or the head). */
-function checkValue(name: string, value: string): string {
+/**
+ * Checks a head value: no CR, LF, NUL or other control byte (nothing that could end a field
+ * line or the head), nothing above 0xFF (the head is written as latin1).
+ */
+function checkValue(name: string, value: string): void {
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i)
-    if (c === 13 || c === 10 || c === 0 || (c < 0x20 && c !== 9) || c === 0x7f) {
+    if ((c < 0x20 && c !== 9) || c === 0x7f || c > 0xff) {
       throw Object.assign(new TypeError(`invalid character in header "${name}"`), { code: 'ERR_INVALID_CHAR' })
     }
   }
-  return value
 }
