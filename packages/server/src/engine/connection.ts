@@ -8,7 +8,7 @@
 import type { Duplex } from 'node:stream'
 import { sockets, type SocketAddress } from '@io/core'
 import { invalidArgType, serverError } from '../errors.js'
-import type { FullHandlers } from './handlers.js'
+import { fullHandlers, type FullHandlers, type Handlers } from './handlers.js'
 import type { Reactor } from './reactor.js'
 
 /**
@@ -140,6 +140,14 @@ export class Connection<U = any> {
     if ((this.flags & Flag.Closed) !== 0) return
     if (err !== undefined && !(err instanceof Error)) throw invalidArgType('err', 'an Error', err)
     this.reactor.destroy(this, err)
+  }
+
+  /**
+   * Hands this connection's events to `handlers` from now on (missing callbacks do nothing):
+   * how a protocol takes over a connection, as after an HTTP upgrade.
+   */
+  setHandlers(handlers: Handlers<U>): void {
+    this.handlers = fullHandlers(handlers, (name, value) => invalidArgType(name, 'a function', value))
   }
 
   /** Stops reading: no `data` until `resume()`. The kernel buffers, then the peer is held back. */

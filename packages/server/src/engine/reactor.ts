@@ -174,10 +174,10 @@ export class Reactor {
    */
   failed(conn: Connection | undefined, err: unknown): void {
     const error = err instanceof Error ? err : new Error(String(err))
-    const report = this.handlers.error
-    if (report !== undefined && conn !== undefined) {
+    const handlers = this.handlers
+    if (handlers.error !== undefined && conn !== undefined) {
       try {
-        report(conn, error)
+        handlers.error(conn, error)
       } catch (thrown) {
         process.nextTick(() => {
           throw thrown

@@ -169,6 +169,11 @@ export class HttpProtocol implements FullHandlers, HttpApp {
     return true
   }
 
+  /** @internal Connections with part of a request head, waiting for the rest. */
+  get waitingHeads(): number {
+    return this.heads.size
+  }
+
   waitingForHead(session: HttpSession, waiting: boolean): void {
     if (waiting) {
       session.headSince = HttpProtocol.clock.now()

@@ -283,6 +283,8 @@ export class HttpSession implements ResponseSink, BodySource {
 
   keepAlive(res: HttpResponse): boolean {
     if (this.conn.reactor.closing) return false // a graceful close: this response is the last
+    // Answered before the body the client holds back for 100 Continue: it never comes.
+    if (this.reading !== null && this.reading.res === res && this.reading.req.bodyExpectsContinue) return false
     // After the last request this connection reads, the connection closes.
     return !(this.last && this.line.length > 0 && this.line[this.line.length - 1].res === res)
   }

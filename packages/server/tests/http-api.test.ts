@@ -1,0 +1,316 @@
+// The HTTP API as a handler sees it: request fields and body, the response, keep-alive,
+// pipelining with async handlers, 100-continue, errors, on every engine.
+import { describe, expect, it } from 'vitest'
+import type { HttpRequest, HttpResponse } from '@io/server'
+import { BACKENDS, backendLabel, until } from './helpers.js'
+import { HttpClient, get, header, httpServer } from './http-helpers.js'
+
+describe.each(BACKENDS.map((b) => [backendLabel(b), b] as const))('HTTP API on %s', (_label, backend) => {
+  it('exposes the request line and fields lazily, lower-cased and joined', async () => {
+    let seen: Record<string, unknown> = {}
+    const { port } = await httpServer({ backend }, (req, res) => {
+      seen = {
+        method: req.method,
+        url: req.url,
+        path: req.path,
+        query: req.query,
+        httpVersion: req.httpVersion,
+        host: req.header('HOST'),
+        accept: req.header('accept'),
+        missing: req.header('x-missing'),
+        headers: { ...req.headers },
+        raw: req.rawHeaders,
+        remote: req.remoteAddress,
+      }
+      res.end('ok')
+    })
+    const c = await HttpClient.open(port)
+    await c.send('PATCH /a/b?c=d&e HTTP/1.1\r\nHost: example.com\r\nAccept: x\r\naccept:  y \r\nCookie: a=1\r\nCookie: b=2\r\n\r\n')
+    expect((await c.response()).status).toBe(200)
+    expect(seen).toEqual({
+      method: 'PATCH',
+      url: '/a/b?c=d&e',
+      path: '/a/b',
+      query: 'c=d&e',
+      httpVersion: '1.1',
+      host: 'example.com',
+      accept: 'x, y',
+      missing: undefined,
+      headers: { host: 'example.com', accept: 'x, y', cookie: 'a=1; b=2' },
+      raw: ['Host', 'example.com', 'Accept', 'x', 'accept', 'y', 'Cookie', 'a=1', 'Cookie', 'b=2'],
+      remote: '127.0.0.1',
+    })
+    c.destroy()
+  })
+
+  it('keeps request fields readable after the handler returned (an async handler reads them later)', async () => {
+    const { port } = await httpServer({ backend }, async (req, res) => {
+      await new Promise((resolve) => setImmediate(resolve))
+      res.end(`${req.method} ${req.url} ${req.header('x-id')}`)
+    })
+    const c = await HttpClient.open(port)
+    // Two requests in one write: both parsed from the same read buffer, which is reused later.
+    await c.send(get('/one', 'X-Id: 1\r\n') + get('/two', 'X-Id: 2\r\n'))
+    expect((await c.response()).body.toString()).toBe('GET /one 1')
+    expect((await c.response()).body.toString()).toBe('GET /two 2')
+    c.destroy()
+  })
+
+  it('reads bodies with body(), text(), json() and for await, and enforces a per-call limit', async () => {
+    const { port } = await httpServer({ backend }, async (req, res) => {
+      switch (req.path) {
+        case '/text':
+          return res.end(`text:${await req.text()}`)
+        case '/json':
+          return res.end(`json:${JSON.stringify(await req.json())}`)
+        case '/stream': {
+          let n = 0
+          for await (const chunk of req) n += chunk.length
+          return res.end(`stream:${n}`)
+        }
+        case '/limit':
+          try {
+            await req.body({ limit: 3 })
+          } catch (err) {
+            res.statusCode = 413
+            return res.end((err as { code: string }).code)
+          }
+      }
+    })
+    const c = await HttpClient.open(port)
+    await c.send('POST /text HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello')
+    expect((await c.response()).body.toString()).toBe('text:hello')
+    await c.send('POST /json HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n3\r\n{"a\r\n4\r\n":1}\r\n0\r\n\r\n')
+    expect((await c.response()).body.toString()).toBe('json:{"a":1}')
+    await c.send(`POST /stream HTTP/1.1\r\nHost: t\r\nContent-Length: 300000\r\n\r\n${'x'.repeat(300000)}`)
+    expect((await c.response()).body.toString()).toBe('stream:300000')
+    await c.send('POST /limit HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello')
+    const limited = await c.response()
+    expect([limited.status, limited.body.toString()]).toEqual([413, 'ERR_HTTP_BODY_LIMIT'])
+    c.destroy()
+  })
+
+  it('pauses reading while the handler has not taken the body, and resumes as it does', async () => {
+    let request: HttpRequest | null = null
+    let release: () => void = () => {}
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    const { port } = await httpServer({ backend, highWaterMark: 16 * 1024, bodyLimit: 8 * 1024 * 1024 }, async (req, res) => {
+      request = req
+      await gate
+      let n = 0
+      for await (const chunk of req) n += chunk.length
+      res.end(String(n))
+    })
+    const c = await HttpClient.open(port)
+    const size = 4 * 1024 * 1024
+    void c.send(Buffer.concat([Buffer.from(`POST / HTTP/1.1\r\nHost: t\r\nContent-Length: ${size}\r\n\r\n`), Buffer.alloc(size, 7)]))
+    await until(() => request !== null && request.conn.isPaused) // the body filled up: reading stopped
+    release()
+    expect((await c.response()).body.toString()).toBe(String(size))
+    c.destroy()
+  })
+
+  it('aborts req.signal and marks res.aborted when the client resets the connection mid-request', async () => {
+    let res: HttpResponse | null = null
+    let reason: unknown = null
+    const { port } = await httpServer({ backend }, (req, r) => {
+      res = r
+      req.signal.addEventListener('abort', () => (reason = req.signal.reason))
+    })
+    const c = await HttpClient.open(port)
+    await c.send(get())
+    await until(() => res !== null)
+    c.raw.socket.resetAndDestroy()
+    await until(() => reason !== null)
+    expect(reason).toMatchObject({ code: 'ECONNRESET' })
+    expect(res!.aborted).toBe(true)
+    expect(res!.write('late')).toBe(false)
+  })
+
+  it('sends Content-Length for a known body, chunked for written parts, nothing for HEAD and 204', async () => {
+    const { port } = await httpServer({ backend }, (req, res) => {
+      if (req.path === '/chunks') {
+        res.setHeader('X-Kind', 'chunks')
+        res.write('ab')
+        res.write(Buffer.from('cd'))
+        return res.end('e')
+      }
+      if (req.path === '/204') {
+        res.statusCode = 204
+        return res.end()
+      }
+      res.writeHead(201, 'Made', { 'Content-Type': 'text/plain', 'X-Multi': ['1', '2'] })
+      res.end('made it')
+    })
+    const c = await HttpClient.open(port)
+    await c.send(get('/known'))
+    const known = await c.response()
+    expect([known.status, known.reason, header(known, 'content-length'), header(known, 'content-type'), known.body.toString()]).toEqual([201, 'Made', '7', 'text/plain', 'made it'])
+    expect(known.headers.filter(([n]) => n === 'x-multi').map(([, v]) => v)).toEqual(['1', '2'])
+    expect(header(known, 'date')).toMatch(/^[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT$/)
+    await c.send(get('/chunks'))
+    const chunks = await c.response()
+    expect([header(chunks, 'transfer-encoding'), header(chunks, 'content-length'), chunks.body.toString()]).toEqual(['chunked', undefined, 'abcde'])
+    await c.send('HEAD /known HTTP/1.1\r\nHost: t\r\n\r\n')
+    const head = await c.response(true)
+    expect([head.status, header(head, 'content-length'), head.body.length]).toEqual([201, '7', 0])
+    await c.send(get('/204'))
+    const empty = await c.response()
+    expect([empty.status, header(empty, 'content-length'), header(empty, 'transfer-encoding')]).toEqual([204, undefined, undefined])
+    // Still in step: the connection was kept alive through all of them.
+    await c.send(get('/known'))
+    expect((await c.response()).status).toBe(201)
+    c.destroy()
+  })
+
+  it('checks header names and values, and refuses to change a sent head', async () => {
+    const errors: string[] = []
+    const { port } = await httpServer({ backend }, (_req, res) => {
+      for (const [name, value] of [
+        ['bad name', 'v'],
+        ['x-crlf', 'a\r\nInjected: 1'],
+        ['x-nul', 'a\0b'],
+        ['', 'v'],
+      ]) {
+        try {
+          res.setHeader(name, value)
+        } catch (err) {
+          errors.push((err as { code: string }).code)
+        }
+      }
+      res.write('x')
+      try {
+        res.setHeader('x-late', '1')
+      } catch (err) {
+        errors.push((err as { code: string }).code)
+      }
+      res.end()
+      try {
+        res.write('after')
+      } catch (err) {
+        errors.push((err as { code: string }).code)
+      }
+    })
+    const c = await HttpClient.open(port)
+    await c.send(get())
+    expect((await c.response()).body.toString()).toBe('x')
+    expect(errors).toEqual(['ERR_INVALID_HTTP_TOKEN', 'ERR_INVALID_CHAR', 'ERR_INVALID_CHAR', 'ERR_INVALID_HTTP_TOKEN', 'ERR_HTTP_HEADERS_SENT', 'ERR_STREAM_WRITE_AFTER_END'])
+    c.destroy()
+  })
+
+  it('write() returns false past highWaterMark and drain (or drained()) says when to go on', async () => {
+    let sawFalse = false
+    const { port } = await httpServer({ backend, highWaterMark: 64 * 1024 }, async (_req, res) => {
+      const piece = Buffer.alloc(256 * 1024, 1)
+      for (let i = 0; i < 32; i++) {
+        if (!res.write(piece)) {
+          sawFalse = true
+          await res.drained()
+        }
+      }
+      res.end()
+    })
+    const c = await HttpClient.open(port)
+    await c.send(get())
+    const r = await c.response()
+    expect(r.body.length).toBe(32 * 256 * 1024)
+    expect(sawFalse).toBe(true)
+    c.destroy()
+  })
+
+  it('answers pipelined requests in order when async handlers finish out of order', async () => {
+    const { port } = await httpServer({ backend }, async (req, res) => {
+      const delay = Number(req.query) // later requests finish first
+      for (let i = 0; i < delay; i++) await new Promise((resolve) => setImmediate(resolve))
+      res.end(req.path)
+    })
+    const c = await HttpClient.open(port)
+    await c.send(get('/a?6') + get('/b?4') + get('/c?2') + get('/d?0'))
+    const bodies: string[] = []
+    for (let i = 0; i < 4; i++) bodies.push((await c.response()).body.toString())
+    expect(bodies).toEqual(['/a', '/b', '/c', '/d'])
+    await c.send(get('/e?0'))
+    expect((await c.response()).body.toString()).toBe('/e') // and the connection goes on
+    c.destroy()
+  })
+
+  it('keeps HTTP/1.1 connections alive, closes HTTP/1.0 ones unless asked, and honours Connection: close', async () => {
+    const { port } = await httpServer({ backend }, (_req, res) => res.end('x'))
+    const a = await HttpClient.open(port)
+    await a.send('GET / HTTP/1.0\r\n\r\n')
+    const old = await a.response()
+    expect(header(old, 'connection')).toBe('close')
+    await a.closed()
+    const b = await HttpClient.open(port)
+    await b.send('GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n')
+    expect(header(await b.response(), 'connection')).toBe('keep-alive')
+    await b.send(get('/', 'Connection: close\r\n'))
+    expect(header(await b.response(), 'connection')).toBe('close')
+    expect(await b.closed()).toBe('')
+  })
+
+  it('sends 100 Continue when the handler reads the body; a handler that answers without reading closes', async () => {
+    const { port } = await httpServer({ backend }, async (req, res) => {
+      if (req.path === '/read') return res.end(await req.text())
+      res.statusCode = 401
+      res.end()
+    })
+    const c = await HttpClient.open(port)
+    await c.send('POST /read HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n')
+    expect((await c.response()).status).toBe(100)
+    await c.send('ok')
+    expect((await c.response()).body.toString()).toBe('ok')
+    await c.send('POST /deny HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n')
+    const denied = await c.response()
+    expect([denied.status, header(denied, 'connection')]).toEqual([401, 'close'])
+    expect(await c.closed()).toBe('')
+  })
+
+  it('answers 500 when a handler throws or rejects, reports the error, and serves on', async () => {
+    const reported: string[] = []
+    const { port } = await httpServer(
+      {
+        backend,
+        error(err, req) {
+          reported.push(`${req.path}: ${err.message}`)
+        },
+      },
+      async (req, res) => {
+        if (req.path === '/sync') throw new Error('sync bug')
+        await Promise.resolve()
+        if (req.path === '/async') throw new Error('async bug')
+        res.end('fine')
+      },
+    )
+    const c = await HttpClient.open(port)
+    await c.send(get('/sync') + get('/async') + get('/ok'))
+    expect((await c.response()).status).toBe(500)
+    expect((await c.response()).status).toBe(500)
+    expect((await c.response()).body.toString()).toBe('fine')
+    expect(reported).toEqual(['/sync: sync bug', '/async: async bug'])
+    c.destroy()
+  })
+
+  it('hands an Upgrade request to the upgrade handler with the bytes that followed it', async () => {
+    let got: { path: string; head: string } | null = null
+    const { port } = await httpServer(
+      {
+        backend,
+        upgrade(req, conn, head) {
+          got = { path: req.path, head: head.toString() }
+          conn.setHandlers({ data: (c, chunk) => c.write(chunk) })
+          conn.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n')
+        },
+      },
+      (_req, res) => res.end('plain'),
+    )
+    const c = await HttpClient.open(port)
+    await c.send(get('/up', 'Upgrade: echo\r\nConnection: Upgrade\r\n') + 'early')
+    expect((await c.response()).status).toBe(101)
+    await until(() => got !== null)
+    expect(got).toEqual({ path: '/up', head: 'early' })
+    await c.send('more')
+    await c.raw.waitFor(() => c.raw.received().toString('latin1').endsWith('more'), 'the echo')
+    c.destroy()
+  })
+})
