@@ -75,7 +75,6 @@ export class HttpProtocol implements FullHandlers, HttpApp {
       conn.protocol = session
     }
     session.received(chunk)
-    if (session.idle && conn.protocol === session) conn.protocol = null
   }
 
   drain(conn: Connection): void {
@@ -197,9 +196,5 @@ export class HttpProtocol implements FullHandlers, HttpApp {
     for (const session of [...this.heads]) {
       if (session.headSince >= 0 && session.headSince <= deadline) session.timedOut()
     }
-  }
-
-  idle(session: HttpSession): void {
-    if (session.conn.protocol === session) session.conn.protocol = null
   }
 }

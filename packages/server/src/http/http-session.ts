@@ -9,8 +9,8 @@
  * many were pipelined), body bytes, and an incomplete head or chunk-size line carried over to
  * the next read.
  *
- * A session exists only while the connection has something going on (a request in flight or
- * partly received); an idle keep-alive connection holds none.
+ * A session is made with the connection's first bytes and kept for its life: an idle
+ * keep-alive connection holds it (a few fields, and an empty line of responses).
  */
 import type { Connection } from '../engine/connection.js'
 import { ChunkedDecoder } from './chunked-decoder.js'
@@ -34,8 +34,6 @@ export interface HttpApp {
   upgrade(req: HttpRequest, conn: Connection, head: Buffer): boolean
   /** A session started or stopped waiting for a request head (headers timeout). */
   waitingForHead(session: HttpSession, waiting: boolean): void
-  /** Nothing is going on any more: the connection can let the session go. */
-  idle(session: HttpSession): void
 }
 
 /** Most requests in flight on one connection before reading pauses (pipelining depth). */
@@ -45,22 +43,12 @@ export const MAX_PIPELINED = 32
 const PAUSE_BODY = 1
 const PAUSE_PIPELINE = 2
 
-interface InFlight {
-  req: HttpRequest
-  res: HttpResponse
-  /** Output held while an earlier response is still going out. */
-  held: Uint8Array[] | null
-  heldBytes: number
-  ended: boolean
-  /** The connection closes after this response (an error answer). */
-  closeAfter: boolean
-}
 
 export class HttpSession implements ResponseSink, BodySource {
-  /** Requests whose responses have not all gone out, in request order. */
-  private readonly line: InFlight[] = []
-  /** The request whose body is arriving. */
-  private reading: InFlight | null = null
+  /** Responses that have not all gone out, in request order; [0] is the one writing. */
+  private readonly line: HttpResponse[] = []
+  /** The response of the request whose body is arriving. */
+  private reading: HttpResponse | null = null
   private bodyLeft = 0
   private decoder: ChunkedDecoder | null = null
   /** Bytes carried over to the next read (an incomplete head, chunk line...). */
@@ -99,7 +87,7 @@ export class HttpSession implements ResponseSink, BodySource {
 
   /** The connection's output drained: the response writing now may go on. */
   drained(): void {
-    this.line[0]?.res.emit('drain')
+    this.line[0]?.emit('drain')
   }
 
   // ---- input ---------------------------------------------------------------------------
@@ -173,8 +161,7 @@ export class HttpSession implements ResponseSink, BodySource {
   /** A request head was parsed: framing, then the handler. Returns true when the connection was upgraded. */
   private start(req: HttpRequest, head: RequestHead, buf: Buffer, at: number, end: number): boolean {
     const flags = head.flags
-    const res = new HttpResponse(this, (flags & HeadFlag.Head) !== 0, head.minor)
-    const entry: InFlight = { req, res, held: null, heldBytes: 0, ended: false, closeAfter: false }
+    const res = new HttpResponse(this, req, (flags & HeadFlag.Head) !== 0, head.minor)
     const closeAfter =
       (flags & HeadFlag.Close) !== 0 || (head.minor === 0 && (flags & HeadFlag.KeepAlive) === 0)
     if ((flags & HeadFlag.Upgrade) !== 0 && this.line.length === 0 && (flags & HeadFlag.Chunked) === 0 && head.contentLength <= 0) {
@@ -185,24 +172,26 @@ export class HttpSession implements ResponseSink, BodySource {
       this.last = false
     }
     if (closeAfter) this.last = true
-    this.line.push(entry)
+    this.line.push(res)
+    res.queued = true
     this.conn.busy = true
     if ((flags & HeadFlag.Chunked) !== 0) {
       const limits = this.app.limits
       this.decoder = new ChunkedDecoder(limits.bodyLimit, limits.maxChunkExtensionBytes, limits.maxHeaderBytes)
-      this.reading = entry
+      this.reading = res
     } else if (head.contentLength > 0) {
       if (head.contentLength > this.app.limits.bodyLimit) {
         this.line.pop()
+        res.queued = false
         this.fail(413)
         return false
       }
       this.bodyLeft = head.contentLength
-      this.reading = entry
+      this.reading = res
     } else {
       req.endBody()
     }
-    if ((flags & HeadFlag.ExpectContinue) !== 0 && this.reading === entry) entry.req.bodyExpectsContinue = true
+    if ((flags & HeadFlag.ExpectContinue) !== 0 && this.reading === res) res.req.bodyExpectsContinue = true
     this.app.dispatch(req, res)
     return false
   }
@@ -237,11 +226,11 @@ export class HttpSession implements ResponseSink, BodySource {
     return this.shared ? Buffer.from(buf.subarray(start, end)) : buf.subarray(start, end)
   }
 
-  private bodyDone(entry: InFlight, trailerBytes: Buffer | null, trailerFields: number[]): void {
+  private bodyDone(entry: HttpResponse, trailerBytes: Buffer | null, trailerFields: number[]): void {
     this.reading = null
     entry.req.endBody(trailerBytes, trailerFields)
     if ((this.pauses & PAUSE_BODY) !== 0) this.resume(PAUSE_BODY)
-    if (entry.ended) this.advance()
+    if (entry.done) this.advance()
   }
 
   // ---- BodySource ----------------------------------------------------------------------
@@ -249,7 +238,7 @@ export class HttpSession implements ResponseSink, BodySource {
   wantBody(req: HttpRequest): void {
     // Expect: 100-continue: the client waits for this before it sends the body.
     const front = this.line[0]
-    if (req.bodyExpectsContinue && front !== undefined && front.req === req && !front.res.headersSent) {
+    if (req.bodyExpectsContinue && front !== undefined && front.req === req && !front.headersSent) {
       req.bodyExpectsContinue = false
       this.conn.write(CONTINUE)
     }
@@ -263,8 +252,7 @@ export class HttpSession implements ResponseSink, BodySource {
   // ---- ResponseSink --------------------------------------------------------------------
 
   send(res: HttpResponse, bytes: Uint8Array): boolean {
-    const front = this.line[0]
-    if (front !== undefined && front.res === res) return this.conn.write(bytes)
+    if (this.line[0] === res) return this.conn.write(bytes)
     const entry = this.entryOf(res)
     if (entry === null) return false // the connection closed
     if (entry.held === null) entry.held = []
@@ -277,16 +265,16 @@ export class HttpSession implements ResponseSink, BodySource {
   finished(res: HttpResponse): void {
     const entry = this.entryOf(res)
     if (entry === null) return
-    entry.ended = true
+    entry.done = true
     if (this.line[0] === entry) this.advance()
   }
 
   keepAlive(res: HttpResponse): boolean {
     if (this.conn.reactor.closing) return false // a graceful close: this response is the last
     // Answered before the body the client holds back for 100 Continue: it never comes.
-    if (this.reading !== null && this.reading.res === res && this.reading.req.bodyExpectsContinue) return false
+    if (this.reading === res && res.req.bodyExpectsContinue) return false
     // After the last request this connection reads, the connection closes.
-    return !(this.last && this.line.length > 0 && this.line[this.line.length - 1].res === res)
+    return !(this.last && this.line.length > 0 && this.line[this.line.length - 1] === res)
   }
 
   buffered(res: HttpResponse): number {
@@ -308,9 +296,9 @@ export class HttpSession implements ResponseSink, BodySource {
     }
   }
 
-  private entryOf(res: HttpResponse): InFlight | null {
-    for (const entry of this.line) if (entry.res === res) return entry
-    return null
+  /** `res` while it is in this connection's line, else null (its connection closed, or it left). */
+  private entryOf(res: HttpResponse): HttpResponse | null {
+    return res.queued ? res : null
   }
 
   /**
@@ -320,11 +308,11 @@ export class HttpSession implements ResponseSink, BodySource {
   private advance(): void {
     while (this.line.length > 0) {
       const front = this.line[0]
-      if (!front.ended) break
+      if (!front.done) break
       if (front === this.reading) {
         // Its body is still arriving: read it to the end, discarding it, unless the client
         // waits for 100 Continue, which it never got: then the connection cannot go on.
-        if (front.req.bodyExpectsContinue || !front.res.keepsAlive) {
+        if (front.req.bodyExpectsContinue || !front.keepsAlive) {
           this.last = true
           this.finishLine()
           return
@@ -334,8 +322,9 @@ export class HttpSession implements ResponseSink, BodySource {
         return
       }
       this.line.shift()
-      front.res.closed()
-      if (!front.res.keepsAlive || front.closeAfter) {
+      front.queued = false
+      front.closed()
+      if (!front.keepsAlive || front.closeAfter) {
         this.last = true
         this.finishLine()
         return
@@ -351,16 +340,16 @@ export class HttpSession implements ResponseSink, BodySource {
     if (this.line.length === 0) {
       this.conn.busy = false
       if (this.last) this.conn.end()
-      else if (this.idle) this.app.idle(this)
     }
   }
 
   /** No more responses will be sent on this connection: end it after what was written. */
   private finishLine(): void {
     for (const entry of this.line) {
-      if (entry.res.writableEnded) continue
+      entry.queued = false
+      if (entry.writableEnded) continue
       entry.req.abort(closedError())
-      entry.res.abort()
+      entry.abort()
     }
     this.line.length = 0
     this.reading = null
@@ -384,9 +373,10 @@ export class HttpSession implements ResponseSink, BodySource {
     this.decoder = null
     if (reading !== null) {
       // Its body is refused: the refusal is its answer, whatever its handler was about to send.
-      reading.res.abort()
+      reading.abort()
       reading.req.abort(Object.assign(new Error(`request refused with ${status}`), { code: 'ERR_HTTP_REQUEST_REFUSED' }))
       this.line.splice(this.line.indexOf(reading), 1)
+      reading.queued = false
     }
     const text = `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\n${dateLine()}Content-Length: 0\r\nConnection: close\r\n\r\n`
     const bytes = Buffer.from(text, 'latin1')
@@ -397,9 +387,13 @@ export class HttpSession implements ResponseSink, BodySource {
       return
     }
     // Sent after the responses still going out: a response of its own at the end of the line.
-    const res = new HttpResponse(this, false, 1)
-    const entry: InFlight = { req: lastEntry.req, res, held: [bytes], heldBytes: bytes.length, ended: true, closeAfter: true }
-    this.line.push(entry)
+    const res = new HttpResponse(this, lastEntry.req, false, 1)
+    res.held = [bytes]
+    res.heldBytes = bytes.length
+    res.done = true
+    res.closeAfter = true
+    res.queued = true
+    this.line.push(res)
   }
 
   /** The connection closed: every request still in flight is aborted. */
@@ -407,8 +401,9 @@ export class HttpSession implements ResponseSink, BodySource {
     if (this.headSince >= 0) this.app.waitingForHead(this, false)
     const reason = err ?? closedError()
     for (const entry of this.line) {
+      entry.queued = false
       entry.req.abort(reason)
-      entry.res.abort()
+      entry.abort()
     }
     this.line.length = 0
     this.reading?.req.abort(reason)

@@ -4,11 +4,11 @@
  * chunked coding (HTTP/1.0: the body ends with the connection). Bytes leave through the
  * connection's gathered output: a response of a batch of requests costs no syscall of its own.
  */
-import { EventEmitter } from 'node:events'
 import { serverError as codeError } from '../errors.js'
 import { dateLine } from './date-header.js'
 import { STATUS_TEXT, bodiless } from './status.js'
 import { TCHAR } from './char-classes.js'
+import type { HttpRequest } from './request.js'
 
 /** What a response needs from its connection. */
 export interface ResponseSink {
@@ -27,6 +27,8 @@ export interface ResponseSink {
 }
 
 type HeaderValue = string | number | readonly string[]
+/** The events of a response. */
+export type ResponseEvent = 'drain' | 'finish' | 'close'
 
 interface Field {
   name: string
@@ -51,7 +53,7 @@ const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1')
  * res.end('hello')
  * ```
  */
-export class HttpResponse extends EventEmitter {
+export class HttpResponse {
   /** The status code sent with the head (default 200). */
   statusCode = 200
   /** The reason phrase; default: the standard one for the status. */
@@ -62,6 +64,18 @@ export class HttpResponse extends EventEmitter {
   readonly head: boolean
   /** @internal 0 or 1: the request's HTTP minor version. */
   readonly minor: number
+  /** @internal The request this answers. */
+  readonly req: HttpRequest
+  /** @internal In its connection's line of responses (see HttpSession). */
+  queued = false
+  /** @internal `end` was called and every byte handed over. */
+  done = false
+  /** @internal The connection closes after this response (an error answer). */
+  closeAfter = false
+  /** @internal Output held while an earlier response is still going out. */
+  held: Uint8Array[] | null = null
+  /** @internal Bytes in `held`. */
+  heldBytes = 0
   #fields: Map<string, Field> | null = null
   #headersSent = false
   #ended = false
@@ -72,11 +86,64 @@ export class HttpResponse extends EventEmitter {
   #keepAlive = true
 
   /** @internal Made by the connection for each request. */
-  constructor(sink: ResponseSink, head: boolean, minor: number) {
-    super()
+  constructor(sink: ResponseSink, req: HttpRequest, head: boolean, minor: number) {
     this.sink = sink
+    this.req = req
     this.head = head
     this.minor = minor
+  }
+
+  #listeners: Map<ResponseEvent, Array<() => void>> | null = null
+
+  /**
+   * Listens for 'drain' (buffered output fell under the high-water mark), 'finish' (the
+   * response ended) or 'close' (it left completely, or the connection closed first).
+   */
+  on(event: ResponseEvent, listener: () => void): this {
+    if (this.#listeners === null) this.#listeners = new Map()
+    const list = this.#listeners.get(event)
+    if (list === undefined) this.#listeners.set(event, [listener])
+    else list.push(listener)
+    return this
+  }
+
+  /** Like `on`, for one call. */
+  once(event: ResponseEvent, listener: () => void): this {
+    const once = () => {
+      this.off(event, once)
+      listener()
+    }
+    return this.on(event, once)
+  }
+
+  /** Removes a listener added with `on`. */
+  off(event: ResponseEvent, listener: () => void): this {
+    const list = this.#listeners?.get(event)
+    const at = list?.indexOf(listener) ?? -1
+    if (at >= 0) list!.splice(at, 1)
+    return this
+  }
+
+  /** `on`, by Node's other names. */
+  addListener(event: ResponseEvent, listener: () => void): this {
+    return this.on(event, listener)
+  }
+
+  removeListener(event: ResponseEvent, listener: () => void): this {
+    return this.off(event, listener)
+  }
+
+  /** How many listeners `event` has. */
+  listenerCount(event: ResponseEvent): number {
+    return this.#listeners?.get(event)?.length ?? 0
+  }
+
+  /** @internal Calls the listeners of `event`. */
+  emit(event: ResponseEvent): boolean {
+    const list = this.#listeners?.get(event)
+    if (list === undefined || list.length === 0) return false
+    for (const listener of [...list]) listener()
+    return true
   }
 
   /** True once the head was sent (after the first `write` or `end`). */
