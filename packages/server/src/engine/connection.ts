@@ -9,6 +9,7 @@ import type { Duplex } from 'node:stream'
 import { sockets, type SocketAddress } from '@io/core'
 import { invalidArgType, serverError } from '../errors.js'
 import { fullHandlers, type FullHandlers, type Handlers } from './handlers.js'
+import { IDLE_TICKS } from './idle-sweeper.js'
 import type { Reactor } from './reactor.js'
 
 /**
@@ -64,6 +65,11 @@ export class Connection<U = any> {
   corks = 0
   /** Idle-sweep tick of the last read or write. @internal */
   lastTick: number
+  /**
+   * Ticks of silence before `timeout` (the reactor's idle timeout: 8 ticks of idleTimeoutMs/8);
+   * a protocol with a timeout of its own (WebSocket) sets it. @internal
+   */
+  idleTicks = IDLE_TICKS
   /** Where events go (the server's handlers, or a stream/async adapter). @internal */
   handlers: FullHandlers
   /** The reactor (engine) running this connection. @internal */

@@ -8,7 +8,8 @@
  */
 import type { Reactor } from './reactor.js'
 
-const TICKS = 8
+/** Ticks of silence after which a connection times out, unless it has a budget of its own. */
+export const IDLE_TICKS = 8
 
 /** Where sweeps are scheduled: Node's timers, unless a test steps them by hand. */
 export interface SweepClock {
@@ -33,7 +34,12 @@ export class IdleSweeper {
     private readonly reactor: Reactor,
     idleTimeoutMs: number,
   ) {
-    this.stopTimer = IdleSweeper.clock.every(Math.max(1, Math.floor(idleTimeoutMs / TICKS)), () => this.sweep())
+    this.stopTimer = IdleSweeper.clock.every(IdleSweeper.tickMs(idleTimeoutMs), () => this.sweep())
+  }
+
+  /** How long one tick lasts for a reactor with this idle timeout. */
+  static tickMs(idleTimeoutMs: number): number {
+    return Math.max(1, Math.floor(idleTimeoutMs / IDLE_TICKS))
   }
 
   private sweep(): void {
@@ -42,7 +48,7 @@ export class IdleSweeper {
     const slots = reactor.table.slots
     for (let i = 0; i < slots.length; i++) {
       const conn = slots[i]
-      if (conn !== undefined && ((tick - conn.lastTick) | 0) > TICKS) reactor.timedOut(conn)
+      if (conn !== undefined && ((tick - conn.lastTick) | 0) > conn.idleTicks) reactor.timedOut(conn)
     }
   }
 
