@@ -64,44 +64,43 @@ const char* const kFeatureNames[] = {
 }  // namespace
 
 Napi::Function Uring::Define(Napi::Env env) {
-  return DefineClass(
-      env, "Uring",
-      {
-          InstanceMethod<&Uring::PollAdd>("pollAdd"),
-          InstanceMethod<&Uring::PollRemove>("pollRemove"),
-          InstanceMethod<&Uring::Accept>("accept"),
-          InstanceMethod<&Uring::Recv>("recv"),
-          InstanceMethod<&Uring::RecvMultishot>("recvMultishotGroup"),
-          InstanceMethod<&Uring::Send>("send"),
-          InstanceMethod<&Uring::Writev>("writev"),
-          InstanceMethod<&Uring::Connect>("connect"),
-          InstanceMethod<&Uring::ShutdownFd>("shutdown"),
-          InstanceMethod<&Uring::CloseFd>("closeFd"),
-          InstanceMethod<&Uring::Cancel>("cancel"),
-          InstanceMethod<&Uring::CancelFd>("cancelFd"),
-          InstanceMethod<&Uring::Timeout>("timeout"),
-          InstanceMethod<&Uring::Submit>("submit"),
-          InstanceMethod<&Uring::Wait>("wait"),
-          InstanceMethod<&Uring::Start>("startNative"),
-          InstanceMethod<&Uring::Stop>("stop"),
-          InstanceMethod<&Uring::RefHandle>("ref"),
-          InstanceMethod<&Uring::UnrefHandle>("unref"),
-          InstanceMethod<&Uring::HasRef>("hasRef"),
-          InstanceMethod<&Uring::CloseRing>("closeRing"),
-          InstanceMethod<&Uring::RegisterBufferRing>("registerBufferRing"),
-          InstanceMethod<&Uring::UnregisterBufferRing>("unregisterBufferRing"),
-          InstanceAccessor<&Uring::GetFd>("fd"),
-          InstanceAccessor<&Uring::GetClosed>("closed"),
-          InstanceAccessor<&Uring::GetActive>("active"),
-          InstanceAccessor<&Uring::GetInFlight>("inFlight"),
-          InstanceAccessor<&Uring::GetCapacity>("capacity"),
-          InstanceAccessor<&Uring::GetCompletionBuffer>("completionBuffer"),
-          InstanceAccessor<&Uring::GetFeatures>("features"),
-      });
+  return DefineNative(env, kClassName,
+                      {
+                          Method<&Uring::PollAdd>("pollAdd"),
+                          Method<&Uring::PollRemove>("pollRemove"),
+                          Method<&Uring::Accept>("accept"),
+                          Method<&Uring::Recv>("recv"),
+                          Method<&Uring::RecvMultishot>("recvMultishotGroup"),
+                          Method<&Uring::Send>("send"),
+                          Method<&Uring::Writev>("writev"),
+                          Method<&Uring::Connect>("connect"),
+                          Method<&Uring::ShutdownFd>("shutdown"),
+                          Method<&Uring::CloseFd>("closeFd"),
+                          Method<&Uring::Cancel>("cancel"),
+                          Method<&Uring::CancelFd>("cancelFd"),
+                          Method<&Uring::Timeout>("timeout"),
+                          Method<&Uring::Submit>("submit"),
+                          Method<&Uring::Wait>("wait"),
+                          Method<&Uring::Start>("startNative"),
+                          Method<&Uring::Stop>("stop"),
+                          Method<&Uring::RefHandle>("ref"),
+                          Method<&Uring::UnrefHandle>("unref"),
+                          Method<&Uring::HasRef>("hasRef"),
+                          Method<&Uring::CloseRing>("closeRing"),
+                          Method<&Uring::RegisterBufferRing>("registerBufferRing"),
+                          Method<&Uring::UnregisterBufferRing>("unregisterBufferRing"),
+                          Getter<&Uring::GetFd>("fd"),
+                          Getter<&Uring::GetClosed>("closed"),
+                          Getter<&Uring::GetActive>("active"),
+                          Getter<&Uring::GetInFlight>("inFlight"),
+                          Getter<&Uring::GetCapacity>("capacity"),
+                          Getter<&Uring::GetCompletionBuffer>("completionBuffer"),
+                          Getter<&Uring::GetFeatures>("features"),
+                      });
 }
 
 Uring::Uring(const Napi::CallbackInfo& info)
-    : Napi::ObjectWrap<Uring>(info), watcher_(info.Env(), this) {
+    : NativeClass<Uring>(info), watcher_(info.Env(), this) {
   Napi::Env env = info.Env();
   unsigned entries = static_cast<unsigned>(ArgIntOr(info, 0, "entries", 1, kMaxEntries, 256));
   unsigned cq_entries = static_cast<unsigned>(
@@ -109,7 +108,7 @@ Uring::Uring(const Napi::CallbackInfo& info)
   int rc = queue_.Open(entries, cq_entries);
   if (rc < 0) {
     Napi::Error error = SystemError(env, -rc, "io_uring_setup");
-    error.Set("reason", Napi::String::New(env, SetupFailureReason(-rc)));
+    SetOwn(env, error.Value(), "reason", Napi::String::New(env, SetupFailureReason(-rc)));
     throw error;
   }
   // What each feature needs, told apart by markers the probe can see: multishot poll came with
@@ -119,40 +118,50 @@ Uring::Uring(const Napi::CallbackInfo& info)
   multishot_accept_ = buffer_rings_ = cancel_any_ = queue_.OpSupported(kOpSocket);
   multishot_recv_ = send_zc_ = queue_.OpSupported(kOpSendZc);
   capacity_ = queue_.cq_entries();
-  completions_ = Napi::Persistent(Napi::ArrayBuffer::New(env, static_cast<size_t>(capacity_) * 12));
-  features_ = Napi::Persistent(BuildFeatures(env));
+  // The ring is open: a throw from here on must not leak it (no destructor runs for an object
+  // whose constructor threw).
+  try {
+    completions_ =
+        Napi::Persistent(NewArrayBuffer(env, static_cast<size_t>(capacity_) * 12, "the completion arrays"));
+    features_ = Napi::Persistent(BuildFeatures(env));
+  } catch (...) {
+    queue_.Close();
+    throw;
+  }
 }
 
 Uring::~Uring() { Shutdown(); }
 
+// Built from fresh arrays and own properties only (SetOwn): no setter someone defined on
+// Object.prototype or Array.prototype runs.
 Napi::Object Uring::BuildFeatures(Napi::Env env) {
-  Napi::Object f = Napi::Object::New(env);
-  Napi::Array setup = Napi::Array::New(env);
+  std::vector<napi_value> setup;
   for (const FlagName& flag : kSetupNames)
-    if (queue_.setup_flags() & flag.bit) setup.Set(setup.Length(), flag.name);
-  Napi::Array kernel = Napi::Array::New(env);
+    if (queue_.setup_flags() & flag.bit) setup.push_back(Napi::String::New(env, flag.name));
+  std::vector<napi_value> kernel;
   for (uint32_t bit = 0; bit < sizeof(kFeatureNames) / sizeof(kFeatureNames[0]); bit++)
-    if (queue_.features() & (1u << bit)) kernel.Set(kernel.Length(), kFeatureNames[bit]);
-  Napi::Array ops = Napi::Array::New(env);
+    if (queue_.features() & (1u << bit)) kernel.push_back(Napi::String::New(env, kFeatureNames[bit]));
+  std::vector<napi_value> ops;
   for (unsigned op = 0; op < kOpTableSize; op++) {
     if (!queue_.OpSupported(static_cast<uint8_t>(op))) continue;
     if (op < sizeof(kOpNames) / sizeof(kOpNames[0]))
-      ops.Set(ops.Length(), kOpNames[op]);
+      ops.push_back(Napi::String::New(env, kOpNames[op]));
     else
-      ops.Set(ops.Length(), "OP_" + std::to_string(op));
+      ops.push_back(Napi::String::New(env, "OP_" + std::to_string(op)));
   }
-  f.Set("setupFlags", setup);
-  f.Set("kernelFeatures", kernel);
-  f.Set("opcodes", ops);
-  f.Set("sqEntries", queue_.sq_entries());
-  f.Set("cqEntries", queue_.cq_entries());
-  f.Set("deferTaskrun", (queue_.setup_flags() & kSetupDeferTaskrun) != 0);
-  f.Set("multishotPoll", multishot_poll_);
-  f.Set("multishotAccept", multishot_accept_);
-  f.Set("multishotRecv", multishot_recv_);
-  f.Set("bufferRings", buffer_rings_);
-  f.Set("sendZeroCopy", send_zc_);
-  f.Set("cancelByFd", cancel_any_);
+  Napi::Object f = Napi::Object::New(env);
+  SetOwn(env, f, "setupFlags", OwnArray(env, setup));
+  SetOwn(env, f, "kernelFeatures", OwnArray(env, kernel));
+  SetOwn(env, f, "opcodes", OwnArray(env, ops));
+  SetOwn(env, f, "sqEntries", Napi::Number::New(env, queue_.sq_entries()));
+  SetOwn(env, f, "cqEntries", Napi::Number::New(env, queue_.cq_entries()));
+  SetOwn(env, f, "deferTaskrun", Napi::Boolean::New(env, (queue_.setup_flags() & kSetupDeferTaskrun) != 0));
+  SetOwn(env, f, "multishotPoll", Napi::Boolean::New(env, multishot_poll_));
+  SetOwn(env, f, "multishotAccept", Napi::Boolean::New(env, multishot_accept_));
+  SetOwn(env, f, "multishotRecv", Napi::Boolean::New(env, multishot_recv_));
+  SetOwn(env, f, "bufferRings", Napi::Boolean::New(env, buffer_rings_));
+  SetOwn(env, f, "sendZeroCopy", Napi::Boolean::New(env, send_zc_));
+  SetOwn(env, f, "cancelByFd", Napi::Boolean::New(env, cancel_any_));
   return f;
 }
 
@@ -280,9 +289,9 @@ Napi::Value Uring::Submit(const Napi::CallbackInfo& info) {
 
 Napi::Value Uring::Wait(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  CheckOpen(env);
   unsigned min_complete = static_cast<unsigned>(ArgIntOr(info, 0, "minComplete", 0, capacity_, 1));
   int timeout = ArgTimeout(info, 1);
+  CheckOpen(env);
   // The callback is reading the arrays this would overwrite.
   if (in_callback_)
     ThrowCodeError(env, "ERR_URING_REENTRANT_WAIT", "wait() cannot be called from onComplete");
@@ -348,7 +357,8 @@ void Uring::SignalSelf() {
 void Uring::FailInLoop(int err) {
   Napi::Env env = Env();
   StopWatching();
-  Napi::Error error = err == EFAULT ? Napi::Error::New(env, "the completion arrays were detached")
+  Napi::Error error = err == EFAULT ? CodeError(env, "ERR_URING_COMPLETIONS_DETACHED",
+                                              "the completion arrays were detached")
                                     : SystemError(env, err, "io_uring_enter");
   napi_fatal_exception(env, error.Value());
 }
@@ -424,10 +434,10 @@ void Uring::Shutdown() {
   // Whatever is still in flight keeps its memory: its pins are never released, so the kernel
   // can finish with it after the ring fd is gone. That is a leak by design, never a
   // use-after-free; in practice only a zero-copy send still held by the network gets here.
-  if (slots_.live() == 0) groups_.clear();
-  else
+  if (slots_.live() > 0)
     for (auto& group : groups_) group.release();
   queue_.Close();  // also unregisters the eventfd and the buffer rings
+  groups_.clear();  // now the kernel is done with their memory
   if (eventfd_ >= 0) {
     close(eventfd_);
     eventfd_ = -1;
@@ -456,9 +466,10 @@ Napi::Value Uring::RegisterBufferRing(const Napi::CallbackInfo& info) {
     }
   }
   if (FindGroup(gid) != nullptr) ThrowSystemError(env, EEXIST, "io_uring_register");
+  groups_.reserve(groups_.size() + 1);  // so that the push below cannot fail once registered
   groups_.push_back(CreateBufferGroup(env, queue_.fd(), gid, count, size));
   Napi::Object description = groups_.back()->Describe(env);
-  description.Set("groupId", Napi::Number::New(env, gid));
+  SetOwn(env, description, "groupId", Napi::Number::New(env, gid));
   return description;
 }
 
@@ -503,10 +514,10 @@ Napi::Value SupportValue(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Support support = ProbeSupport();
   Napi::Object o = Napi::Object::New(env);
-  o.Set("supported", support.supported);
+  SetOwn(env, o, "supported", Napi::Boolean::New(env, support.supported));
   if (!support.supported) {
-    o.Set("reason", support.reason);
-    o.Set("code", ErrnoName(support.error));
+    SetOwn(env, o, "reason", Napi::String::New(env, support.reason));
+    SetOwn(env, o, "code", Napi::String::New(env, ErrnoName(support.error)));
   }
   return o;
 }
@@ -524,8 +535,11 @@ Napi::Value CompletionError(const Napi::CallbackInfo& info) {
 void InitUring(Napi::Env env, Napi::Object exports) {
   using namespace uring;
   exports.Set("Uring", Uring::Define(env));
-  exports.Set("uringSupport", Napi::Function::New(env, SupportValue, "uringSupport"));
-  exports.Set("uringCompletionError", Napi::Function::New(env, CompletionError, "uringCompletionError"));
+  static const FunctionEntry kFunctions[] = {
+      {"uringSupport", SupportValue},
+      {"uringCompletionError", CompletionError},
+  };
+  ExportFunctions(env, exports, kFunctions);
   ExportConstants(env, exports, "uringConstants", {
       {"IORING_CQE_F_BUFFER", kCqeBuffer},
       {"IORING_CQE_F_MORE", kCqeMore},

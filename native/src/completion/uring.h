@@ -18,6 +18,7 @@
 #include <memory>
 #include <vector>
 
+#include "common/binding.h"
 #include "common/js_memory.h"
 #include "common/loop_watcher.h"
 #include "uring_buffer_group.h"
@@ -27,8 +28,11 @@
 namespace io {
 namespace uring {
 
-class Uring : public Napi::ObjectWrap<Uring>, public LoopWatcher::Owner {
+class Uring : public NativeClass<Uring>, public LoopWatcher::Owner {
  public:
+  static constexpr const char* kClassName = "Uring";
+  static constexpr napi_type_tag kTypeTag = {0x2f7d91c05be34a68ull, 0xd1a6590e3c87f214ull};
+
   static Napi::Function Define(Napi::Env env);
   explicit Uring(const Napi::CallbackInfo& info);
   ~Uring() override;
@@ -79,6 +83,7 @@ class Uring : public Napi::ObjectWrap<Uring>, public LoopWatcher::Owner {
   // --- operations (uring_ops.cc)
   uint32_t Begin(OpKind kind, uint32_t token);
   void Pin(uint32_t slot, napi_value value);
+  void PinEach(uint32_t slot, const std::vector<napi_value>& values);
   io_uring_sqe* Prepare(uint8_t opcode, int fd, uint32_t slot, unsigned reserve = 1);
   io_uring_sqe* PrepareTransfer(const Napi::CallbackInfo& info, uint8_t opcode);
   io_uring_sqe* PrepareInternal(uint8_t opcode, int fd, unsigned reserve = 1);

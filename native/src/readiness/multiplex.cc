@@ -52,6 +52,7 @@
 
 #include "common/addon.h"
 #include "common/args.h"
+#include "common/binding.h"
 #include "common/errors.h"
 #include "common/js_memory.h"
 #include "common/loop_watcher.h"
@@ -228,26 +229,29 @@ void DrainCounter(int fd) {
   while (rc < 0 && errno == EINTR);
 }
 
-class MultiplexWatcher : public Napi::ObjectWrap<MultiplexWatcher>, public LoopWatcher::Owner {
+class MultiplexWatcher : public NativeClass<MultiplexWatcher>, public LoopWatcher::Owner {
  public:
+  static constexpr const char* kClassName = "MultiplexWatcher";
+  static constexpr napi_type_tag kTypeTag = {0x83c5e0f4a9172b6dull, 0x47be2d90f1c36a58ull};
+
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "MultiplexWatcher",
-                       {
-                           InstanceMethod<&MultiplexWatcher::Start>("start"),
-                           InstanceMethod<&MultiplexWatcher::Update>("update"),
-                           InstanceMethod<&MultiplexWatcher::Stop>("stop"),
-                           InstanceMethod<&MultiplexWatcher::RefHandle>("ref"),
-                           InstanceMethod<&MultiplexWatcher::UnrefHandle>("unref"),
-                           InstanceMethod<&MultiplexWatcher::HasRef>("hasRef"),
-                           InstanceMethod<&MultiplexWatcher::Close>("close"),
-                           InstanceAccessor<&MultiplexWatcher::GetActive>("active"),
-                           InstanceAccessor<&MultiplexWatcher::GetClosed>("closed"),
-                       });
+    return DefineNative(env, kClassName,
+                        {
+                            Method<&MultiplexWatcher::Start>("start"),
+                            Method<&MultiplexWatcher::Update>("update"),
+                            Method<&MultiplexWatcher::Stop>("stop"),
+                            Method<&MultiplexWatcher::RefHandle>("ref"),
+                            Method<&MultiplexWatcher::UnrefHandle>("unref"),
+                            Method<&MultiplexWatcher::HasRef>("hasRef"),
+                            Method<&MultiplexWatcher::Close>("close"),
+                            Getter<&MultiplexWatcher::GetActive>("active"),
+                            Getter<&MultiplexWatcher::GetClosed>("closed"),
+                        });
   }
 
   // new MultiplexWatcher('select' | 'poll')
   explicit MultiplexWatcher(const Napi::CallbackInfo& info)
-      : Napi::ObjectWrap<MultiplexWatcher>(info), watcher_(info.Env(), this) {
+      : NativeClass<MultiplexWatcher>(info), watcher_(info.Env(), this) {
     Napi::Env env = info.Env();
     std::string kind = ArgString(info, 0, "kind");
     if (kind == "select")
@@ -298,7 +302,9 @@ class MultiplexWatcher : public Napi::ObjectWrap<MultiplexWatcher>, public LoopW
       // Stop first, so the callback sees a stopped watcher and may start it again.
       Napi::FunctionReference callback = Napi::Persistent(on_ready_.Value());
       StopWatching();
-      Napi::Value error = err == EFAULT ? CodeErrorValue(env) : SystemError(env, err, SyscallName(kind_)).Value();
+      Napi::Value error = err == EFAULT
+                              ? CodeError(env, "ERR_TABLE_DETACHED", "the multiplex table was detached").Value()
+                              : SystemError(env, err, SyscallName(kind_)).Value();
       watcher_.CallFromLoop(callback, Value(), {Napi::Number::New(env, 0), error});
       return;
     }
@@ -313,20 +319,13 @@ class MultiplexWatcher : public Napi::ObjectWrap<MultiplexWatcher>, public LoopW
   }
 
  private:
-  static Napi::Value CodeErrorValue(Napi::Env env) {
-    Napi::Error error = Napi::Error::New(env, "the multiplex table was detached");
-    error.Set("code", Napi::String::New(env, "ERR_TABLE_DETACHED"));
-    return error.Value();
-  }
-
   void CheckOpen(Napi::Env env) {
     if (wake_fd_ < 0) ThrowCodeError(env, "ERR_MULTIPLEX_CLOSED", "MultiplexWatcher is closed");
   }
 
-  // Remembers (table, count) from info[0], info[1] as the live table.
-  void TakeTable(const Napi::CallbackInfo& info) {
-    TableArg table = ArgTable(info, 0);
-    if (kind_ == Kind::kSelect) CheckSelectable(info.Env(), table.entries, table.count);
+  // Remembers `table` as the live table.
+  void TakeTable(Napi::Env env, const TableArg& table) {
+    if (kind_ == Kind::kSelect) CheckSelectable(env, table.entries, table.count);
     table_ = Napi::Persistent(table.buffer);
     count_ = table.count;
   }
@@ -334,9 +333,10 @@ class MultiplexWatcher : public Napi::ObjectWrap<MultiplexWatcher>, public LoopW
   // start(table, count, onReady(count, error?))
   void Start(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    CheckOpen(env);
+    TableArg table = ArgTable(info, 0);
     Napi::Function fn = ArgFunction(info, 2, "onReady");
-    TakeTable(info);
+    CheckOpen(env);
+    TakeTable(env, table);
     on_ready_ = Napi::Persistent(fn);
     if (!helper_.joinable()) {
       try {
@@ -353,8 +353,9 @@ class MultiplexWatcher : public Napi::ObjectWrap<MultiplexWatcher>, public LoopW
 
   // update(table, count): the registrations changed; the helper must wait on the new set.
   void Update(const Napi::CallbackInfo& info) {
+    TableArg table = ArgTable(info, 0);
     CheckOpen(info.Env());
-    TakeTable(info);
+    TakeTable(info.Env(), table);
     if (started_) Arm(info.Env());
   }
 
@@ -508,8 +509,11 @@ class MultiplexWatcher : public Napi::ObjectWrap<MultiplexWatcher>, public LoopW
 }  // namespace
 
 void InitMultiplex(Napi::Env env, Napi::Object exports) {
-  exports.Set("multiplexPoll", Napi::Function::New(env, ScanBinding<Kind::kPoll>, "poll"));
-  exports.Set("multiplexSelect", Napi::Function::New(env, ScanBinding<Kind::kSelect>, "select"));
+  static const FunctionEntry kFunctions[] = {
+      {"multiplexPoll", ScanBinding<Kind::kPoll>},
+      {"multiplexSelect", ScanBinding<Kind::kSelect>},
+  };
+  ExportFunctions(env, exports, kFunctions);
   exports.Set("MultiplexWatcher", MultiplexWatcher::Define(env));
   ExportConstants(env, exports, "multiplexConstants", {
       {"POLLIN", POLLIN},

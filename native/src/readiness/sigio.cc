@@ -24,6 +24,7 @@
 
 #include "common/addon.h"
 #include "common/args.h"
+#include "common/binding.h"
 #include "common/errors.h"
 #include "common/js_memory.h"
 #include "common/loop_watcher.h"
@@ -35,39 +36,42 @@ namespace {
 constexpr int64_t kMaxEventsLimit = 1 << 20;
 constexpr int kMaxRoundsPerWakeup = 64;  // batches per loop callback before yielding to others
 
-class SignalDrivenIO : public Napi::ObjectWrap<SignalDrivenIO>, public LoopWatcher::Owner {
+class SignalDrivenIO : public NativeClass<SignalDrivenIO>, public LoopWatcher::Owner {
  public:
+  static constexpr const char* kClassName = "SignalDrivenIO";
+  static constexpr napi_type_tag kTypeTag = {0xb5e8074c2d9a16f3ull, 0x0c9f3a6e58d2b471ull};
+
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "SignalDrivenIO",
-                       {
-                           InstanceMethod<&SignalDrivenIO::Watch>("watch"),
-                           InstanceMethod<&SignalDrivenIO::Unwatch>("unwatch"),
-                           InstanceMethod<&SignalDrivenIO::Modify>("modify"),
-                           InstanceMethod<&SignalDrivenIO::Wait>("wait"),
-                           InstanceMethod<&SignalDrivenIO::Start>("start"),
-                           InstanceMethod<&SignalDrivenIO::Stop>("stop"),
-                           InstanceMethod<&SignalDrivenIO::Rescan>("rescan"),
-                           InstanceMethod<&SignalDrivenIO::Resize>("resize"),
-                           InstanceMethod<&SignalDrivenIO::RefHandle>("ref"),
-                           InstanceMethod<&SignalDrivenIO::UnrefHandle>("unref"),
-                           InstanceMethod<&SignalDrivenIO::HasRef>("hasRef"),
-                           InstanceMethod<&SignalDrivenIO::Close>("close"),
-                           InstanceAccessor<&SignalDrivenIO::GetFd>("fd"),
-                           InstanceAccessor<&SignalDrivenIO::GetSignal>("signal"),
-                           InstanceAccessor<&SignalDrivenIO::GetOwnerTid>("ownerTid"),
-                           InstanceAccessor<&SignalDrivenIO::GetMaxEvents>("maxEvents"),
-                           InstanceAccessor<&SignalDrivenIO::GetLevel>("levelTriggered"),
-                           InstanceAccessor<&SignalDrivenIO::GetReadyBuffer>("readyBuffer"),
-                           InstanceAccessor<&SignalDrivenIO::GetClosed>("closed"),
-                           InstanceAccessor<&SignalDrivenIO::GetActive>("active"),
-                           InstanceAccessor<&SignalDrivenIO::GetWatching>("watching"),
-                           InstanceAccessor<&SignalDrivenIO::GetStats>("stats"),
-                       });
+    return DefineNative(env, kClassName,
+                        {
+                            Method<&SignalDrivenIO::Watch>("watch"),
+                            Method<&SignalDrivenIO::Unwatch>("unwatch"),
+                            Method<&SignalDrivenIO::Modify>("modify"),
+                            Method<&SignalDrivenIO::Wait>("wait"),
+                            Method<&SignalDrivenIO::Start>("start"),
+                            Method<&SignalDrivenIO::Stop>("stop"),
+                            Method<&SignalDrivenIO::Rescan>("rescan"),
+                            Method<&SignalDrivenIO::Resize>("resize"),
+                            Method<&SignalDrivenIO::RefHandle>("ref"),
+                            Method<&SignalDrivenIO::UnrefHandle>("unref"),
+                            Method<&SignalDrivenIO::HasRef>("hasRef"),
+                            Method<&SignalDrivenIO::Close>("close"),
+                            Getter<&SignalDrivenIO::GetFd>("fd"),
+                            Getter<&SignalDrivenIO::GetSignal>("signal"),
+                            Getter<&SignalDrivenIO::GetOwnerTid>("ownerTid"),
+                            Getter<&SignalDrivenIO::GetMaxEvents>("maxEvents"),
+                            Getter<&SignalDrivenIO::GetLevel>("levelTriggered"),
+                            Getter<&SignalDrivenIO::GetReadyBuffer>("readyBuffer"),
+                            Getter<&SignalDrivenIO::GetClosed>("closed"),
+                            Getter<&SignalDrivenIO::GetActive>("active"),
+                            Getter<&SignalDrivenIO::GetWatching>("watching"),
+                            Getter<&SignalDrivenIO::GetStats>("stats"),
+                        });
   }
 
   // new SignalDrivenIO(maxEvents?, signal?, levelTriggered?)
   explicit SignalDrivenIO(const Napi::CallbackInfo& info)
-      : Napi::ObjectWrap<SignalDrivenIO>(info),
+      : NativeClass<SignalDrivenIO>(info),
         watcher_(info.Env(), this),
         wake_watcher_(info.Env(), this) {
     Napi::Env env = info.Env();
@@ -78,6 +82,7 @@ class SignalDrivenIO : public Napi::ObjectWrap<SignalDrivenIO>, public LoopWatch
       if (!info[2].IsBoolean()) ThrowTypeError(env, "\"levelTriggered\" must be a boolean");
       level = info[2].As<Napi::Boolean>().Value();
     }
+    ready_ = Napi::Persistent(NewArrayBuffer(env, static_cast<size_t>(max_events_) * 8, "the ready list"));
     const char* op = "";
     int rc = engine_.Open(wanted, level, &op);
     if (rc == -EBUSY) {
@@ -86,8 +91,6 @@ class SignalDrivenIO : public Napi::ObjectWrap<SignalDrivenIO>, public LoopWatch
                                  : "no free real-time signal between SIGRTMIN and SIGRTMAX");
     }
     if (rc < 0) ThrowSystemError(env, -rc, op);
-    Napi::ArrayBuffer ready = Napi::ArrayBuffer::New(env, static_cast<size_t>(max_events_) * 8);
-    ready_ = Napi::Persistent(ready);
   }
 
   ~SignalDrivenIO() override { engine_.Close(); }
@@ -98,9 +101,15 @@ class SignalDrivenIO : public Napi::ObjectWrap<SignalDrivenIO>, public LoopWatch
     Napi::HandleScope scope(env);
     for (int round = 0; round < kMaxRoundsPerWakeup; round++) {
       uint32_t* words = ReadyWords();
-      if (words == nullptr) return;
-      int count = engine_.Collect(words, words + max_events_, max_events_);
-      if (count <= 0) break;
+      int count = words == nullptr ? -EFAULT : engine_.Collect(words, words + max_events_, max_events_);
+      if (count < 0) {
+        // Nothing was consumed, so libuv would call again at once, forever: stop, and report it
+        // as Node reports any error from its loop (process 'uncaughtException').
+        StopWatching();
+        napi_fatal_exception(env, CollectError(env, -count).Value());
+        return;
+      }
+      if (count == 0) break;
       watcher_.CallFromLoop(on_ready_, Value(), {Napi::Number::New(env, count)});
       if (!engine_.IsOpen() || on_ready_.IsEmpty()) return;  // closed or stopped by the callback
       // Left in the pending list (a rescan found more than one batch): deliver them now.
@@ -174,15 +183,20 @@ class SignalDrivenIO : public Napi::ObjectWrap<SignalDrivenIO>, public LoopWatch
         LiveArrayBuffer(Env(), ready_.Value(), static_cast<size_t>(max_events_) * 8));
   }
 
+  // A collect's -errno as the error wait() throws.
+  static Napi::Error CollectError(Napi::Env env, int err) {
+    if (err == EFAULT) return CodeError(env, "ERR_READY_LIST_DETACHED", "the ready list was detached");
+    return SystemError(env, err, "read");
+  }
+
   Napi::Value Wait(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     int timeout = ArgTimeout(info, 0);
     CheckOpen(env);
     uint32_t* words = ReadyWords();
-    if (words == nullptr)
-      ThrowCodeError(env, "ERR_READY_LIST_DETACHED", "the ready list was detached");
+    if (words == nullptr) throw CollectError(env, EFAULT);
     int n = engine_.Wait(timeout, words, words + max_events_, max_events_);
-    if (n < 0) ThrowSystemError(env, -n, "read");
+    if (n < 0) throw CollectError(env, -n);
     // Started too: what this wait left (level-triggered candidates still ready, a rescan larger
     // than one batch) must reach the loop as well, as a level-triggered epoll fd stays readable.
     if (watcher_.Active() && engine_.HasLeftovers()) engine_.Wake();
@@ -220,7 +234,7 @@ class SignalDrivenIO : public Napi::ObjectWrap<SignalDrivenIO>, public LoopWatch
     Napi::Env env = info.Env();
     int max_events = static_cast<int>(ArgInt(info, 0, "maxEvents", 1, kMaxEventsLimit));
     CheckOpen(env);
-    ready_ = Napi::Persistent(Napi::ArrayBuffer::New(env, static_cast<size_t>(max_events) * 8));
+    ready_ = Napi::Persistent(NewArrayBuffer(env, static_cast<size_t>(max_events) * 8, "the ready list"));
     max_events_ = max_events;
   }
 
@@ -273,11 +287,11 @@ class SignalDrivenIO : public Napi::ObjectWrap<SignalDrivenIO>, public LoopWatch
     Napi::Env env = info.Env();
     const sigio::Stats& s = engine_.stats();
     Napi::Object o = Napi::Object::New(env);
-    o.Set("overflows", s.overflows);
-    o.Set("rescans", s.rescans);
-    o.Set("staleEvents", s.stale);
-    o.Set("signalsRead", s.signals);
-    o.Set("wakeups", s.wakeups);
+    SetOwn(env, o, "overflows", Napi::Number::New(env, s.overflows));
+    SetOwn(env, o, "rescans", Napi::Number::New(env, s.rescans));
+    SetOwn(env, o, "staleEvents", Napi::Number::New(env, s.stale));
+    SetOwn(env, o, "signalsRead", Napi::Number::New(env, s.signals));
+    SetOwn(env, o, "wakeups", Napi::Number::New(env, s.wakeups));
     return o;
   }
 

@@ -42,6 +42,8 @@ export const FD_SETSIZE: number = c.FD_SETSIZE
 const ENTRY_BYTES: number = c.POLLFD_BYTES
 const INITIAL_CAPACITY = 16
 const INT16_MAX = 0x7fff
+/** The most entries a table may start with: more fds than a process can have open (2^24). */
+const MAX_CAPACITY = 2 ** 24
 
 type ScanFn = (table: ArrayBuffer, count: number, timeoutMs?: number | null) => number
 const pollScan: ScanFn = native.multiplexPoll
@@ -49,6 +51,15 @@ const selectScan: ScanFn = native.multiplexSelect
 
 function rangeError(message: string): RangeError {
   return Object.assign(new RangeError(message), { code: 'ERR_OUT_OF_RANGE' })
+}
+
+/** `value` for a message, without calling anything on it (no toString of an object). */
+function shown(value: unknown): string {
+  return value !== null && (typeof value === 'object' || typeof value === 'function') ? `a ${typeof value}` : String(value)
+}
+
+function typeError(message: string): TypeError {
+  return Object.assign(new TypeError(message), { code: 'ERR_INVALID_ARG_TYPE' })
 }
 
 /** An interest table in `struct pollfd` layout, kept by JavaScript and scanned by the kernel. */
@@ -59,8 +70,15 @@ export class PollTable {
   #count = 0
   #index = new Map<number, number>() // fd -> entry
 
-  /** An empty table with room for `capacity` entries before it first grows. */
+  /**
+   * An empty table with room for `capacity` entries (an integer from 0 to 2^24, default 16)
+   * before it first grows.
+   */
   constructor(capacity = INITIAL_CAPACITY) {
+    if (!Number.isInteger(capacity)) throw typeError(`"capacity" must be an integer, got ${shown(capacity)}`)
+    if (capacity < 0 || capacity > MAX_CAPACITY) {
+      throw rangeError(`"capacity" must be >= 0 and <= ${MAX_CAPACITY}, got ${capacity}`)
+    }
     this.#buffer = new ArrayBuffer(Math.max(1, capacity) * ENTRY_BYTES)
     this.#fds = new Int32Array(this.#buffer)
     this.#shorts = new Int16Array(this.#buffer)
@@ -115,19 +133,19 @@ export class PollTable {
     return this.#index.has(fd)
   }
 
-  /** The fd of entry `i`. */
+  /** The fd of entry `i` (an index below {@link count}). */
   fdAt(i: number): number {
-    return this.#fds[2 * i]
+    return this.#fds[2 * this.#entry(i)]
   }
 
-  /** The interest bits of entry `i`. */
+  /** The interest bits of entry `i` (an index below {@link count}). */
   eventsAt(i: number): number {
-    return this.#shorts[4 * i + 2] & 0xffff
+    return this.#shorts[4 * this.#entry(i) + 2] & 0xffff
   }
 
   /** What the last scan reported for entry `i` (POLL* bits; 0 = not ready). */
   reventsAt(i: number): number {
-    return this.#shorts[4 * i + 3] & 0xffff
+    return this.#shorts[4 * this.#entry(i) + 3] & 0xffff
   }
 
   /** Removes every entry (the memory is kept). */
@@ -154,6 +172,13 @@ export class PollTable {
     return selectScan(this.#buffer, this.#count, timeoutMs)
   }
 
+  /** `i` when it names an entry in use; TypeError/RangeError otherwise. */
+  #entry(i: number): number {
+    if (i >>> 0 === i && i < this.#count) return i // the common case, in one test
+    if (!Number.isInteger(i)) throw typeError(`"index" must be an integer, got ${shown(i)}`)
+    throw rangeError(`"index" must be >= 0 and < ${this.#count} (the entries in use), got ${i}`)
+  }
+
   #grow(): void {
     const next = new ArrayBuffer(this.#buffer.byteLength * 2)
     new Uint8Array(next).set(new Uint8Array(this.#buffer))
@@ -176,6 +201,10 @@ interface NativeMultiplexWatcher {
   unref(): void
   hasRef(): boolean
   close(): void
+}
+
+function checkTable(table: unknown): void {
+  if (!(table instanceof PollTable)) throw typeError('"table" must be a PollTable')
 }
 
 const NativeWatcher = native.MultiplexWatcher as new (kind: 'select' | 'poll') => NativeMultiplexWatcher
@@ -203,11 +232,13 @@ export class MultiplexWatcher {
 
   /** Starts (or restarts, replacing the callback) watching `table`. */
   start(table: PollTable, onReady: MultiplexReadyCallback): void {
+    checkTable(table)
     this.#native.start(table.buffer, table.count, onReady)
   }
 
   /** Tells the helper the table changed (entries added, removed or modified). */
   update(table: PollTable): void {
+    checkTable(table)
     this.#native.update(table.buffer, table.count)
   }
 

@@ -13,6 +13,7 @@ import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { Uring } from './uring.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const packageRoot = resolve(here, '..')
@@ -42,5 +43,11 @@ function load(): any {
   throw error
 }
 
-/** The raw addon. Prefer the typed wrappers exported by @io/core. */
+/**
+ * The raw addon. Prefer the typed wrappers exported by @io/core: they validate what native code
+ * does not (PollTable, BufferRing) and keep the memory of io_uring operations in flight from
+ * being transferred away (see {@link Uring.recv}); calling the addon's classes directly does
+ * neither. Native code itself still refuses wrong receivers and bad arguments with TypeError or
+ * RangeError, and never crashes on them.
+ */
 export const native: any = load()

@@ -25,7 +25,8 @@
  */
 import { markAsUntransferable } from 'node:worker_threads'
 import { codeError } from './errors.js'
-import type { BufferRingMemory, Uring } from './uring.js'
+// A cycle (uring.ts imports this module): Uring is only used once a BufferRing is built.
+import { Uring, type BufferRingMemory } from './uring.js'
 
 export interface BufferRingOptions {
   /** How many buffers: a power of two, 1 to 32768. */
@@ -63,15 +64,22 @@ export class BufferRing {
    *   SystemError (EEXIST for a group id in use).
    */
   constructor(uring: Uring, options: BufferRingOptions) {
+    if (!(uring instanceof Uring)) {
+      throw Object.assign(new TypeError('"uring" must be a Uring'), { code: 'ERR_INVALID_ARG_TYPE' })
+    }
     if (options === null || typeof options !== 'object') {
       throw Object.assign(new TypeError('"options" must be an object'), { code: 'ERR_INVALID_ARG_TYPE' })
     }
-    const memory: BufferRingMemory = uring.registerBufferRing(options.count, options.size, options.groupId)
+    // Each option is read once: a getter answering differently twice must not make the views
+    // disagree with what native code registered.
+    const { count, size, groupId } = options
+    const memory: BufferRingMemory = uring.registerBufferRing(count, size, groupId)
     this.uring = uring
     this.groupId = memory.groupId
-    this.count = options.count
-    this.size = options.size
-    // The kernel reads and writes this memory: it must never be detached by a transfer.
+    this.count = count
+    this.size = size
+    // The kernel reads and writes this memory: it must never be detached by a transfer. (Native
+    // code owns it and frees it only once the kernel and every view are done with it.)
     markAsUntransferable(memory.data)
     markAsUntransferable(memory.entries)
     markAsUntransferable(memory.owner)

@@ -24,7 +24,10 @@
  * ## Memory
  * A Buffer handed to `recv`, `send` or `writev` is referenced by native code until its last
  * completion (for a zero-copy send, the {@link IORING_CQE_F_NOTIF} one), even if JavaScript
- * drops it. Do not transfer (postMessage) an ArrayBuffer while an operation uses it.
+ * drops it. The kernel uses the memory after the call returns, so its ArrayBuffer must not be
+ * detached meanwhile: these methods mark it untransferable (`markAsUntransferable` from
+ * node:worker_threads), so that postMessage and structuredClone copy it instead of moving it
+ * (Node 20) or refuse (later versions). See {@link Uring.recv} for what remains.
  * {@link Uring.close} cancels everything in flight and reaps it before freeing anything.
  *
  * @example
@@ -40,6 +43,8 @@
  * ring.close()
  * ```
  */
+import { types } from 'node:util'
+import { markAsUntransferable } from 'node:worker_threads'
 import { BufferRing } from './uring-buffer-ring.js'
 import { codeError, type SystemError } from './errors.js'
 import { native } from './native.js'
@@ -56,6 +61,26 @@ export const IORING_CQE_F_SOCK_NONEMPTY: number = c.IORING_CQE_F_SOCK_NONEMPTY
 export const IORING_CQE_F_NOTIF: number = c.IORING_CQE_F_NOTIF
 /** Shift of the buffer id in the completion flags (16). */
 export const IORING_CQE_BUFFER_SHIFT: number = c.IORING_CQE_BUFFER_SHIFT
+
+const IOV_MAX: number = native.socketConstants.IOV_MAX
+
+// The intrinsic `buffer` getters: a view's own `buffer` property could name another ArrayBuffer.
+const typedArrayBuffer = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), 'buffer')!.get!
+const dataViewBuffer = Object.getOwnPropertyDescriptor(DataView.prototype, 'buffer')!.get!
+
+/**
+ * Marks the ArrayBuffer behind `bytes` (a view or an ArrayBuffer) untransferable, so that the
+ * memory an operation in flight uses cannot be moved to another owner and freed under the
+ * kernel. A SharedArrayBuffer needs nothing: it cannot be detached, and the pin keeps it alive.
+ */
+function keepInPlace(bytes: unknown): void {
+  const buffer = types.isTypedArray(bytes)
+    ? typedArrayBuffer.call(bytes)
+    : types.isDataView(bytes)
+      ? dataViewBuffer.call(bytes)
+      : bytes
+  if (types.isArrayBuffer(buffer)) markAsUntransferable(buffer)
+}
 
 /** The provided-buffer id carried by completion flags with {@link IORING_CQE_F_BUFFER}. */
 export function bufferIdOf(flags: number): number {
@@ -135,13 +160,25 @@ interface NativeUring {
    * close-on-exec). `multishot`: one completion per connection until it ends without F_MORE.
    */
   accept(fd: number, token: number, options?: { multishot?: boolean }): void
-  /** Receives into `buffer[offset, offset+length)`. Result: bytes, 0 at end of stream. */
+  /**
+   * Receives into `buffer[offset, offset+length)`. Result: bytes, 0 at end of stream.
+   *
+   * The kernel writes into `buffer` after this returns, until the completion. Its ArrayBuffer
+   * is marked untransferable (postMessage and structuredClone then copy it, or refuse, instead
+   * of moving the memory elsewhere); a SharedArrayBuffer view is safe as it is. What this cannot
+   * stop, and what must not happen while the operation is in flight: detaching it by other
+   * means, such as `ArrayBuffer.prototype.transfer()` on a Node version whose
+   * `markAsUntransferable` does not cover it, or another native addon; and calling the
+   * addon's class directly (`native.Uring`), which marks nothing. The kernel would then write
+   * into memory that belongs to someone else. The same holds for `send` and `writev`, where
+   * the kernel reads the memory.
+   */
   recv(fd: number, buffer: Bytes, offset: number | undefined, length: number | undefined, token: number): void
   /**
    * Sends `buffer[offset, offset+length)` (MSG_NOSIGNAL: -EPIPE, never SIGPIPE). Result: bytes
    * sent, which may be fewer than asked. `zeroCopy` (IORING_OP_SEND_ZC, Linux >= 6.0; a plain
    * send elsewhere): a second completion with IORING_CQE_F_NOTIF follows when the kernel is
-   * done with the buffer; do not reuse it before.
+   * done with the buffer; do not reuse it before. The memory is kept in place as for `recv`.
    */
   send(
     fd: number,
@@ -151,7 +188,10 @@ interface NativeUring {
     token: number,
     options?: { zeroCopy?: boolean },
   ): void
-  /** Writes several buffers in one operation (IORING_OP_WRITEV). Result: bytes written. */
+  /**
+   * Writes several buffers in one operation (IORING_OP_WRITEV). Result: bytes written. Each
+   * buffer's memory is kept in place as for `recv`; the array itself may change afterwards.
+   */
   writev(fd: number, buffers: NodeJS.ArrayBufferView[], token: number): void
   /** Connects a socket to an IPv4 or IPv6 literal. Result: 0 or -errno (-ECONNREFUSED...). */
   connect(fd: number, host: string, port: number, token: number): void
@@ -266,6 +306,25 @@ export class Uring extends NativeUringClass {
    */
   start(onComplete: (count: number) => void): void {
     this.startNative(onComplete, this.#schedule)
+  }
+
+  override recv(...args: Parameters<NativeUring['recv']>): void {
+    super.recv(...args)
+    keepInPlace(args[1]) // after the checks: a refused call changes nothing; no JavaScript ran since
+  }
+
+  override send(...args: Parameters<NativeUring['send']>): void {
+    super.send(...args)
+    keepInPlace(args[1])
+  }
+
+  override writev(fd: number, buffers: NodeJS.ArrayBufferView[], token: number): void {
+    // Each element is read once, here (a getter runs before anything is queued), and native
+    // code gets a plain array holding exactly the views it pins.
+    const list =
+      Array.isArray(buffers) && buffers.length <= IOV_MAX ? Array.from({ length: buffers.length }, (_, i) => buffers[i]) : buffers
+    super.writev(fd, list, token)
+    for (const view of list) keepInPlace(view)
   }
 
   /**
