@@ -36,7 +36,7 @@ static size_t ElementSize(napi_typedarray_type type) {
 
 // An integral double as text, also beyond the range of int64_t (where a cast would be undefined).
 static std::string IntegerText(double d) {
-  char text[64];
+  char text[320];  // DBL_MAX has 309 digits
   snprintf(text, sizeof(text), "%.0f", d);
   return text;
 }

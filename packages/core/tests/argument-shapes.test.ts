@@ -107,3 +107,10 @@ it('MultiplexWatcher refuses anything but a PollTable', () => {
     watcher.close()
   }
 })
+
+it('an integer argument far out of range is reported as it is (it was cast to int64 first, undefined behaviour)', () => {
+  // 1e300 does not fit an int64: the old message went through a cast UBSan reports.
+  expect(() => sockets.socket(1e300, 1)).toThrow(expect.objectContaining({ name: 'RangeError', code: 'ERR_OUT_OF_RANGE' }))
+  expect(() => sockets.socket(1e300, 1)).toThrow(/got 1000000000000000052504760255204420248704468581108159154915854115/)
+  expect(() => sockets.socket(-(2 ** 70), 1)).toThrow(/got -1180591620717411303424$/)
+})
