@@ -1,5 +1,5 @@
-// A fuzz child: runs cases of one seed and reports each on stdout, written synchronously so
-// that the parent knows which case was running when the process died.
+// A fuzz child: runs cases of one seed and reports each (on fd 3, or stdout when run by hand),
+// written synchronously so that the parent knows which case was running when the process died.
 //   node --expose-gc child.mjs --seed S --from A --to B [--native PATH] [--verbose]
 //   node --expose-gc child.mjs --seed S --list a,b,c ...
 // Lines: `S <index>` when a case starts, `R <index> <json>` when it ended; the json holds its
@@ -32,7 +32,10 @@ const indexes = opts.list
   ? opts.list.split(',').map(Number)
   : Array.from({ length: Number(opts.to) - Number(opts.from) }, (_, i) => Number(opts.from) + i)
 
-const emit = (line) => writeSync(1, `${line}\n`)
+// Reports go to fd 3 when the parent opened it (stdout is /dev/null then): a case may write to
+// fd 1, which hostile numbers reach, and must not garble the reports.
+const reportFd = process.env.FUZZ_REPORT_FD ? Number(process.env.FUZZ_REPORT_FD) : 1
+const emit = (line) => writeSync(reportFd, `${line}\n`)
 
 /** An exception as the report wants it: clean (a coded Error, or a hostile value's own) or not. */
 function classify(error) {

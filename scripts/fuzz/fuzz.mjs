@@ -21,9 +21,11 @@ const childScript = fileURLToPath(new URL('./child.mjs', import.meta.url))
  */
 function runChild(args, timeoutMs, env) {
   return new Promise((resolve) => {
+    // Reports come on fd 3; stdin and stdout are /dev/null, so a case that reads or writes fd 0
+    // or 1 (hostile numbers do) touches nothing that matters. stderr carries crash reports.
     const child = spawn(process.execPath, ['--expose-gc', childScript, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env, FUZZ_REPORT_FD: '3' },
     })
     let out = ''
     let err = ''
@@ -33,7 +35,7 @@ function runChild(args, timeoutMs, env) {
       child.kill('SIGKILL')
     }
     let timer = setTimeout(hung, timeoutMs)
-    child.stdout.on('data', (d) => {
+    child.stdio[3].on('data', (d) => {
       out += d
       clearTimeout(timer)
       timer = setTimeout(hung, timeoutMs)
