@@ -15,9 +15,9 @@
 
 #include <napi.h>
 
-#include <initializer_list>
 #include <new>
 #include <stdexcept>
+#include <type_traits>
 #include <vector>
 
 #include "errors.h"
@@ -64,29 +64,27 @@ void ExportFunctions(Napi::Env env, Napi::Object exports, const FunctionEntry (&
 // The base of every class the addon exports. T declares
 //   static constexpr const char* kClassName = "Uring";
 //   static constexpr napi_type_tag kTypeTag = {0x..., 0x...};  // unique per class
-// and lists its members with Method<&T::Fn>("name") and Getter<&T::Fn>("name").
+// and lists its members with Method<&T::Fn>("name") and Getter<&T::Fn>("name"), where Fn is
+// `Napi::Value Fn(const Napi::CallbackInfo&)` (or returns void), a member of T or of a base of
+// T (LoopSource's).
 template <typename T>
 class NativeClass : public Napi::ObjectWrap<T> {
  public:
-  using ValueMethod = Napi::Value (T::*)(const Napi::CallbackInfo&);
-  using VoidMethod = void (T::*)(const Napi::CallbackInfo&);
   using Members = std::vector<napi_property_descriptor>;
 
-  template <ValueMethod M>
+  template <auto M>
   static napi_property_descriptor Method(const char* name) {
-    return {name, nullptr, &CallValue<M>, nullptr, nullptr, nullptr, napi_default_method, nullptr};
+    return {name, nullptr, &Call<M>, nullptr, nullptr, nullptr, napi_default_method, nullptr};
   }
-  template <VoidMethod M>
-  static napi_property_descriptor Method(const char* name) {
-    return {name, nullptr, &CallVoid<M>, nullptr, nullptr, nullptr, napi_default_method, nullptr};
-  }
-  template <ValueMethod M>
+  template <auto M>
   static napi_property_descriptor Getter(const char* name) {
-    return {name, nullptr, nullptr, &CallValue<M>, nullptr, nullptr, napi_configurable, nullptr};
+    return {name, nullptr, nullptr, &Call<M>, nullptr, nullptr, napi_configurable, nullptr};
   }
 
-  // The class `name`: its constructor runs T(info); `members` go on its prototype.
-  static Napi::Function DefineNative(Napi::Env env, const char* name, const Members& members) {
+  // The class `name`: its constructor runs T(info); `members` and `more` go on its prototype.
+  static Napi::Function DefineNative(Napi::Env env, const char* name, Members members,
+                                     const Members& more = {}) {
+    members.insert(members.end(), more.begin(), more.end());
     Napi::Function constructor = Napi::ObjectWrap<T>::DefineClass(env, name, {});
     napi_value prototype;
     napi_status status = napi_get_named_property(env, constructor, "prototype", &prototype);
@@ -98,11 +96,9 @@ class NativeClass : public Napi::ObjectWrap<T> {
 
   // Called by ObjectWrap when the class is called without `new`.
   static Napi::Value OnCalledAsFunction(const Napi::CallbackInfo& info) {
-    Napi::TypeError error =
-        Napi::TypeError::New(info.Env(), std::string("Class constructor ") + T::kClassName +
-                                             " cannot be invoked without 'new'");
-    SetOwn(info.Env(), error.Value(), "code",
-           Napi::String::New(info.Env(), "ERR_CONSTRUCT_CALL_REQUIRED"));
+    Napi::TypeError error = Napi::TypeError::New(
+        info.Env(), std::string("Class constructor ") + T::kClassName + " cannot be invoked without 'new'");
+    SetOwn(info.Env(), error.Value(), "code", Napi::String::New(info.Env(), "ERR_CONSTRUCT_CALL_REQUIRED"));
     throw error;
   }
 
@@ -128,19 +124,17 @@ class NativeClass : public Napi::ObjectWrap<T> {
     ThrowInvalidThis(info.Env(), T::kClassName);
   }
 
-  template <ValueMethod M>
-  static napi_value CallValue(napi_env env, napi_callback_info callback_info) noexcept {
+  template <auto M>
+  static napi_value Call(napi_env env, napi_callback_info callback_info) noexcept {
     return Guarded(env, [&]() -> napi_value {
       Napi::CallbackInfo info(env, callback_info);
-      return (Receiver(info)->*M)(info);
-    });
-  }
-  template <VoidMethod M>
-  static napi_value CallVoid(napi_env env, napi_callback_info callback_info) noexcept {
-    return Guarded(env, [&]() -> napi_value {
-      Napi::CallbackInfo info(env, callback_info);
-      (Receiver(info)->*M)(info);
-      return nullptr;
+      T* self = Receiver(info);
+      if constexpr (std::is_void_v<decltype((self->*M)(info))>) {
+        (self->*M)(info);
+        return nullptr;
+      } else {
+        return (self->*M)(info);
+      }
     });
   }
 };

@@ -81,26 +81,19 @@ Napi::Function Uring::Define(Napi::Env env) {
                           Method<&Uring::Timeout>("timeout"),
                           Method<&Uring::Submit>("submit"),
                           Method<&Uring::Wait>("wait"),
-                          Method<&Uring::Start>("startNative"),
-                          Method<&Uring::Stop>("stop"),
-                          Method<&Uring::RefHandle>("ref"),
-                          Method<&Uring::UnrefHandle>("unref"),
-                          Method<&Uring::HasRef>("hasRef"),
-                          Method<&Uring::CloseRing>("closeRing"),
                           Method<&Uring::RegisterBufferRing>("registerBufferRing"),
                           Method<&Uring::UnregisterBufferRing>("unregisterBufferRing"),
                           Getter<&Uring::GetFd>("fd"),
                           Getter<&Uring::GetClosed>("closed"),
-                          Getter<&Uring::GetActive>("active"),
                           Getter<&Uring::GetInFlight>("inFlight"),
                           Getter<&Uring::GetCapacity>("capacity"),
                           Getter<&Uring::GetCompletionBuffer>("completionBuffer"),
                           Getter<&Uring::GetFeatures>("features"),
-                      });
+                      },
+                      LoopMembers("startNative", "closeRing"));
 }
 
-Uring::Uring(const Napi::CallbackInfo& info)
-    : NativeClass<Uring>(info), watcher_(info.Env(), this) {
+Uring::Uring(const Napi::CallbackInfo& info) : LoopSource<Uring>(info) {
   Napi::Env env = info.Env();
   unsigned entries = static_cast<unsigned>(ArgIntOr(info, 0, "entries", 1, kMaxEntries, 256));
   unsigned cq_entries = static_cast<unsigned>(
@@ -307,42 +300,36 @@ Napi::Value Uring::Wait(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, n);
 }
 
-void Uring::Start(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Napi::Function on_complete = ArgFunction(info, 0, "onComplete");
-  Napi::Function schedule = ArgFunction(info, 1, "scheduleSubmit");
-  CheckOpen(env);
-  if (eventfd_ < 0) {
-    int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (fd < 0) ThrowSystemError(env, errno, "eventfd");
-    // The kernel signals the eventfd when it posts CQEs, and with DEFER_TASKRUN already when
-    // completion work is queued for us (before any CQE exists): the callback therefore always
-    // enters with GETEVENTS when IORING_SQ_TASKRUN says work waits (see Collect).
-    int rc = Register(queue_.fd(), kRegisterEventfd, &fd, 1);
-    if (rc < 0) {
-      close(fd);
-      ThrowSystemError(env, -rc, "io_uring_register");
-    }
-    eventfd_ = fd;
+Uring::StartArguments Uring::StartArgs(const Napi::CallbackInfo& info) {
+  return {ArgFunction(info, 0, "onComplete"), ArgFunction(info, 1, "scheduleSubmit")};
+}
+
+void Uring::PrepareStart(Napi::Env env, StartArguments& args) {
+  if (eventfd_ >= 0) return;
+  int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (fd < 0) ThrowSystemError(env, errno, "eventfd");
+  // The kernel signals the eventfd when it posts CQEs, and with DEFER_TASKRUN already when
+  // completion work is queued for us (before any CQE exists): the callback therefore always
+  // enters with GETEVENTS when IORING_SQ_TASKRUN says work waits (see Collect).
+  int rc = Register(queue_.fd(), kRegisterEventfd, &fd, 1);
+  if (rc < 0) {
+    close(fd);
+    ThrowSystemError(env, -rc, "io_uring_register");
   }
-  watcher_.Start(eventfd_);
-  on_complete_ = Napi::Persistent(on_complete);
-  schedule_submit_ = Napi::Persistent(schedule);
-  pin_.Hold(this);  // the loop may call us even if JavaScript drops its reference
+  eventfd_ = fd;
+}
+
+void Uring::OnStarted(Napi::Env env, StartArguments& args) {
+  schedule_submit_ = Napi::Persistent(args.schedule_submit);
   // Completions that arrived before the eventfd was registered (or while a callback that
   // stopped us had it quiet) signalled nothing.
   if (queue_.CanQuietEventfd()) queue_.QuietEventfd(false);
   SignalSelf();
 }
 
-void Uring::Stop(const Napi::CallbackInfo& info) { StopWatching(); }
-
-void Uring::StopWatching() {
-  watcher_.Stop();
-  on_complete_.Reset();
+void Uring::OnStopped() {
   schedule_submit_.Reset();
   submit_scheduled_ = false;
-  pin_.Release(this);
 }
 
 void Uring::SignalSelf() {
@@ -364,7 +351,7 @@ void Uring::FailInLoop(int err) {
 }
 
 void Uring::OnLoopReadable(int status) {
-  if (!queue_.IsOpen() || on_complete_.IsEmpty()) return;
+  if (!queue_.IsOpen() || callback().IsEmpty()) return;
   Napi::Env env = Env();
   Napi::HandleScope scope(env);
   // Reset the eventfd before looking at the rings: a signal that arrives after this read is for
@@ -382,10 +369,10 @@ void Uring::OnLoopReadable(int status) {
     }
     if (n == 0) break;
     in_callback_ = true;
-    watcher_.CallFromLoop(on_complete_, Value(), {Napi::Number::New(env, n)});
+    watcher().CallFromLoop(callback(), Value(), {Napi::Number::New(env, n)});
     in_callback_ = false;
     if (!queue_.IsOpen()) return;  // the callback closed the ring
-    if (on_complete_.IsEmpty()) break;
+    if (callback().IsEmpty()) break;
   }
   // Operations the last callback queued go now, in one io_uring_enter.
   submit_scheduled_ = false;
@@ -411,12 +398,10 @@ void Uring::CancelEverything() {
   }
 }
 
-// Closing: cancel everything in flight, reap until the kernel has let go of every buffer, then
-// free. Idempotent; also run by the env cleanup hook and the destructor.
-void Uring::Shutdown() {
-  if (!queue_.IsOpen()) return;
-  StopWatching();
-  watcher_.Close();
+// Closing (after LoopSource stopped and closed the watcher): cancel everything in flight, reap
+// until the kernel has let go of every buffer, then free. close() is idempotent; it also runs
+// from the env cleanup hook and the destructor (Shutdown).
+void Uring::CloseResources() {
   if (slots_.live() > 0 || internal_in_flight_ > 0) {
     CancelEverything();
     Deadline deadline(kCloseDrainMs);
@@ -489,17 +474,11 @@ void Uring::UnregisterBufferRing(const Napi::CallbackInfo& info) {
   }
 }
 
-Napi::Value Uring::HasRef(const Napi::CallbackInfo& info) {
-  return Napi::Boolean::New(info.Env(), watcher_.HasRef());
-}
 Napi::Value Uring::GetFd(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), queue_.fd());
 }
 Napi::Value Uring::GetClosed(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), !queue_.IsOpen());
-}
-Napi::Value Uring::GetActive(const Napi::CallbackInfo& info) {
-  return Napi::Boolean::New(info.Env(), watcher_.Active());
 }
 Napi::Value Uring::GetInFlight(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), slots_.live());

@@ -23,7 +23,7 @@
 #include "common/deadline.h"
 #include "common/errors.h"
 #include "common/js_memory.h"
-#include "common/loop_watcher.h"
+#include "common/loop_source.h"
 
 namespace io {
 namespace {
@@ -32,7 +32,7 @@ constexpr uint32_t kInterestMask = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLPRI | 
                                    EPOLLONESHOT | EPOLLEXCLUSIVE | EPOLLWAKEUP;
 constexpr int64_t kMaxEventsLimit = 1 << 20;
 
-class Epoll : public NativeClass<Epoll>, public LoopWatcher::Owner {
+class Epoll : public LoopSource<Epoll> {
  public:
   static constexpr const char* kClassName = "Epoll";
   static constexpr napi_type_tag kTypeTag = {0x6a8f3b2c41d9e705ull, 0x9c04e1d27b3f58a1ull};
@@ -44,22 +44,15 @@ class Epoll : public NativeClass<Epoll>, public LoopWatcher::Owner {
                             Method<&Epoll::Modify>("modify"),
                             Method<&Epoll::Delete>("delete"),
                             Method<&Epoll::Wait>("wait"),
-                            Method<&Epoll::Start>("start"),
-                            Method<&Epoll::Stop>("stop"),
-                            Method<&Epoll::RefHandle>("ref"),
-                            Method<&Epoll::UnrefHandle>("unref"),
-                            Method<&Epoll::HasRef>("hasRef"),
-                            Method<&Epoll::Close>("close"),
                             Getter<&Epoll::GetFd>("fd"),
                             Getter<&Epoll::GetMaxEvents>("maxEvents"),
                             Getter<&Epoll::GetReadyBuffer>("readyBuffer"),
                             Getter<&Epoll::GetClosed>("closed"),
-                            Getter<&Epoll::GetActive>("active"),
-                        });
+                        },
+                        LoopMembers());
   }
 
-  explicit Epoll(const Napi::CallbackInfo& info)
-      : NativeClass<Epoll>(info), watcher_(info.Env(), this) {
+  explicit Epoll(const Napi::CallbackInfo& info) : LoopSource<Epoll>(info) {
     Napi::Env env = info.Env();
     max_events_ = static_cast<int>(ArgIntOr(info, 0, "maxEvents", 1, kMaxEventsLimit, 1024));
     size_t ready_bytes = static_cast<size_t>(max_events_) * 8;
@@ -76,7 +69,7 @@ class Epoll : public NativeClass<Epoll>, public LoopWatcher::Owner {
   ~Epoll() override { CloseFd(); }
 
   void OnLoopReadable(int status) override {
-    if (epfd_ < 0 || on_ready_.IsEmpty()) return;
+    if (epfd_ < 0 || callback().IsEmpty()) return;
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
     int count = Collect(0);
@@ -89,12 +82,26 @@ class Epoll : public NativeClass<Epoll>, public LoopWatcher::Owner {
       return;
     }
     if (count == 0) return;  // readiness consumed elsewhere (e.g. a wait() from JS)
-    watcher_.CallFromLoop(on_ready_, Value(), {Napi::Number::New(env, count)});
+    watcher().CallFromLoop(callback(), Value(), {Napi::Number::New(env, count)});
   }
 
   void OnEnvTeardown() override { CloseFd(); }
 
  private:
+  friend class LoopSource<Epoll>;
+
+  // --- LoopSource: start(onReady) has Node's loop watch the epoll fd.
+  struct StartArguments {
+    Napi::Function callback;
+  };
+  StartArguments StartArgs(const Napi::CallbackInfo& info) { return {ArgFunction(info, 0, "onReady")}; }
+  bool IsOpen() const { return epfd_ >= 0; }
+  void PrepareStart(Napi::Env env, StartArguments& args) {}
+  int WatchedFd(size_t i) { return epfd_; }
+  void OnStarted(Napi::Env env, StartArguments& args) {}
+  void OnStopped() {}
+  void CloseResources() { CloseFd(); }
+
   void CheckOpen(Napi::Env env) {
     if (epfd_ < 0) ThrowCodeError(env, "ERR_EPOLL_CLOSED", "Epoll is closed");
   }
@@ -171,36 +178,6 @@ class Epoll : public NativeClass<Epoll>, public LoopWatcher::Owner {
     return Napi::Number::New(env, n);
   }
 
-  void Start(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    Napi::Function fn = ArgFunction(info, 0, "onReady");
-    CheckOpen(env);
-    on_ready_ = Napi::Persistent(fn);
-    watcher_.Start(epfd_);
-    pin_.Hold(this);  // the loop may call us even if JavaScript drops its reference
-  }
-
-  void Stop(const Napi::CallbackInfo& info) { StopWatching(); }
-
-  void StopWatching() {
-    watcher_.Stop();
-    on_ready_.Reset();
-    pin_.Release(this);
-  }
-
-  void RefHandle(const Napi::CallbackInfo& info) { watcher_.Ref(); }
-  void UnrefHandle(const Napi::CallbackInfo& info) { watcher_.Unref(); }
-  Napi::Value HasRef(const Napi::CallbackInfo& info) {
-    return Napi::Boolean::New(info.Env(), watcher_.HasRef());
-  }
-
-  void Close(const Napi::CallbackInfo& info) {
-    if (epfd_ < 0) return;
-    StopWatching();
-    watcher_.Close();
-    CloseFd();
-  }
-
   void CloseFd() {
     if (epfd_ >= 0) {
       close(epfd_);
@@ -216,17 +193,11 @@ class Epoll : public NativeClass<Epoll>, public LoopWatcher::Owner {
   Napi::Value GetClosed(const Napi::CallbackInfo& info) {
     return Napi::Boolean::New(info.Env(), epfd_ < 0);
   }
-  Napi::Value GetActive(const Napi::CallbackInfo& info) {
-    return Napi::Boolean::New(info.Env(), watcher_.Active());
-  }
 
-  LoopWatcher watcher_;
   int epfd_ = -1;
   int max_events_ = 0;
-  LoopPin pin_;
   std::vector<epoll_event> kernel_events_;
   Napi::Reference<Napi::ArrayBuffer> ready_;
-  Napi::FunctionReference on_ready_;
 };
 
 }  // namespace

@@ -27,7 +27,7 @@
 #include "common/binding.h"
 #include "common/errors.h"
 #include "common/js_memory.h"
-#include "common/loop_watcher.h"
+#include "common/loop_source.h"
 #include "sigio_engine.h"
 
 namespace io {
@@ -36,7 +36,9 @@ namespace {
 constexpr int64_t kMaxEventsLimit = 1 << 20;
 constexpr int kMaxRoundsPerWakeup = 64;  // batches per loop callback before yielding to others
 
-class SignalDrivenIO : public NativeClass<SignalDrivenIO>, public LoopWatcher::Owner {
+// Two watched fds: the signalfd (watcher 0, which also calls JavaScript) and the engine's
+// wake-up eventfd (watcher 1).
+class SignalDrivenIO : public LoopSource<SignalDrivenIO, 2> {
  public:
   static constexpr const char* kClassName = "SignalDrivenIO";
   static constexpr napi_type_tag kTypeTag = {0xb5e8074c2d9a16f3ull, 0x0c9f3a6e58d2b471ull};
@@ -48,14 +50,8 @@ class SignalDrivenIO : public NativeClass<SignalDrivenIO>, public LoopWatcher::O
                             Method<&SignalDrivenIO::Unwatch>("unwatch"),
                             Method<&SignalDrivenIO::Modify>("modify"),
                             Method<&SignalDrivenIO::Wait>("wait"),
-                            Method<&SignalDrivenIO::Start>("start"),
-                            Method<&SignalDrivenIO::Stop>("stop"),
                             Method<&SignalDrivenIO::Rescan>("rescan"),
                             Method<&SignalDrivenIO::Resize>("resize"),
-                            Method<&SignalDrivenIO::RefHandle>("ref"),
-                            Method<&SignalDrivenIO::UnrefHandle>("unref"),
-                            Method<&SignalDrivenIO::HasRef>("hasRef"),
-                            Method<&SignalDrivenIO::Close>("close"),
                             Getter<&SignalDrivenIO::GetFd>("fd"),
                             Getter<&SignalDrivenIO::GetSignal>("signal"),
                             Getter<&SignalDrivenIO::GetOwnerTid>("ownerTid"),
@@ -63,17 +59,15 @@ class SignalDrivenIO : public NativeClass<SignalDrivenIO>, public LoopWatcher::O
                             Getter<&SignalDrivenIO::GetLevel>("levelTriggered"),
                             Getter<&SignalDrivenIO::GetReadyBuffer>("readyBuffer"),
                             Getter<&SignalDrivenIO::GetClosed>("closed"),
-                            Getter<&SignalDrivenIO::GetActive>("active"),
                             Getter<&SignalDrivenIO::GetWatching>("watching"),
                             Getter<&SignalDrivenIO::GetStats>("stats"),
-                        });
+                        },
+                        LoopMembers());
   }
 
   // new SignalDrivenIO(maxEvents?, signal?, levelTriggered?)
   explicit SignalDrivenIO(const Napi::CallbackInfo& info)
-      : NativeClass<SignalDrivenIO>(info),
-        watcher_(info.Env(), this),
-        wake_watcher_(info.Env(), this) {
+      : LoopSource<SignalDrivenIO, 2>(info) {
     Napi::Env env = info.Env();
     max_events_ = static_cast<int>(ArgIntOr(info, 0, "maxEvents", 1, kMaxEventsLimit, 1024));
     int wanted = static_cast<int>(ArgIntOr(info, 1, "signal", SIGRTMIN, SIGRTMAX, 0));
@@ -96,7 +90,7 @@ class SignalDrivenIO : public NativeClass<SignalDrivenIO>, public LoopWatcher::O
   ~SignalDrivenIO() override { engine_.Close(); }
 
   void OnLoopReadable(int status) override {
-    if (!engine_.IsOpen() || on_ready_.IsEmpty()) return;
+    if (!engine_.IsOpen() || callback().IsEmpty()) return;
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
     for (int round = 0; round < kMaxRoundsPerWakeup; round++) {
@@ -110,8 +104,8 @@ class SignalDrivenIO : public NativeClass<SignalDrivenIO>, public LoopWatcher::O
         return;
       }
       if (count == 0) break;
-      watcher_.CallFromLoop(on_ready_, Value(), {Napi::Number::New(env, count)});
-      if (!engine_.IsOpen() || on_ready_.IsEmpty()) return;  // closed or stopped by the callback
+      watcher().CallFromLoop(callback(), Value(), {Napi::Number::New(env, count)});
+      if (!engine_.IsOpen() || callback().IsEmpty()) return;  // closed or stopped by the callback
       // Left in the pending list (a rescan found more than one batch): deliver them now.
       // Signals still queued make the signalfd readable, so libuv calls again anyway.
       if (engine_.level_triggered() || !engine_.HasLeftovers()) break;
@@ -124,6 +118,21 @@ class SignalDrivenIO : public NativeClass<SignalDrivenIO>, public LoopWatcher::O
   void OnEnvTeardown() override { engine_.Close(); }
 
  private:
+  friend class LoopSource<SignalDrivenIO, 2>;
+
+  // --- LoopSource: start(onReady) has Node's loop watch the signalfd and the wake-up eventfd.
+  struct StartArguments {
+    Napi::Function callback;
+  };
+  StartArguments StartArgs(const Napi::CallbackInfo& info) { return {ArgFunction(info, 0, "onReady")}; }
+  bool IsOpen() const { return engine_.IsOpen(); }
+  void PrepareStart(Napi::Env env, StartArguments& args) {}
+  int WatchedFd(size_t i) { return i == 0 ? engine_.fd() : engine_.wake_fd(); }
+  void OnStarted(Napi::Env env, StartArguments& args) {
+    if (engine_.HasLeftovers()) engine_.Wake();
+  }
+  void OnStopped() {}
+  void CloseResources() { engine_.Close(); }
   void CheckOpen(Napi::Env env) {
     if (!engine_.IsOpen()) ThrowCodeError(env, "ERR_SIGIO_CLOSED", "SignalDrivenIO is closed");
   }
@@ -199,28 +208,8 @@ class SignalDrivenIO : public NativeClass<SignalDrivenIO>, public LoopWatcher::O
     if (n < 0) throw CollectError(env, -n);
     // Started too: what this wait left (level-triggered candidates still ready, a rescan larger
     // than one batch) must reach the loop as well, as a level-triggered epoll fd stays readable.
-    if (watcher_.Active() && engine_.HasLeftovers()) engine_.Wake();
+    if (Active() && engine_.HasLeftovers()) engine_.Wake();
     return Napi::Number::New(env, n);
-  }
-
-  void Start(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    Napi::Function fn = ArgFunction(info, 0, "onReady");
-    CheckOpen(env);
-    on_ready_ = Napi::Persistent(fn);
-    watcher_.Start(engine_.fd());
-    wake_watcher_.Start(engine_.wake_fd());
-    pin_.Hold(this);  // the loop may call us even if JavaScript drops its reference
-    if (engine_.HasLeftovers()) engine_.Wake();
-  }
-
-  void Stop(const Napi::CallbackInfo& info) { StopWatching(); }
-
-  void StopWatching() {
-    watcher_.Stop();
-    wake_watcher_.Stop();
-    on_ready_.Reset();
-    pin_.Release(this);
   }
 
   void Rescan(const Napi::CallbackInfo& info) {
@@ -236,26 +225,6 @@ class SignalDrivenIO : public NativeClass<SignalDrivenIO>, public LoopWatcher::O
     CheckOpen(env);
     ready_ = Napi::Persistent(NewArrayBuffer(env, static_cast<size_t>(max_events) * 8, "the ready list"));
     max_events_ = max_events;
-  }
-
-  void RefHandle(const Napi::CallbackInfo& info) {
-    watcher_.Ref();
-    wake_watcher_.Ref();
-  }
-  void UnrefHandle(const Napi::CallbackInfo& info) {
-    watcher_.Unref();
-    wake_watcher_.Unref();
-  }
-  Napi::Value HasRef(const Napi::CallbackInfo& info) {
-    return Napi::Boolean::New(info.Env(), watcher_.HasRef());
-  }
-
-  void Close(const Napi::CallbackInfo& info) {
-    if (!engine_.IsOpen()) return;
-    StopWatching();
-    watcher_.Close();
-    wake_watcher_.Close();
-    engine_.Close();
   }
 
   Napi::Value GetFd(const Napi::CallbackInfo& info) {
@@ -277,9 +246,6 @@ class SignalDrivenIO : public NativeClass<SignalDrivenIO>, public LoopWatcher::O
   Napi::Value GetClosed(const Napi::CallbackInfo& info) {
     return Napi::Boolean::New(info.Env(), !engine_.IsOpen());
   }
-  Napi::Value GetActive(const Napi::CallbackInfo& info) {
-    return Napi::Boolean::New(info.Env(), watcher_.Active());
-  }
   Napi::Value GetWatching(const Napi::CallbackInfo& info) {
     return Napi::Number::New(info.Env(), static_cast<double>(engine_.watching()));
   }
@@ -295,13 +261,9 @@ class SignalDrivenIO : public NativeClass<SignalDrivenIO>, public LoopWatcher::O
     return o;
   }
 
-  LoopWatcher watcher_;       // the signalfd; also calls JavaScript
-  LoopWatcher wake_watcher_;  // the engine's wake-up eventfd
   sigio::SigioEngine engine_;
   int max_events_ = 0;
-  LoopPin pin_;
   Napi::Reference<Napi::ArrayBuffer> ready_;
-  Napi::FunctionReference on_ready_;
 };
 
 }  // namespace

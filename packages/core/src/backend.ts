@@ -8,6 +8,7 @@
  * - unset, empty or `auto`: each layer picks its default.
  */
 export const BACKENDS = ['epoll', 'epoll-et', 'uring', 'poll', 'select', 'sigio'] as const
+/** A backend `IO_BACKEND` may name. */
 export type BackendName = (typeof BACKENDS)[number]
 
 /** The backend named by `IO_BACKEND`, or 'auto'. A value that names no backend throws RangeError. */

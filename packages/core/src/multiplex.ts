@@ -1,25 +1,5 @@
-/**
- * select(2) and poll(2) for readiness backends that hand the kernel their whole interest list
- * on every call, and a watcher that runs them beside Node's loop without blocking it.
- *
- * ## The table
- * A {@link PollTable} is one ArrayBuffer laid out as an array of `struct pollfd` (8 bytes per
- * entry: int32 fd, int16 events, int16 revents; the layout is documented in
- * native/src/readiness/multiplex.cc). JavaScript keeps it up to date as fds come and go; a scan hands it
- * to the kernel as it is and reads the answers back from `revents`. Nothing is allocated per
- * fd or per call; the buffer is only replaced when it has to grow.
- *
- * @example
- * ```ts
- * const table = new PollTable()
- * table.set(fd, POLLIN)
- * const ready = table.poll(1000) // or table.select(1000)
- * for (let i = 0; ready > 0 && i < table.count; i++) {
- *   if (table.reventsAt(i) !== 0) handle(table.fdAt(i), table.reventsAt(i))
- * }
- * ```
- */
 import type { SystemError } from './errors.js'
+import type { LoopSource } from './loop-source.js'
 import { native } from './native.js'
 
 const c = native.multiplexConstants as Record<string, number>
@@ -62,7 +42,27 @@ function typeError(message: string): TypeError {
   return Object.assign(new TypeError(message), { code: 'ERR_INVALID_ARG_TYPE' })
 }
 
-/** An interest table in `struct pollfd` layout, kept by JavaScript and scanned by the kernel. */
+/**
+ * An interest table in `struct pollfd` layout, kept by JavaScript and scanned by the kernel
+ * with select(2) or poll(2), which take the whole interest list on every call.
+ *
+ * The table is one ArrayBuffer laid out as an array of `struct pollfd` (8 bytes per entry:
+ * int32 fd, int16 events, int16 revents; the layout is documented in
+ * native/src/readiness/multiplex.cc in this package). JavaScript keeps it up to date as fds
+ * come and go; a scan hands it to the kernel as it is and reads the answers back from
+ * `revents`. Nothing is allocated per fd or per call; the buffer is only replaced when it has
+ * to grow. {@link MultiplexWatcher} runs the scans beside Node's loop.
+ *
+ * @example
+ * ```ts
+ * const table = new PollTable()
+ * table.set(fd, POLLIN)
+ * const ready = table.poll(1000) // or table.select(1000)
+ * for (let i = 0; ready > 0 && i < table.count; i++) {
+ *   if (table.reventsAt(i) !== 0) handle(table.fdAt(i), table.reventsAt(i))
+ * }
+ * ```
+ */
 export class PollTable {
   #buffer: ArrayBuffer
   #fds: Int32Array // fd of entry i at [2i]
@@ -191,16 +191,9 @@ export class PollTable {
 /** Called once per batch: `count` entries of the table have `revents`; or with an error, after which the watcher has stopped. */
 export type MultiplexReadyCallback = (count: number, error?: SystemError | (Error & { code: string })) => void
 
-interface NativeMultiplexWatcher {
-  readonly active: boolean
-  readonly closed: boolean
+interface NativeMultiplexWatcher extends Omit<LoopSource, 'start'> {
   start(table: ArrayBuffer, count: number, onReady: MultiplexReadyCallback): void
   update(table: ArrayBuffer, count: number): void
-  stop(): void
-  ref(): void
-  unref(): void
-  hasRef(): boolean
-  close(): void
 }
 
 function checkTable(table: unknown): void {
@@ -217,17 +210,25 @@ const NativeWatcher = native.MultiplexWatcher as new (kind: 'select' | 'poll') =
  * waits to be re-armed, so a level-triggered fd costs one report per loop turn, never a
  * spinning thread. Call {@link update} after changing the table while started.
  */
-export class MultiplexWatcher {
+export class MultiplexWatcher implements LoopSource<[table: PollTable, onReady: MultiplexReadyCallback]> {
   readonly #native: NativeMultiplexWatcher
 
   /** Creates the watcher's two eventfds; the helper thread starts with the first `start`. */
-  constructor(readonly kind: 'select' | 'poll') {
+  constructor(
+    /** The syscall the helper thread blocks in. */
+    readonly kind: 'select' | 'poll',
+  ) {
     this.#native = new NativeWatcher(kind)
   }
 
   /** True between `start` and `stop` (or an error). */
   get active(): boolean {
     return this.#native.active
+  }
+
+  /** True once closed. */
+  get closed(): boolean {
+    return this.#native.closed
   }
 
   /** Starts (or restarts, replacing the callback) watching `table`. */

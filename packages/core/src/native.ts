@@ -1,14 +1,6 @@
-/**
- * Loads the one native addon (DESIGN.md decision 1). Only @io/core loads it; every other
- * package reaches native code through @io/core's exports. `require` caches the module per
- * thread, and the addon is context-aware, so the main thread and each worker get their own
- * instance.
- *
- * Search order: `IO_NATIVE_PATH` (for instance an AddressSanitizer build), the monorepo's
- * `native/build/Release/io_native.node` (present only in a checkout, and always the freshest
- * build there), then the prebuilt binary shipped in the package
- * (`prebuilds/linux-<arch>/io_native.node`).
- */
+// Loads the one native addon. Only @io/core loads it; every other package reaches native code
+// through @io/core's exports. `require` caches the module per thread, and the addon is
+// context-aware, so the main thread and each worker get their own instance.
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join, resolve } from 'node:path'
@@ -18,7 +10,12 @@ import type { Uring } from './uring.js'
 const here = dirname(fileURLToPath(import.meta.url))
 const packageRoot = resolve(here, '..')
 
-/** Paths tried, in order, when loading the addon. */
+/**
+ * Paths tried, in order, when loading the addon: `IO_NATIVE_PATH` (for instance an
+ * AddressSanitizer build), the monorepo's `native/build/Release/io_native.node` (present only
+ * in a checkout, and always the freshest build there), then the prebuilt binary shipped in the
+ * package (`prebuilds/linux-<arch>/io_native.node`).
+ */
 export function nativeCandidates(): string[] {
   const list: string[] = []
   if (process.env.IO_NATIVE_PATH) list.push(resolve(process.env.IO_NATIVE_PATH))

@@ -1,9 +1,7 @@
-/**
- * Which reactor backend a layer (the server, DefaultSelector) should run: epoll level-
- * triggered, epoll edge-triggered, or io_uring. `IO_BACKEND` overrides what the code asked
- * for (DESIGN.md decision 7), and io_uring that cannot be used falls back to epoll with a
- * one-line warning and a reason anyone can read.
- */
+// Which reactor backend a layer (the server, DefaultSelector) should run: epoll level-
+// triggered, epoll edge-triggered, or io_uring. `IO_BACKEND` overrides what the code asked
+// for (DESIGN.md decision 7), and io_uring that cannot be used falls back to epoll with a
+// one-line warning and a reason anyone can read.
 import { backendFromEnv } from './backend.js'
 import { Uring, type UringSupport } from './uring.js'
 

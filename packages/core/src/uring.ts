@@ -1,52 +1,8 @@
-/**
- * Uring: an io_uring completion backend on the raw syscalls (DESIGN.md decision 6).
- *
- * ## Operations and completions
- * Each operation (`accept`, `recv`, `send`, ...) queues one submission carrying a token you
- * choose (0 to 2^32-1). Nothing reaches the kernel until the batch is submitted, in one
- * `io_uring_enter`: by {@link Uring.submit}, by {@link Uring.wait}, after the `onComplete`
- * callback returns, or, once {@link Uring.start}ed, at the end of the current JavaScript task.
- *
- * A wait returns a count; completion `i` (for `i < count`) is `completionTokens[i]`,
- * `completionResults[i]` (the kernel's result: bytes, an fd, 0, or a negative errno such as
- * `-ECONNRESET`; turn it into an Error with {@link completionError}) and `completionFlags[i]`
- * ({@link IORING_CQE_F_MORE}, {@link IORING_CQE_F_BUFFER}, ...). The three arrays are views
- * over one ArrayBuffer that native code fills in one pass over the CQ ring: no object is
- * allocated per completion, and entries are overwritten by the next wait.
- *
- * ## Multishot operations
- * A multishot accept, recv or poll keeps completing with {@link IORING_CQE_F_MORE} set. A
- * completion *without* F_MORE is its last: the kernel ended it (an error, -ENOBUFS when a
- * {@link BufferRing} ran dry, -ECANCELED, or a kernel without multishot support, where every
- * "multishot" request completes once). Re-arm then. Nothing is lost: unread data stays in the
- * socket, unaccepted connections in the listen queue.
- *
- * ## Memory
- * A Buffer handed to `recv`, `send` or `writev` is referenced by native code until its last
- * completion (for a zero-copy send, the {@link IORING_CQE_F_NOTIF} one), even if JavaScript
- * drops it. The kernel uses the memory after the call returns, so its ArrayBuffer must not be
- * detached meanwhile: these methods mark it untransferable (`markAsUntransferable` from
- * node:worker_threads), so that postMessage and structuredClone copy it instead of moving it
- * (Node 20) or refuse (later versions). See {@link Uring.recv} for what remains.
- * {@link Uring.close} cancels everything in flight and reaps it before freeing anything.
- *
- * @example
- * ```ts
- * const ring = new Uring()
- * ring.recv(fd, buffer, 0, buffer.length, 1)
- * const n = ring.wait(1)
- * for (let i = 0; i < n; i++) {
- *   const result = ring.completionResults[i]
- *   if (result < 0) throw completionError(result, 'recv')
- *   handle(ring.completionTokens[i], buffer.subarray(0, result))
- * }
- * ring.close()
- * ```
- */
 import { types } from 'node:util'
 import { markAsUntransferable } from 'node:worker_threads'
 import { BufferRing } from './uring-buffer-ring.js'
 import { codeError, type SystemError } from './errors.js'
+import type { LoopSource } from './loop-source.js'
 import { native } from './native.js'
 
 const c = native.uringConstants as Record<string, number>
@@ -105,6 +61,7 @@ export interface UringSupport {
   readonly code?: string
 }
 
+/** Options of {@link Uring}'s constructor. */
 export interface UringOptions {
   /** Submission queue size, 1 to 32768 (rounded up to a power of two). Default 256. */
   entries?: number
@@ -136,12 +93,9 @@ export interface UringFeatures {
 type Bytes = NodeJS.ArrayBufferView | ArrayBuffer
 
 // The native class, with the JSDoc editors show for the methods Uring inherits.
-interface NativeUring {
+interface NativeUring extends Omit<LoopSource, 'start' | 'close'> {
   /** The ring's fd. -1 once closed. */
   readonly fd: number
-  readonly closed: boolean
-  /** True while started in Node's loop. */
-  readonly active: boolean
   /** Operations submitted or queued whose last completion has not been reaped. */
   readonly inFlight: number
   /** Size of the completion arrays: the most completions one wait returns (the CQ size). */
@@ -219,11 +173,6 @@ interface NativeUring {
   wait(minComplete?: number, timeoutMs?: number | null): number
   /** Stops watching in Node's loop. Operations stay in flight; `wait` still works. */
   stop(): void
-  /** Keeps the process alive while started (the default), like `net.Socket#ref`. */
-  ref(): void
-  /** Lets the process exit while started, like `net.Socket#unref`. */
-  unref(): void
-  hasRef(): boolean
   /** @internal recvMultishot after its checks. */
   recvMultishotGroup(fd: number, groupId: number, token: number): void
   /** @internal close(fd, token). */
@@ -254,7 +203,53 @@ const NativeUringClass = native.Uring as new (entries?: number, cqEntries?: numb
 
 let support: UringSupport | undefined
 
-export class Uring extends NativeUringClass {
+/**
+ * An io_uring completion backend on the raw syscalls, with blocking waits ({@link Uring.wait})
+ * or inside Node's loop ({@link Uring.start}, see {@link LoopSource}).
+ *
+ * ## Operations and completions
+ * Each operation (`accept`, `recv`, `send`, ...) queues one submission carrying a token you
+ * choose (0 to 2^32-1). Nothing reaches the kernel until the batch is submitted, in one
+ * `io_uring_enter`: by {@link Uring.submit}, by {@link Uring.wait}, after the `onComplete`
+ * callback returns, or, once {@link Uring.start}ed, at the end of the current JavaScript task.
+ *
+ * A wait returns a count; completion `i` (for `i < count`) is `completionTokens[i]`,
+ * `completionResults[i]` (the kernel's result: bytes, an fd, 0, or a negative errno such as
+ * `-ECONNRESET`; turn it into an Error with {@link completionError}) and `completionFlags[i]`
+ * ({@link IORING_CQE_F_MORE}, {@link IORING_CQE_F_BUFFER}, ...). The three arrays are views
+ * over one ArrayBuffer that native code fills in one pass over the CQ ring: no object is
+ * allocated per completion, and entries are overwritten by the next wait.
+ *
+ * ## Multishot operations
+ * A multishot accept, recv or poll keeps completing with {@link IORING_CQE_F_MORE} set. A
+ * completion *without* F_MORE is its last: the kernel ended it (an error, -ENOBUFS when a
+ * {@link BufferRing} ran dry, -ECANCELED, or a kernel without multishot support, where every
+ * "multishot" request completes once). Re-arm then. Nothing is lost: unread data stays in the
+ * socket, unaccepted connections in the listen queue.
+ *
+ * ## Memory
+ * A Buffer handed to `recv`, `send` or `writev` is referenced by native code until its last
+ * completion (for a zero-copy send, the {@link IORING_CQE_F_NOTIF} one), even if JavaScript
+ * drops it. The kernel uses the memory after the call returns, so its ArrayBuffer must not be
+ * detached meanwhile: these methods mark it untransferable (`markAsUntransferable` from
+ * node:worker_threads), so that postMessage and structuredClone copy it instead of moving it
+ * (Node 20) or refuse (later versions). See {@link Uring.recv} for what remains.
+ * {@link Uring.close} cancels everything in flight and reaps it before freeing anything.
+ *
+ * @example
+ * ```ts
+ * const ring = new Uring()
+ * ring.recv(fd, buffer, 0, buffer.length, 1)
+ * const n = ring.wait(1)
+ * for (let i = 0; i < n; i++) {
+ *   const result = ring.completionResults[i]
+ *   if (result < 0) throw completionError(result, 'recv')
+ *   handle(ring.completionTokens[i], buffer.subarray(0, result))
+ * }
+ * ring.close()
+ * ```
+ */
+export class Uring extends NativeUringClass implements LoopSource<[onComplete: (count: number) => void]> {
   /**
    * Whether io_uring can be used in this process, with a readable reason where not. Probed
    * once per thread (an io_uring_setup of a tiny ring).
