@@ -21,6 +21,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     Napi::Error::New(env, "io_native: unsupported libuv major version").ThrowAsJavaScriptException();
     return exports;
   }
+  auto* data = new io::AddonData();
+  env.SetInstanceData(data);  // deleted with the env
+  data->array_buffer = Napi::Persistent(env.Global().Get("ArrayBuffer").As<Napi::Function>());
   io::InitEpoll(env, exports);
   io::InitSockets(env, exports);
   io::InitSocketBatch(env, exports);

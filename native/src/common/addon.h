@@ -9,6 +9,13 @@
 
 namespace io {
 
+// What the addon keeps per instance (per thread): set at load, freed with the env.
+struct AddonData {
+  // JavaScript's own ArrayBuffer constructor, taken when the addon loads: `new ArrayBuffer(n)`
+  // throws a RangeError when memory is short, where napi_create_arraybuffer aborts the process.
+  Napi::FunctionReference array_buffer;
+};
+
 // One name -> number entry of a constants object (epollConstants, socketConstants, ...).
 struct Constant {
   const char* name;

@@ -5,12 +5,41 @@
 
 #include <climits>
 #include <cmath>
+#include <cstdio>
+#include <string>
 
 #include "errors.h"
 
 namespace io {
 
-static bool Missing(const Napi::Value& v) { return v.IsUndefined() || v.IsNull(); }
+static bool Missing(const Napi::Value& v) {
+  return v.IsUndefined() || v.IsNull();
+}
+
+static size_t ElementSize(napi_typedarray_type type) {
+  switch (type) {
+    case napi_int8_array:
+    case napi_uint8_array:
+    case napi_uint8_clamped_array:
+      return 1;
+    case napi_int16_array:
+    case napi_uint16_array:
+      return 2;
+    case napi_int32_array:
+    case napi_uint32_array:
+    case napi_float32_array:
+      return 4;
+    default:
+      return 8;  // float64, bigint64, biguint64
+  }
+}
+
+// An integral double as text, also beyond the range of int64_t (where a cast would be undefined).
+static std::string IntegerText(double d) {
+  char text[320];  // DBL_MAX has 309 digits
+  snprintf(text, sizeof(text), "%.0f", d);
+  return text;
+}
 
 int64_t ArgInt(const Napi::CallbackInfo& info, size_t i, const char* name, int64_t min,
                int64_t max) {
@@ -21,8 +50,7 @@ int64_t ArgInt(const Napi::CallbackInfo& info, size_t i, const char* name, int64
     ThrowTypeError(info.Env(), std::string("\"") + name + "\" must be an integer");
   if (d < static_cast<double>(min) || d > static_cast<double>(max))
     ThrowRangeError(info.Env(), std::string("\"") + name + "\" must be >= " + std::to_string(min) +
-                                    " and <= " + std::to_string(max) + ", got " +
-                                    std::to_string(static_cast<long long>(d)));
+                                    " and <= " + std::to_string(max) + ", got " + IntegerText(d));
   return static_cast<int64_t>(d);
 }
 
@@ -47,25 +75,37 @@ int ArgTimeout(const Napi::CallbackInfo& info, size_t i, const char* name) {
   return d > INT_MAX ? INT_MAX : static_cast<int>(d);
 }
 
+bool BytesOf(napi_env env, napi_value value, ByteSpan* out) {
+  bool is = false;
+  void* data = nullptr;
+  size_t length = 0;
+  // The data pointers come from the *_info calls themselves, which also work for views over a
+  // SharedArrayBuffer (napi_get_arraybuffer_info refuses those).
+  if (napi_is_typedarray(env, value, &is) == napi_ok && is) {
+    napi_typedarray_type type;
+    size_t elements = 0;
+    if (napi_get_typedarray_info(env, value, &type, &elements, &data, nullptr, nullptr) != napi_ok)
+      return false;
+    length = elements * ElementSize(type);
+  } else if (napi_is_dataview(env, value, &is) == napi_ok && is) {
+    if (napi_get_dataview_info(env, value, &length, &data, nullptr, nullptr) != napi_ok)
+      return false;
+  } else if (napi_is_arraybuffer(env, value, &is) == napi_ok && is) {
+    if (napi_get_arraybuffer_info(env, value, &data, &length) != napi_ok) return false;
+  } else {
+    return false;
+  }
+  if (data == nullptr) length = 0;  // detached
+  *out = {static_cast<uint8_t*>(data), length};
+  return true;
+}
+
 ByteSpan ArgBytes(const Napi::CallbackInfo& info, size_t i, const char* name) {
-  Napi::Value v = info[i];
-  if (v.IsTypedArray()) {
-    Napi::TypedArray ta = v.As<Napi::TypedArray>();
-    Napi::ArrayBuffer ab = ta.ArrayBuffer();
-    uint8_t* base = static_cast<uint8_t*>(ab.Data());
-    return {base == nullptr ? nullptr : base + ta.ByteOffset(), ta.ByteLength()};
-  }
-  if (v.IsDataView()) {
-    Napi::DataView dv = v.As<Napi::DataView>();
-    uint8_t* base = static_cast<uint8_t*>(dv.ArrayBuffer().Data());
-    return {base == nullptr ? nullptr : base + dv.ByteOffset(), dv.ByteLength()};
-  }
-  if (v.IsArrayBuffer()) {
-    Napi::ArrayBuffer ab = v.As<Napi::ArrayBuffer>();
-    return {static_cast<uint8_t*>(ab.Data()), ab.ByteLength()};
-  }
-  ThrowTypeError(info.Env(),
-                 std::string("\"") + name + "\" must be a Buffer, TypedArray, DataView or ArrayBuffer");
+  ByteSpan span;
+  if (!BytesOf(info.Env(), info[i], &span))
+    ThrowTypeError(info.Env(), std::string("\"") + name +
+                                   "\" must be a Buffer, TypedArray, DataView or ArrayBuffer");
+  return span;
 }
 
 ByteSpan ArgBytesRange(const Napi::CallbackInfo& info, size_t i, const char* name) {
@@ -74,6 +114,38 @@ ByteSpan ArgBytesRange(const Napi::CallbackInfo& info, size_t i, const char* nam
   int64_t maxLength = static_cast<int64_t>(span.length) - offset;
   int64_t length = ArgIntOr(info, i + 2, "length", 0, maxLength, maxLength);
   return {span.data == nullptr ? nullptr : span.data + offset, static_cast<size_t>(length)};
+}
+
+std::vector<napi_value> ArgViews(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  Napi::Env env = info.Env();
+  std::string must = std::string("\"") + name + "\" must be an array of Buffers";
+  if (!info[i].IsArray()) ThrowTypeError(env, must);
+  Napi::Array list = info[i].As<Napi::Array>();
+  uint32_t count = list.Length();
+  if (count > IOV_MAX)
+    ThrowRangeError(env, std::string("\"") + name + "\" holds more than IOV_MAX (" +
+                             std::to_string(IOV_MAX) + ") entries");
+  std::vector<napi_value> views(count);
+  for (uint32_t k = 0; k < count; k++) {
+    Napi::Value v = list.Get(k);  // may run JavaScript
+    bool is = false;
+    if (!(napi_is_typedarray(env, v, &is) == napi_ok && is) &&
+        !(napi_is_dataview(env, v, &is) == napi_ok && is))
+      ThrowTypeError(env, must);
+    views[k] = v;
+  }
+  return views;
+}
+
+std::vector<iovec> IoVectorsOf(napi_env env, const std::vector<napi_value>& views) {
+  std::vector<iovec> iov(views.size());
+  for (size_t k = 0; k < views.size(); k++) {
+    ByteSpan span{nullptr, 0};
+    BytesOf(env, views[k], &span);
+    iov[k].iov_base = span.data;
+    iov[k].iov_len = span.length;
+  }
+  return iov;
 }
 
 Napi::Function ArgFunction(const Napi::CallbackInfo& info, size_t i, const char* name) {
@@ -106,7 +178,8 @@ socklen_t ArgSocketAddress(const Napi::CallbackInfo& info, size_t i, sockaddr_st
   }
   Napi::TypeError error = Napi::TypeError::New(
       info.Env(), "\"host\" must be an IPv4 or IPv6 address, got \"" + host + "\"");
-  error.Set("code", "ERR_INVALID_IP_ADDRESS");
+  SetOwn(info.Env(), error.Value(), "code",
+         Napi::String::New(info.Env(), "ERR_INVALID_IP_ADDRESS"));
   throw error;
 }
 

@@ -1,11 +1,17 @@
 // Argument checks shared by every binding. Each throws TypeError/RangeError with a message that
 // names the argument, so no JS input reaches a syscall (or a pointer) unchecked.
+//
+// None of these run JavaScript except ArgViews, which reads array elements (getters may run);
+// call them all before checking an object's state or taking a pointer into JavaScript memory.
 #pragma once
 
 #include <napi.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 namespace io {
 
@@ -19,13 +25,27 @@ int64_t ArgIntOr(const Napi::CallbackInfo& info, size_t i, const char* name, int
 // A timeout in ms: undefined/null/negative -> -1 (block); fractions round up, so a wait never
 // ends before the time asked for. Infinity -> -1.
 int ArgTimeout(const Napi::CallbackInfo& info, size_t i, const char* name = "timeoutMs");
-// A Buffer/TypedArray/DataView, with optional (offset, length) in bytes checked against its size.
+
+// The bytes of a Buffer/TypedArray/DataView (over an ArrayBuffer or a SharedArrayBuffer) or of
+// an ArrayBuffer, as they are now. A detached buffer has length 0 (and data nullptr). The
+// pointer is valid until JavaScript runs next: take it after every argument is converted.
 struct ByteSpan {
   uint8_t* data;
   size_t length;
 };
+// The bytes of `value`, or false when it is no view or ArrayBuffer.
+bool BytesOf(napi_env env, napi_value value, ByteSpan* out);
 ByteSpan ArgBytes(const Napi::CallbackInfo& info, size_t i, const char* name);
+// (buffer, offset?, length?) at i, i+1, i+2, checked against the buffer's size.
 ByteSpan ArgBytesRange(const Napi::CallbackInfo& info, size_t i, const char* name);
+
+// An array of Buffers/TypedArrays/DataViews at info[i], at most IOV_MAX of them. Reading the
+// elements runs JavaScript (getters, proxies on the prototype chain), so this only collects the
+// values; IoVectorsOf() turns them into iovecs afterwards, when no JavaScript can run between
+// it and the syscall. The values stay alive as long as the callback's handle scope.
+std::vector<napi_value> ArgViews(const Napi::CallbackInfo& info, size_t i, const char* name);
+std::vector<iovec> IoVectorsOf(napi_env env, const std::vector<napi_value>& views);
+
 Napi::Function ArgFunction(const Napi::CallbackInfo& info, size_t i, const char* name);
 std::string ArgString(const Napi::CallbackInfo& info, size_t i, const char* name);
 // An IPv4 or IPv6 literal (argument i) and a port (i + 1) into a sockaddr; returns its length.

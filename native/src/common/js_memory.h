@@ -17,6 +17,12 @@ inline void* LiveArrayBuffer(napi_env env, napi_value buffer, size_t min_bytes) 
   return data;
 }
 
+// A zero-filled ArrayBuffer of `bytes` bytes, made by JavaScript's ArrayBuffer constructor as
+// it was when the addon loaded. napi_create_arraybuffer aborts the process when V8 cannot
+// allocate (a fatal out-of-memory error); this throws RangeError ERR_MEMORY_ALLOCATION_FAILED
+// instead, as `new ArrayBuffer(n)` throws a RangeError; `what` names the buffer in the message.
+Napi::ArrayBuffer NewArrayBuffer(Napi::Env env, size_t bytes, const char* what);
+
 // Keeps a started object alive while Node's loop may call into it, even if JavaScript drops
 // every reference to it; released on stop/close, after which the object can be collected.
 class LoopPin {

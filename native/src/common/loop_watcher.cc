@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "binding.h"
 #include "errors.h"
 
 namespace io {
@@ -76,10 +77,27 @@ void LoopWatcher::Close() {
   ReleaseContext();
 }
 
+// A C++ exception must never unwind into libuv: one that escapes the owner (a failed Node-API
+// call, memory) stops the watcher and is reported as the owners report their errors, through
+// process 'uncaughtException'.
 void LoopWatcher::OnPoll(uv_poll_t* handle, int status, int events) {
   auto* self = static_cast<LoopWatcher*>(uv_handle_get_data(reinterpret_cast<uv_handle_t*>(handle)));
   if (self == nullptr) return;
-  self->owner_->OnLoopReadable(status);
+  napi_env env = self->env_;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  Guarded(env, [&]() -> napi_value {
+    self->owner_->OnLoopReadable(status);
+    return nullptr;
+  });
+  bool pending = false;
+  napi_value error;
+  if (napi_is_exception_pending(env, &pending) == napi_ok && pending &&
+      napi_get_and_clear_last_exception(env, &error) == napi_ok) {
+    self->Stop();  // the owner may be half way through: do not call it again
+    napi_fatal_exception(env, error);
+  }
+  napi_close_handle_scope(env, scope);
 }
 
 void LoopWatcher::OnClosed(uv_handle_t* handle) { free(handle); }

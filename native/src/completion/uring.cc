@@ -64,44 +64,36 @@ const char* const kFeatureNames[] = {
 }  // namespace
 
 Napi::Function Uring::Define(Napi::Env env) {
-  return DefineClass(
-      env, "Uring",
-      {
-          InstanceMethod<&Uring::PollAdd>("pollAdd"),
-          InstanceMethod<&Uring::PollRemove>("pollRemove"),
-          InstanceMethod<&Uring::Accept>("accept"),
-          InstanceMethod<&Uring::Recv>("recv"),
-          InstanceMethod<&Uring::RecvMultishot>("recvMultishotGroup"),
-          InstanceMethod<&Uring::Send>("send"),
-          InstanceMethod<&Uring::Writev>("writev"),
-          InstanceMethod<&Uring::Connect>("connect"),
-          InstanceMethod<&Uring::ShutdownFd>("shutdown"),
-          InstanceMethod<&Uring::CloseFd>("closeFd"),
-          InstanceMethod<&Uring::Cancel>("cancel"),
-          InstanceMethod<&Uring::CancelFd>("cancelFd"),
-          InstanceMethod<&Uring::Timeout>("timeout"),
-          InstanceMethod<&Uring::Submit>("submit"),
-          InstanceMethod<&Uring::Wait>("wait"),
-          InstanceMethod<&Uring::Start>("startNative"),
-          InstanceMethod<&Uring::Stop>("stop"),
-          InstanceMethod<&Uring::RefHandle>("ref"),
-          InstanceMethod<&Uring::UnrefHandle>("unref"),
-          InstanceMethod<&Uring::HasRef>("hasRef"),
-          InstanceMethod<&Uring::CloseRing>("closeRing"),
-          InstanceMethod<&Uring::RegisterBufferRing>("registerBufferRing"),
-          InstanceMethod<&Uring::UnregisterBufferRing>("unregisterBufferRing"),
-          InstanceAccessor<&Uring::GetFd>("fd"),
-          InstanceAccessor<&Uring::GetClosed>("closed"),
-          InstanceAccessor<&Uring::GetActive>("active"),
-          InstanceAccessor<&Uring::GetInFlight>("inFlight"),
-          InstanceAccessor<&Uring::GetCapacity>("capacity"),
-          InstanceAccessor<&Uring::GetCompletionBuffer>("completionBuffer"),
-          InstanceAccessor<&Uring::GetFeatures>("features"),
-      });
+  return DefineNative(env, kClassName,
+                      {
+                          Method<&Uring::PollAdd>("pollAdd"),
+                          Method<&Uring::PollRemove>("pollRemove"),
+                          Method<&Uring::Accept>("accept"),
+                          Method<&Uring::Recv>("recv"),
+                          Method<&Uring::RecvMultishot>("recvMultishotGroup"),
+                          Method<&Uring::Send>("send"),
+                          Method<&Uring::Writev>("writev"),
+                          Method<&Uring::Connect>("connect"),
+                          Method<&Uring::ShutdownFd>("shutdown"),
+                          Method<&Uring::CloseFd>("closeFd"),
+                          Method<&Uring::Cancel>("cancel"),
+                          Method<&Uring::CancelFd>("cancelFd"),
+                          Method<&Uring::Timeout>("timeout"),
+                          Method<&Uring::Submit>("submit"),
+                          Method<&Uring::Wait>("wait"),
+                          Method<&Uring::RegisterBufferRing>("registerBufferRing"),
+                          Method<&Uring::UnregisterBufferRing>("unregisterBufferRing"),
+                          Getter<&Uring::GetFd>("fd"),
+                          Getter<&Uring::GetClosed>("closed"),
+                          Getter<&Uring::GetInFlight>("inFlight"),
+                          Getter<&Uring::GetCapacity>("capacity"),
+                          Getter<&Uring::GetCompletionBuffer>("completionBuffer"),
+                          Getter<&Uring::GetFeatures>("features"),
+                      },
+                      LoopMembers("startNative", "closeRing"));
 }
 
-Uring::Uring(const Napi::CallbackInfo& info)
-    : Napi::ObjectWrap<Uring>(info), watcher_(info.Env(), this) {
+Uring::Uring(const Napi::CallbackInfo& info) : LoopSource<Uring>(info) {
   Napi::Env env = info.Env();
   unsigned entries = static_cast<unsigned>(ArgIntOr(info, 0, "entries", 1, kMaxEntries, 256));
   unsigned cq_entries = static_cast<unsigned>(
@@ -109,7 +101,7 @@ Uring::Uring(const Napi::CallbackInfo& info)
   int rc = queue_.Open(entries, cq_entries);
   if (rc < 0) {
     Napi::Error error = SystemError(env, -rc, "io_uring_setup");
-    error.Set("reason", Napi::String::New(env, SetupFailureReason(-rc)));
+    SetOwn(env, error.Value(), "reason", Napi::String::New(env, SetupFailureReason(-rc)));
     throw error;
   }
   // What each feature needs, told apart by markers the probe can see: multishot poll came with
@@ -119,40 +111,50 @@ Uring::Uring(const Napi::CallbackInfo& info)
   multishot_accept_ = buffer_rings_ = cancel_any_ = queue_.OpSupported(kOpSocket);
   multishot_recv_ = send_zc_ = queue_.OpSupported(kOpSendZc);
   capacity_ = queue_.cq_entries();
-  completions_ = Napi::Persistent(Napi::ArrayBuffer::New(env, static_cast<size_t>(capacity_) * 12));
-  features_ = Napi::Persistent(BuildFeatures(env));
+  // The ring is open: a throw from here on must not leak it (no destructor runs for an object
+  // whose constructor threw).
+  try {
+    completions_ =
+        Napi::Persistent(NewArrayBuffer(env, static_cast<size_t>(capacity_) * 12, "the completion arrays"));
+    features_ = Napi::Persistent(BuildFeatures(env));
+  } catch (...) {
+    queue_.Close();
+    throw;
+  }
 }
 
 Uring::~Uring() { Shutdown(); }
 
+// Built from fresh arrays and own properties only (SetOwn): no setter someone defined on
+// Object.prototype or Array.prototype runs.
 Napi::Object Uring::BuildFeatures(Napi::Env env) {
-  Napi::Object f = Napi::Object::New(env);
-  Napi::Array setup = Napi::Array::New(env);
+  std::vector<napi_value> setup;
   for (const FlagName& flag : kSetupNames)
-    if (queue_.setup_flags() & flag.bit) setup.Set(setup.Length(), flag.name);
-  Napi::Array kernel = Napi::Array::New(env);
+    if (queue_.setup_flags() & flag.bit) setup.push_back(Napi::String::New(env, flag.name));
+  std::vector<napi_value> kernel;
   for (uint32_t bit = 0; bit < sizeof(kFeatureNames) / sizeof(kFeatureNames[0]); bit++)
-    if (queue_.features() & (1u << bit)) kernel.Set(kernel.Length(), kFeatureNames[bit]);
-  Napi::Array ops = Napi::Array::New(env);
+    if (queue_.features() & (1u << bit)) kernel.push_back(Napi::String::New(env, kFeatureNames[bit]));
+  std::vector<napi_value> ops;
   for (unsigned op = 0; op < kOpTableSize; op++) {
     if (!queue_.OpSupported(static_cast<uint8_t>(op))) continue;
     if (op < sizeof(kOpNames) / sizeof(kOpNames[0]))
-      ops.Set(ops.Length(), kOpNames[op]);
+      ops.push_back(Napi::String::New(env, kOpNames[op]));
     else
-      ops.Set(ops.Length(), "OP_" + std::to_string(op));
+      ops.push_back(Napi::String::New(env, "OP_" + std::to_string(op)));
   }
-  f.Set("setupFlags", setup);
-  f.Set("kernelFeatures", kernel);
-  f.Set("opcodes", ops);
-  f.Set("sqEntries", queue_.sq_entries());
-  f.Set("cqEntries", queue_.cq_entries());
-  f.Set("deferTaskrun", (queue_.setup_flags() & kSetupDeferTaskrun) != 0);
-  f.Set("multishotPoll", multishot_poll_);
-  f.Set("multishotAccept", multishot_accept_);
-  f.Set("multishotRecv", multishot_recv_);
-  f.Set("bufferRings", buffer_rings_);
-  f.Set("sendZeroCopy", send_zc_);
-  f.Set("cancelByFd", cancel_any_);
+  Napi::Object f = Napi::Object::New(env);
+  SetOwn(env, f, "setupFlags", OwnArray(env, setup));
+  SetOwn(env, f, "kernelFeatures", OwnArray(env, kernel));
+  SetOwn(env, f, "opcodes", OwnArray(env, ops));
+  SetOwn(env, f, "sqEntries", Napi::Number::New(env, queue_.sq_entries()));
+  SetOwn(env, f, "cqEntries", Napi::Number::New(env, queue_.cq_entries()));
+  SetOwn(env, f, "deferTaskrun", Napi::Boolean::New(env, (queue_.setup_flags() & kSetupDeferTaskrun) != 0));
+  SetOwn(env, f, "multishotPoll", Napi::Boolean::New(env, multishot_poll_));
+  SetOwn(env, f, "multishotAccept", Napi::Boolean::New(env, multishot_accept_));
+  SetOwn(env, f, "multishotRecv", Napi::Boolean::New(env, multishot_recv_));
+  SetOwn(env, f, "bufferRings", Napi::Boolean::New(env, buffer_rings_));
+  SetOwn(env, f, "sendZeroCopy", Napi::Boolean::New(env, send_zc_));
+  SetOwn(env, f, "cancelByFd", Napi::Boolean::New(env, cancel_any_));
   return f;
 }
 
@@ -280,9 +282,9 @@ Napi::Value Uring::Submit(const Napi::CallbackInfo& info) {
 
 Napi::Value Uring::Wait(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  CheckOpen(env);
   unsigned min_complete = static_cast<unsigned>(ArgIntOr(info, 0, "minComplete", 0, capacity_, 1));
   int timeout = ArgTimeout(info, 1);
+  CheckOpen(env);
   // The callback is reading the arrays this would overwrite.
   if (in_callback_)
     ThrowCodeError(env, "ERR_URING_REENTRANT_WAIT", "wait() cannot be called from onComplete");
@@ -298,42 +300,36 @@ Napi::Value Uring::Wait(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, n);
 }
 
-void Uring::Start(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Napi::Function on_complete = ArgFunction(info, 0, "onComplete");
-  Napi::Function schedule = ArgFunction(info, 1, "scheduleSubmit");
-  CheckOpen(env);
-  if (eventfd_ < 0) {
-    int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (fd < 0) ThrowSystemError(env, errno, "eventfd");
-    // The kernel signals the eventfd when it posts CQEs, and with DEFER_TASKRUN already when
-    // completion work is queued for us (before any CQE exists): the callback therefore always
-    // enters with GETEVENTS when IORING_SQ_TASKRUN says work waits (see Collect).
-    int rc = Register(queue_.fd(), kRegisterEventfd, &fd, 1);
-    if (rc < 0) {
-      close(fd);
-      ThrowSystemError(env, -rc, "io_uring_register");
-    }
-    eventfd_ = fd;
+Uring::StartArguments Uring::StartArgs(const Napi::CallbackInfo& info) {
+  return {ArgFunction(info, 0, "onComplete"), ArgFunction(info, 1, "scheduleSubmit")};
+}
+
+void Uring::PrepareStart(Napi::Env env, StartArguments& args) {
+  if (eventfd_ >= 0) return;
+  int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (fd < 0) ThrowSystemError(env, errno, "eventfd");
+  // The kernel signals the eventfd when it posts CQEs, and with DEFER_TASKRUN already when
+  // completion work is queued for us (before any CQE exists): the callback therefore always
+  // enters with GETEVENTS when IORING_SQ_TASKRUN says work waits (see Collect).
+  int rc = Register(queue_.fd(), kRegisterEventfd, &fd, 1);
+  if (rc < 0) {
+    close(fd);
+    ThrowSystemError(env, -rc, "io_uring_register");
   }
-  watcher_.Start(eventfd_);
-  on_complete_ = Napi::Persistent(on_complete);
-  schedule_submit_ = Napi::Persistent(schedule);
-  pin_.Hold(this);  // the loop may call us even if JavaScript drops its reference
+  eventfd_ = fd;
+}
+
+void Uring::OnStarted(Napi::Env env, StartArguments& args) {
+  schedule_submit_ = Napi::Persistent(args.schedule_submit);
   // Completions that arrived before the eventfd was registered (or while a callback that
   // stopped us had it quiet) signalled nothing.
   if (queue_.CanQuietEventfd()) queue_.QuietEventfd(false);
   SignalSelf();
 }
 
-void Uring::Stop(const Napi::CallbackInfo& info) { StopWatching(); }
-
-void Uring::StopWatching() {
-  watcher_.Stop();
-  on_complete_.Reset();
+void Uring::OnStopped() {
   schedule_submit_.Reset();
   submit_scheduled_ = false;
-  pin_.Release(this);
 }
 
 void Uring::SignalSelf() {
@@ -348,13 +344,14 @@ void Uring::SignalSelf() {
 void Uring::FailInLoop(int err) {
   Napi::Env env = Env();
   StopWatching();
-  Napi::Error error = err == EFAULT ? Napi::Error::New(env, "the completion arrays were detached")
+  Napi::Error error = err == EFAULT ? CodeError(env, "ERR_URING_COMPLETIONS_DETACHED",
+                                              "the completion arrays were detached")
                                     : SystemError(env, err, "io_uring_enter");
   napi_fatal_exception(env, error.Value());
 }
 
 void Uring::OnLoopReadable(int status) {
-  if (!queue_.IsOpen() || on_complete_.IsEmpty()) return;
+  if (!queue_.IsOpen() || callback().IsEmpty()) return;
   Napi::Env env = Env();
   Napi::HandleScope scope(env);
   // Reset the eventfd before looking at the rings: a signal that arrives after this read is for
@@ -372,10 +369,10 @@ void Uring::OnLoopReadable(int status) {
     }
     if (n == 0) break;
     in_callback_ = true;
-    watcher_.CallFromLoop(on_complete_, Value(), {Napi::Number::New(env, n)});
+    watcher().CallFromLoop(callback(), Value(), {Napi::Number::New(env, n)});
     in_callback_ = false;
     if (!queue_.IsOpen()) return;  // the callback closed the ring
-    if (on_complete_.IsEmpty()) break;
+    if (callback().IsEmpty()) break;
   }
   // Operations the last callback queued go now, in one io_uring_enter.
   submit_scheduled_ = false;
@@ -401,12 +398,10 @@ void Uring::CancelEverything() {
   }
 }
 
-// Closing: cancel everything in flight, reap until the kernel has let go of every buffer, then
-// free. Idempotent; also run by the env cleanup hook and the destructor.
-void Uring::Shutdown() {
-  if (!queue_.IsOpen()) return;
-  StopWatching();
-  watcher_.Close();
+// Closing (after LoopSource stopped and closed the watcher): cancel everything in flight, reap
+// until the kernel has let go of every buffer, then free. close() is idempotent; it also runs
+// from the env cleanup hook and the destructor (Shutdown).
+void Uring::CloseResources() {
   if (slots_.live() > 0 || internal_in_flight_ > 0) {
     CancelEverything();
     Deadline deadline(kCloseDrainMs);
@@ -424,10 +419,10 @@ void Uring::Shutdown() {
   // Whatever is still in flight keeps its memory: its pins are never released, so the kernel
   // can finish with it after the ring fd is gone. That is a leak by design, never a
   // use-after-free; in practice only a zero-copy send still held by the network gets here.
-  if (slots_.live() == 0) groups_.clear();
-  else
+  if (slots_.live() > 0)
     for (auto& group : groups_) group.release();
   queue_.Close();  // also unregisters the eventfd and the buffer rings
+  groups_.clear();  // now the kernel is done with their memory
   if (eventfd_ >= 0) {
     close(eventfd_);
     eventfd_ = -1;
@@ -456,9 +451,10 @@ Napi::Value Uring::RegisterBufferRing(const Napi::CallbackInfo& info) {
     }
   }
   if (FindGroup(gid) != nullptr) ThrowSystemError(env, EEXIST, "io_uring_register");
+  groups_.reserve(groups_.size() + 1);  // so that the push below cannot fail once registered
   groups_.push_back(CreateBufferGroup(env, queue_.fd(), gid, count, size));
   Napi::Object description = groups_.back()->Describe(env);
-  description.Set("groupId", Napi::Number::New(env, gid));
+  SetOwn(env, description, "groupId", Napi::Number::New(env, gid));
   return description;
 }
 
@@ -478,17 +474,11 @@ void Uring::UnregisterBufferRing(const Napi::CallbackInfo& info) {
   }
 }
 
-Napi::Value Uring::HasRef(const Napi::CallbackInfo& info) {
-  return Napi::Boolean::New(info.Env(), watcher_.HasRef());
-}
 Napi::Value Uring::GetFd(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), queue_.fd());
 }
 Napi::Value Uring::GetClosed(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), !queue_.IsOpen());
-}
-Napi::Value Uring::GetActive(const Napi::CallbackInfo& info) {
-  return Napi::Boolean::New(info.Env(), watcher_.Active());
 }
 Napi::Value Uring::GetInFlight(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), slots_.live());
@@ -503,10 +493,10 @@ Napi::Value SupportValue(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Support support = ProbeSupport();
   Napi::Object o = Napi::Object::New(env);
-  o.Set("supported", support.supported);
+  SetOwn(env, o, "supported", Napi::Boolean::New(env, support.supported));
   if (!support.supported) {
-    o.Set("reason", support.reason);
-    o.Set("code", ErrnoName(support.error));
+    SetOwn(env, o, "reason", Napi::String::New(env, support.reason));
+    SetOwn(env, o, "code", Napi::String::New(env, ErrnoName(support.error)));
   }
   return o;
 }
@@ -524,8 +514,11 @@ Napi::Value CompletionError(const Napi::CallbackInfo& info) {
 void InitUring(Napi::Env env, Napi::Object exports) {
   using namespace uring;
   exports.Set("Uring", Uring::Define(env));
-  exports.Set("uringSupport", Napi::Function::New(env, SupportValue, "uringSupport"));
-  exports.Set("uringCompletionError", Napi::Function::New(env, CompletionError, "uringCompletionError"));
+  static const FunctionEntry kFunctions[] = {
+      {"uringSupport", SupportValue},
+      {"uringCompletionError", CompletionError},
+  };
+  ExportFunctions(env, exports, kFunctions);
   ExportConstants(env, exports, "uringConstants", {
       {"IORING_CQE_F_BUFFER", kCqeBuffer},
       {"IORING_CQE_F_MORE", kCqeMore},

@@ -18,8 +18,9 @@
 #include <memory>
 #include <vector>
 
+#include "common/binding.h"
 #include "common/js_memory.h"
-#include "common/loop_watcher.h"
+#include "common/loop_source.h"
 #include "uring_buffer_group.h"
 #include "uring_queue.h"
 #include "uring_slots.h"
@@ -27,8 +28,11 @@
 namespace io {
 namespace uring {
 
-class Uring : public Napi::ObjectWrap<Uring>, public LoopWatcher::Owner {
+class Uring : public LoopSource<Uring> {
  public:
+  static constexpr const char* kClassName = "Uring";
+  static constexpr napi_type_tag kTypeTag = {0x2f7d91c05be34a68ull, 0xd1a6590e3c87f214ull};
+
   static Napi::Function Define(Napi::Env env);
   explicit Uring(const Napi::CallbackInfo& info);
   ~Uring() override;
@@ -37,6 +41,22 @@ class Uring : public Napi::ObjectWrap<Uring>, public LoopWatcher::Owner {
   void OnEnvTeardown() override { Shutdown(); }
 
  private:
+  friend class LoopSource<Uring>;
+
+  // --- LoopSource: startNative(onComplete, scheduleSubmit) has Node's loop watch an eventfd the
+  // kernel signals when completions arrive; closeRing() is close() (uring.cc).
+  struct StartArguments {
+    Napi::Function callback;
+    Napi::Function schedule_submit;
+  };
+  StartArguments StartArgs(const Napi::CallbackInfo& info);
+  bool IsOpen() const { return queue_.IsOpen(); }
+  void PrepareStart(Napi::Env env, StartArguments& args);
+  int WatchedFd(size_t i) { return eventfd_; }
+  void OnStarted(Napi::Env env, StartArguments& args);
+  void OnStopped();
+  void CloseResources();
+
   struct Completions {
     uint32_t* tokens;
     int32_t* results;
@@ -50,27 +70,19 @@ class Uring : public Napi::ObjectWrap<Uring>, public LoopWatcher::Owner {
   void Discard(const io_uring_cqe& cqe);
   void ReleaseSlot(uint32_t index);
   int Collect(unsigned min_complete, int timeout_ms);
-  void Shutdown();
+  void Shutdown() { CloseSource(); }
   void CancelEverything();
-  void StopWatching();
   void SignalSelf();
   void FailInLoop(int err);
   Napi::Object BuildFeatures(Napi::Env env);
 
   Napi::Value Submit(const Napi::CallbackInfo& info);
   Napi::Value Wait(const Napi::CallbackInfo& info);
-  void Start(const Napi::CallbackInfo& info);
-  void Stop(const Napi::CallbackInfo& info);
-  void RefHandle(const Napi::CallbackInfo& info) { watcher_.Ref(); }
-  void UnrefHandle(const Napi::CallbackInfo& info) { watcher_.Unref(); }
-  Napi::Value HasRef(const Napi::CallbackInfo& info);
-  void CloseRing(const Napi::CallbackInfo& info) { Shutdown(); }
   Napi::Value RegisterBufferRing(const Napi::CallbackInfo& info);
   void UnregisterBufferRing(const Napi::CallbackInfo& info);
 
   Napi::Value GetFd(const Napi::CallbackInfo& info);
   Napi::Value GetClosed(const Napi::CallbackInfo& info);
-  Napi::Value GetActive(const Napi::CallbackInfo& info);
   Napi::Value GetInFlight(const Napi::CallbackInfo& info);
   Napi::Value GetCapacity(const Napi::CallbackInfo& info);
   Napi::Value GetCompletionBuffer(const Napi::CallbackInfo& info) { return completions_.Value(); }
@@ -79,6 +91,7 @@ class Uring : public Napi::ObjectWrap<Uring>, public LoopWatcher::Owner {
   // --- operations (uring_ops.cc)
   uint32_t Begin(OpKind kind, uint32_t token);
   void Pin(uint32_t slot, napi_value value);
+  void PinEach(uint32_t slot, const std::vector<napi_value>& values);
   io_uring_sqe* Prepare(uint8_t opcode, int fd, uint32_t slot, unsigned reserve = 1);
   io_uring_sqe* PrepareTransfer(const Napi::CallbackInfo& info, uint8_t opcode);
   io_uring_sqe* PrepareInternal(uint8_t opcode, int fd, unsigned reserve = 1);
@@ -102,18 +115,15 @@ class Uring : public Napi::ObjectWrap<Uring>, public LoopWatcher::Owner {
   void Timeout(const Napi::CallbackInfo& info);
 
   Queue queue_;
-  LoopWatcher watcher_;
   SlotTable slots_;
   std::vector<std::unique_ptr<BufferGroup>> groups_;
   Napi::Reference<Napi::ArrayBuffer> completions_;
   Napi::ObjectReference features_;
-  Napi::FunctionReference on_complete_;
   Napi::FunctionReference schedule_submit_;
   uint32_t capacity_ = 0;
   uint32_t internal_in_flight_ = 0;
   int eventfd_ = -1;
   int deferred_error_ = 0;  // an enter failure met after completions were already taken
-  LoopPin pin_;
   bool in_callback_ = false;
   bool submit_scheduled_ = false;
   // What the kernel offers beyond the 5.11 baseline (see BuildFeatures for how each is told).

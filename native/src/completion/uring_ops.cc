@@ -56,6 +56,19 @@ void Uring::Pin(uint32_t slot, napi_value value) {
   slots_[slot].pin = ref;
 }
 
+// One reference per value, kept in the slot's extra storage (which must exist).
+void Uring::PinEach(uint32_t slot, const std::vector<napi_value>& values) {
+  std::vector<napi_ref>& pins = slots_[slot].extra->pins;
+  for (napi_value value : values) {
+    napi_ref ref = nullptr;
+    if (napi_create_reference(Env(), value, 1, &ref) != napi_ok) {
+      ReleaseSlot(slot);  // also deletes the references taken so far
+      ThrowSystemError(Env(), ENOMEM, "napi_create_reference");
+    }
+    pins.push_back(ref);
+  }
+}
+
 io_uring_sqe* Uring::Prepare(uint8_t opcode, int fd, uint32_t slot, unsigned reserve) {
   io_uring_sqe* sqe = queue_.Next(reserve);
   sqe->opcode = opcode;
@@ -200,48 +213,27 @@ void Uring::Send(const Napi::CallbackInfo& info) {
 void Uring::Writev(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd = ArgFd(info, 0);
-  if (!info[1].IsArray()) ThrowTypeError(env, "\"buffers\" must be an array of Buffers");
-  Napi::Array list = info[1].As<Napi::Array>();
-  uint32_t count = list.Length();
-  if (count > IOV_MAX) ThrowRangeError(env, "\"buffers\" holds more than IOV_MAX entries");
+  // Reading the array runs JavaScript (getters), which may close this ring or detach a buffer:
+  // every element is read first, the ring's state checked and the pointers taken after.
+  std::vector<napi_value> views = ArgViews(info, 1, "buffers");
   uint32_t token = ArgToken(info, 2);
   CheckOpen(env);
   auto extra = std::make_unique<OpExtra>();
-  extra->iov.resize(count);
-  // The kernel reads the buffers after this call returns, so they are pinned through an array
-  // of our own: JavaScript may change the caller's array meanwhile.
-  Napi::Array held = Napi::Array::New(env, count);
+  extra->iov = IoVectorsOf(env, views);
+  extra->pins.reserve(views.size());
   size_t total = 0;
-  for (uint32_t k = 0; k < count; k++) {
-    Napi::Value v = list.Get(k);
-    if (!v.IsTypedArray() && !v.IsDataView())
-      ThrowTypeError(env, "\"buffers\" must be an array of Buffers");
-    uint8_t* data;
-    size_t length;
-    if (v.IsTypedArray()) {
-      Napi::TypedArray ta = v.As<Napi::TypedArray>();
-      data = static_cast<uint8_t*>(ta.ArrayBuffer().Data());
-      if (data != nullptr) data += ta.ByteOffset();
-      length = ta.ByteLength();
-    } else {
-      Napi::DataView dv = v.As<Napi::DataView>();
-      data = static_cast<uint8_t*>(dv.ArrayBuffer().Data());
-      if (data != nullptr) data += dv.ByteOffset();
-      length = dv.ByteLength();
-    }
-    extra->iov[k].iov_base = data;
-    extra->iov[k].iov_len = length;
-    total += length;
-    held.Set(k, v);
-  }
+  for (const iovec& v : extra->iov) total += v.iov_len;
   CheckTransferLength(env, total);
+  uint32_t count = static_cast<uint32_t>(views.size());
   uint32_t slot = Begin(OpKind::kWritev, token);
-  Pin(slot, held);
+  slots_[slot].extra = std::move(extra);
+  // The kernel reads the buffers after this call returns: each is pinned until the completion.
+  PinEach(slot, views);
+  OpExtra& storage = *slots_[slot].extra;
   io_uring_sqe* sqe = Prepare(kOpWritev, fd, slot);
-  sqe->addr = reinterpret_cast<uint64_t>(extra->iov.data());
+  sqe->addr = reinterpret_cast<uint64_t>(storage.iov.data());
   sqe->len = count;
   sqe->off = static_cast<uint64_t>(-1);  // the file position (IORING_FEAT_RW_CUR_POS); ignored by sockets and pipes
-  slots_[slot].extra = std::move(extra);
   Queued();
 }
 
@@ -277,6 +269,11 @@ void Uring::ShutdownFd(const Napi::CallbackInfo& info) {
 // therefore first cancels every operation on the fd (they complete with -ECANCELED), then
 // closes it; the two SQEs are hard-linked so that the close runs even when the cancel fails
 // (-EINVAL on kernels before 5.19, which cannot cancel by fd).
+//
+// A ring whose SQ holds a single entry (entries: 1) can never take the pair at once: it would
+// wait in the backlog forever, the fd never closed. There the two go unlinked, one after the
+// other: the kernel issues SQEs in order, and a cancel by fd looks its file up when issued, so
+// the cancel still comes first; only "close even when the cancel fails" needs no link at all.
 void Uring::CloseFd(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd = ArgFd(info, 0);
@@ -284,9 +281,10 @@ void Uring::CloseFd(const Napi::CallbackInfo& info) {
   CheckOpen(env);
   if (fd == queue_.fd() || fd == eventfd_)
     ThrowSystemError(env, EBADF, "close");  // never the ring's own descriptors
-  io_uring_sqe* cancel = PrepareInternal(kOpAsyncCancel, fd, 2);
+  bool linked = queue_.sq_entries() >= 2;
+  io_uring_sqe* cancel = PrepareInternal(kOpAsyncCancel, fd, linked ? 2 : 1);
   cancel->cancel_flags = kCancelFd | kCancelAll;
-  cancel->flags = kSqeIoHardlink;
+  if (linked) cancel->flags = kSqeIoHardlink;
   uint32_t slot = Begin(OpKind::kClose, token);
   Prepare(kOpClose, fd, slot);
   Queued();

@@ -48,7 +48,8 @@ class Queue {
   bool OpSupported(uint8_t op) const { return op < kOpTableSize && ops_[op]; }
 
   // A zeroed SQE to fill at once (the pointer is valid until the next call). `reserve` > 1
-  // promises that many SQEs land side by side in the same submission, for linked chains.
+  // promises that many SQEs land side by side in the same submission, for linked chains; it
+  // must not exceed sq_entries(), or the chain would wait in the backlog forever.
   io_uring_sqe* Next(unsigned reserve = 1);
   // SQEs queued and not yet taken by the kernel.
   size_t Pending() const;

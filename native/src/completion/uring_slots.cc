@@ -11,6 +11,8 @@ void SlotTable::Release(napi_env env, uint32_t index) {
     napi_delete_reference(env, s.pin);
     s.pin = nullptr;
   }
+  if (s.extra != nullptr)
+    for (napi_ref pin : s.extra->pins) napi_delete_reference(env, pin);
   s.extra.reset();
   if (s.group != nullptr) {
     s.group->ops_in_flight--;

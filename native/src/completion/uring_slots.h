@@ -44,10 +44,12 @@ enum class OpKind : uint8_t {
 };
 
 // Storage the kernel reads through pointers in the SQE, allocated only by the operations that
-// need it (connect, writev, timeout).
+// need it (connect, writev, timeout), and writev's pins: one reference per buffer, so that
+// nothing JavaScript can reach (an array it could change) decides what stays alive.
 struct OpExtra {
   sockaddr_storage address;
   std::vector<iovec> iov;
+  std::vector<napi_ref> pins;
   KernelTimespec timespec;
 };
 

@@ -17,12 +17,13 @@
 #include <ctime>
 #include <vector>
 
-#include "common/deadline.h"
 #include "common/addon.h"
 #include "common/args.h"
+#include "common/binding.h"
+#include "common/deadline.h"
 #include "common/errors.h"
 #include "common/js_memory.h"
-#include "common/loop_watcher.h"
+#include "common/loop_source.h"
 
 namespace io {
 namespace {
@@ -31,59 +32,76 @@ constexpr uint32_t kInterestMask = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLPRI | 
                                    EPOLLONESHOT | EPOLLEXCLUSIVE | EPOLLWAKEUP;
 constexpr int64_t kMaxEventsLimit = 1 << 20;
 
-class Epoll : public Napi::ObjectWrap<Epoll>, public LoopWatcher::Owner {
+class Epoll : public LoopSource<Epoll> {
  public:
+  static constexpr const char* kClassName = "Epoll";
+  static constexpr napi_type_tag kTypeTag = {0x6a8f3b2c41d9e705ull, 0x9c04e1d27b3f58a1ull};
+
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(
-        env, "Epoll",
-        {
-            InstanceMethod<&Epoll::Add>("add"),
-            InstanceMethod<&Epoll::Modify>("modify"),
-            InstanceMethod<&Epoll::Delete>("delete"),
-            InstanceMethod<&Epoll::Wait>("wait"),
-            InstanceMethod<&Epoll::Start>("start"),
-            InstanceMethod<&Epoll::Stop>("stop"),
-            InstanceMethod<&Epoll::RefHandle>("ref"),
-            InstanceMethod<&Epoll::UnrefHandle>("unref"),
-            InstanceMethod<&Epoll::HasRef>("hasRef"),
-            InstanceMethod<&Epoll::Close>("close"),
-            InstanceAccessor<&Epoll::GetFd>("fd"),
-            InstanceAccessor<&Epoll::GetMaxEvents>("maxEvents"),
-            InstanceAccessor<&Epoll::GetReadyBuffer>("readyBuffer"),
-            InstanceAccessor<&Epoll::GetClosed>("closed"),
-            InstanceAccessor<&Epoll::GetActive>("active"),
-        });
+    return DefineNative(env, kClassName,
+                        {
+                            Method<&Epoll::Add>("add"),
+                            Method<&Epoll::Modify>("modify"),
+                            Method<&Epoll::Delete>("delete"),
+                            Method<&Epoll::Wait>("wait"),
+                            Getter<&Epoll::GetFd>("fd"),
+                            Getter<&Epoll::GetMaxEvents>("maxEvents"),
+                            Getter<&Epoll::GetReadyBuffer>("readyBuffer"),
+                            Getter<&Epoll::GetClosed>("closed"),
+                        },
+                        LoopMembers());
   }
 
-  explicit Epoll(const Napi::CallbackInfo& info)
-      : Napi::ObjectWrap<Epoll>(info), watcher_(info.Env(), this) {
+  explicit Epoll(const Napi::CallbackInfo& info) : LoopSource<Epoll>(info) {
     Napi::Env env = info.Env();
     max_events_ = static_cast<int>(ArgIntOr(info, 0, "maxEvents", 1, kMaxEventsLimit, 1024));
+    size_t ready_bytes = static_cast<size_t>(max_events_) * 8;
+    ready_ = Napi::Persistent(NewArrayBuffer(env, ready_bytes, "the ready list"));
+    try {
+      kernel_events_.resize(max_events_);
+    } catch (const std::bad_alloc&) {
+      ThrowAllocationFailed(env, "the epoll event array", max_events_ * sizeof(epoll_event));
+    }
     epfd_ = epoll_create1(EPOLL_CLOEXEC);
     if (epfd_ < 0) ThrowSystemError(env, errno, "epoll_create1");
-    kernel_events_.resize(max_events_);
-    Napi::ArrayBuffer ready = Napi::ArrayBuffer::New(env, static_cast<size_t>(max_events_) * 8);
-    ready_ = Napi::Persistent(ready);
   }
 
   ~Epoll() override { CloseFd(); }
 
   void OnLoopReadable(int status) override {
-    if (epfd_ < 0 || on_ready_.IsEmpty()) return;
+    if (epfd_ < 0 || callback().IsEmpty()) return;
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
     int count = Collect(0);
     if (count < 0) {
-      // EINTR cannot happen with a zero timeout; anything else means the fd is unusable.
+      // The readiness was not consumed, so libuv would call again at once, forever: stop, and
+      // report it as Node reports any error from its loop (process 'uncaughtException').
+      // EINTR cannot happen with a zero timeout; a detached ready list or an unusable fd can.
+      StopWatching();
+      napi_fatal_exception(env, CollectError(env, -count).Value());
       return;
     }
     if (count == 0) return;  // readiness consumed elsewhere (e.g. a wait() from JS)
-    watcher_.CallFromLoop(on_ready_, Value(), {Napi::Number::New(env, count)});
+    watcher().CallFromLoop(callback(), Value(), {Napi::Number::New(env, count)});
   }
 
   void OnEnvTeardown() override { CloseFd(); }
 
  private:
+  friend class LoopSource<Epoll>;
+
+  // --- LoopSource: start(onReady) has Node's loop watch the epoll fd.
+  struct StartArguments {
+    Napi::Function callback;
+  };
+  StartArguments StartArgs(const Napi::CallbackInfo& info) { return {ArgFunction(info, 0, "onReady")}; }
+  bool IsOpen() const { return epfd_ >= 0; }
+  void PrepareStart(Napi::Env env, StartArguments& args) {}
+  int WatchedFd(size_t i) { return epfd_; }
+  void OnStarted(Napi::Env env, StartArguments& args) {}
+  void OnStopped() {}
+  void CloseResources() { CloseFd(); }
+
   void CheckOpen(Napi::Env env) {
     if (epfd_ < 0) ThrowCodeError(env, "ERR_EPOLL_CLOSED", "Epoll is closed");
   }
@@ -145,44 +163,19 @@ class Epoll : public Napi::ObjectWrap<Epoll>, public LoopWatcher::Owner {
         LiveArrayBuffer(Env(), ready_.Value(), static_cast<size_t>(max_events_) * 8));
   }
 
+  // Collect()'s -errno as the error wait() throws.
+  static Napi::Error CollectError(Napi::Env env, int err) {
+    if (err == EFAULT) return CodeError(env, "ERR_READY_LIST_DETACHED", "the ready list was detached");
+    return SystemError(env, err, "epoll_wait");
+  }
+
   Napi::Value Wait(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     int timeout = ArgTimeout(info, 0);
     CheckOpen(env);
     int n = Collect(timeout);
-    if (n == -EFAULT) ThrowCodeError(env, "ERR_READY_LIST_DETACHED", "the ready list was detached");
-    if (n < 0) ThrowSystemError(env, -n, "epoll_wait");
+    if (n < 0) throw CollectError(env, -n);
     return Napi::Number::New(env, n);
-  }
-
-  void Start(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    Napi::Function fn = ArgFunction(info, 0, "onReady");
-    CheckOpen(env);
-    on_ready_ = Napi::Persistent(fn);
-    watcher_.Start(epfd_);
-    pin_.Hold(this);  // the loop may call us even if JavaScript drops its reference
-  }
-
-  void Stop(const Napi::CallbackInfo& info) { StopWatching(); }
-
-  void StopWatching() {
-    watcher_.Stop();
-    on_ready_.Reset();
-    pin_.Release(this);
-  }
-
-  void RefHandle(const Napi::CallbackInfo& info) { watcher_.Ref(); }
-  void UnrefHandle(const Napi::CallbackInfo& info) { watcher_.Unref(); }
-  Napi::Value HasRef(const Napi::CallbackInfo& info) {
-    return Napi::Boolean::New(info.Env(), watcher_.HasRef());
-  }
-
-  void Close(const Napi::CallbackInfo& info) {
-    if (epfd_ < 0) return;
-    StopWatching();
-    watcher_.Close();
-    CloseFd();
   }
 
   void CloseFd() {
@@ -200,17 +193,11 @@ class Epoll : public Napi::ObjectWrap<Epoll>, public LoopWatcher::Owner {
   Napi::Value GetClosed(const Napi::CallbackInfo& info) {
     return Napi::Boolean::New(info.Env(), epfd_ < 0);
   }
-  Napi::Value GetActive(const Napi::CallbackInfo& info) {
-    return Napi::Boolean::New(info.Env(), watcher_.Active());
-  }
 
-  LoopWatcher watcher_;
   int epfd_ = -1;
   int max_events_ = 0;
-  LoopPin pin_;
   std::vector<epoll_event> kernel_events_;
   Napi::Reference<Napi::ArrayBuffer> ready_;
-  Napi::FunctionReference on_ready_;
 };
 
 }  // namespace

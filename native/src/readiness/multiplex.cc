@@ -52,9 +52,10 @@
 
 #include "common/addon.h"
 #include "common/args.h"
+#include "common/binding.h"
 #include "common/errors.h"
 #include "common/js_memory.h"
-#include "common/loop_watcher.h"
+#include "common/loop_source.h"
 
 namespace io {
 namespace {
@@ -228,26 +229,23 @@ void DrainCounter(int fd) {
   while (rc < 0 && errno == EINTR);
 }
 
-class MultiplexWatcher : public Napi::ObjectWrap<MultiplexWatcher>, public LoopWatcher::Owner {
+class MultiplexWatcher : public LoopSource<MultiplexWatcher> {
  public:
+  static constexpr const char* kClassName = "MultiplexWatcher";
+  static constexpr napi_type_tag kTypeTag = {0x83c5e0f4a9172b6dull, 0x47be2d90f1c36a58ull};
+
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "MultiplexWatcher",
-                       {
-                           InstanceMethod<&MultiplexWatcher::Start>("start"),
-                           InstanceMethod<&MultiplexWatcher::Update>("update"),
-                           InstanceMethod<&MultiplexWatcher::Stop>("stop"),
-                           InstanceMethod<&MultiplexWatcher::RefHandle>("ref"),
-                           InstanceMethod<&MultiplexWatcher::UnrefHandle>("unref"),
-                           InstanceMethod<&MultiplexWatcher::HasRef>("hasRef"),
-                           InstanceMethod<&MultiplexWatcher::Close>("close"),
-                           InstanceAccessor<&MultiplexWatcher::GetActive>("active"),
-                           InstanceAccessor<&MultiplexWatcher::GetClosed>("closed"),
-                       });
+    return DefineNative(env, kClassName,
+                        {
+                            Method<&MultiplexWatcher::Update>("update"),
+                            Getter<&MultiplexWatcher::GetClosed>("closed"),
+                        },
+                        LoopMembers());
   }
 
   // new MultiplexWatcher('select' | 'poll')
   explicit MultiplexWatcher(const Napi::CallbackInfo& info)
-      : Napi::ObjectWrap<MultiplexWatcher>(info), watcher_(info.Env(), this) {
+      : LoopSource<MultiplexWatcher>(info) {
     Napi::Env env = info.Env();
     std::string kind = ArgString(info, 0, "kind");
     if (kind == "select")
@@ -279,7 +277,7 @@ class MultiplexWatcher : public Napi::ObjectWrap<MultiplexWatcher>, public LoopW
 
   void OnLoopReadable(int status) override {
     DrainCounter(notify_fd_);
-    if (!started_) return;
+    if (!Active()) return;
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
     int err = 0;
@@ -296,48 +294,39 @@ class MultiplexWatcher : public Napi::ObjectWrap<MultiplexWatcher>, public LoopW
     }
     if (err != 0) {
       // Stop first, so the callback sees a stopped watcher and may start it again.
-      Napi::FunctionReference callback = Napi::Persistent(on_ready_.Value());
+      Napi::FunctionReference callback = Napi::Persistent(this->callback().Value());
       StopWatching();
-      Napi::Value error = err == EFAULT ? CodeErrorValue(env) : SystemError(env, err, SyscallName(kind_)).Value();
-      watcher_.CallFromLoop(callback, Value(), {Napi::Number::New(env, 0), error});
+      Napi::Value error = err == EFAULT
+                              ? CodeError(env, "ERR_TABLE_DETACHED", "the multiplex table was detached").Value()
+                              : SystemError(env, err, SyscallName(kind_)).Value();
+      watcher().CallFromLoop(callback, Value(), {Napi::Number::New(env, 0), error});
       return;
     }
-    if (count > 0) watcher_.CallFromLoop(on_ready_, Value(), {Napi::Number::New(env, count)});
-    if (started_) Arm(env);  // the callback may have stopped or closed us
+    if (count > 0) watcher().CallFromLoop(callback(), Value(), {Napi::Number::New(env, count)});
+    if (Active()) Arm(env);  // the callback may have stopped or closed us
   }
 
   void OnEnvTeardown() override {
-    started_ = false;
     JoinHelper();
     CloseFds();
   }
 
  private:
-  static Napi::Value CodeErrorValue(Napi::Env env) {
-    Napi::Error error = Napi::Error::New(env, "the multiplex table was detached");
-    error.Set("code", Napi::String::New(env, "ERR_TABLE_DETACHED"));
-    return error.Value();
-  }
+  friend class LoopSource<MultiplexWatcher>;
 
-  void CheckOpen(Napi::Env env) {
-    if (wake_fd_ < 0) ThrowCodeError(env, "ERR_MULTIPLEX_CLOSED", "MultiplexWatcher is closed");
-  }
-
-  // Remembers (table, count) from info[0], info[1] as the live table.
-  void TakeTable(const Napi::CallbackInfo& info) {
+  // --- LoopSource: start(table, count, onReady(count, error?)) has Node's loop watch the
+  // helper's notify eventfd.
+  struct StartArguments {
+    TableArg table;
+    Napi::Function callback;
+  };
+  StartArguments StartArgs(const Napi::CallbackInfo& info) {
     TableArg table = ArgTable(info, 0);
-    if (kind_ == Kind::kSelect) CheckSelectable(info.Env(), table.entries, table.count);
-    table_ = Napi::Persistent(table.buffer);
-    count_ = table.count;
+    return {table, ArgFunction(info, 2, "onReady")};
   }
-
-  // start(table, count, onReady(count, error?))
-  void Start(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    CheckOpen(env);
-    Napi::Function fn = ArgFunction(info, 2, "onReady");
-    TakeTable(info);
-    on_ready_ = Napi::Persistent(fn);
+  bool IsOpen() const { return wake_fd_ >= 0; }
+  void PrepareStart(Napi::Env env, StartArguments& args) {
+    TakeTable(env, args.table);
     if (!helper_.joinable()) {
       try {
         helper_ = std::thread(&MultiplexWatcher::RunHelper, this);
@@ -345,17 +334,41 @@ class MultiplexWatcher : public Napi::ObjectWrap<MultiplexWatcher>, public LoopW
         ThrowSystemError(env, e.code().value(), "pthread_create");
       }
     }
-    watcher_.Start(notify_fd_);
-    started_ = true;
-    pin_.Hold(this);  // the loop may call us even if JavaScript drops its reference
-    Arm(env);
+  }
+  int WatchedFd(size_t i) { return notify_fd_; }
+  void OnStarted(Napi::Env env, StartArguments& args) { Arm(env); }
+  void OnStopped() {
+    table_.Reset();
+    count_ = 0;
+    if (helper_.joinable()) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        armed_ = false;
+      }
+      WriteCounter(wake_fd_);  // pull the helper out of its wait; it then idles on cv_
+    }
+  }
+  void CloseResources() {
+    JoinHelper();
+    CloseFds();
+  }
+  void CheckOpen(Napi::Env env) {
+    if (wake_fd_ < 0) ThrowCodeError(env, "ERR_MULTIPLEX_CLOSED", "MultiplexWatcher is closed");
+  }
+
+  // Remembers `table` as the live table.
+  void TakeTable(Napi::Env env, const TableArg& table) {
+    if (kind_ == Kind::kSelect) CheckSelectable(env, table.entries, table.count);
+    table_ = Napi::Persistent(table.buffer);
+    count_ = table.count;
   }
 
   // update(table, count): the registrations changed; the helper must wait on the new set.
   void Update(const Napi::CallbackInfo& info) {
+    TableArg table = ArgTable(info, 0);
     CheckOpen(info.Env());
-    TakeTable(info);
-    if (started_) Arm(info.Env());
+    TakeTable(info.Env(), table);
+    if (Active()) Arm(info.Env());
   }
 
   // Hands the helper a fresh copy of the live table and lets it wait. The copy reuses the
@@ -384,24 +397,6 @@ class MultiplexWatcher : public Napi::ObjectWrap<MultiplexWatcher>, public LoopW
     }
     cv_.notify_one();
     WriteCounter(wake_fd_);
-  }
-
-  void Stop(const Napi::CallbackInfo& info) { StopWatching(); }
-
-  void StopWatching() {
-    started_ = false;
-    watcher_.Stop();
-    on_ready_.Reset();
-    table_.Reset();
-    count_ = 0;
-    if (helper_.joinable()) {
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        armed_ = false;
-      }
-      WriteCounter(wake_fd_);  // pull the helper out of its wait; it then idles on cv_
-    }
-    pin_.Release(this);
   }
 
   // The helper thread. Blocks in select/poll on its own copy of the table; see the top of the
@@ -458,27 +453,10 @@ class MultiplexWatcher : public Napi::ObjectWrap<MultiplexWatcher>, public LoopW
     wake_fd_ = notify_fd_ = -1;
   }
 
-  void Close(const Napi::CallbackInfo& info) {
-    if (wake_fd_ < 0) return;
-    StopWatching();
-    watcher_.Close();
-    JoinHelper();
-    CloseFds();
-  }
-
-  void RefHandle(const Napi::CallbackInfo& info) { watcher_.Ref(); }
-  void UnrefHandle(const Napi::CallbackInfo& info) { watcher_.Unref(); }
-  Napi::Value HasRef(const Napi::CallbackInfo& info) {
-    return Napi::Boolean::New(info.Env(), watcher_.HasRef());
-  }
-  Napi::Value GetActive(const Napi::CallbackInfo& info) {
-    return Napi::Boolean::New(info.Env(), started_);
-  }
   Napi::Value GetClosed(const Napi::CallbackInfo& info) {
     return Napi::Boolean::New(info.Env(), wake_fd_ < 0);
   }
 
-  LoopWatcher watcher_;
   Kind kind_ = Kind::kPoll;
   int wake_fd_ = -1;    // loop thread -> helper: "look at your state again"
   int notify_fd_ = -1;  // helper -> loop thread: "something is ready" (watched by libuv)
@@ -500,16 +478,16 @@ class MultiplexWatcher : public Napi::ObjectWrap<MultiplexWatcher>, public LoopW
   // Loop thread only.
   Napi::Reference<Napi::ArrayBuffer> table_;
   size_t count_ = 0;
-  Napi::FunctionReference on_ready_;
-  bool started_ = false;
-  LoopPin pin_;
 };
 
 }  // namespace
 
 void InitMultiplex(Napi::Env env, Napi::Object exports) {
-  exports.Set("multiplexPoll", Napi::Function::New(env, ScanBinding<Kind::kPoll>, "poll"));
-  exports.Set("multiplexSelect", Napi::Function::New(env, ScanBinding<Kind::kSelect>, "select"));
+  static const FunctionEntry kFunctions[] = {
+      {"multiplexPoll", ScanBinding<Kind::kPoll>},
+      {"multiplexSelect", ScanBinding<Kind::kSelect>},
+  };
+  ExportFunctions(env, exports, kFunctions);
   exports.Set("MultiplexWatcher", MultiplexWatcher::Define(env));
   ExportConstants(env, exports, "multiplexConstants", {
       {"POLLIN", POLLIN},

@@ -24,9 +24,10 @@
 
 #include "common/addon.h"
 #include "common/args.h"
+#include "common/binding.h"
 #include "common/errors.h"
 #include "common/js_memory.h"
-#include "common/loop_watcher.h"
+#include "common/loop_source.h"
 #include "sigio_engine.h"
 
 namespace io {
@@ -35,41 +36,38 @@ namespace {
 constexpr int64_t kMaxEventsLimit = 1 << 20;
 constexpr int kMaxRoundsPerWakeup = 64;  // batches per loop callback before yielding to others
 
-class SignalDrivenIO : public Napi::ObjectWrap<SignalDrivenIO>, public LoopWatcher::Owner {
+// Two watched fds: the signalfd (watcher 0, which also calls JavaScript) and the engine's
+// wake-up eventfd (watcher 1).
+class SignalDrivenIO : public LoopSource<SignalDrivenIO, 2> {
  public:
+  static constexpr const char* kClassName = "SignalDrivenIO";
+  static constexpr napi_type_tag kTypeTag = {0xb5e8074c2d9a16f3ull, 0x0c9f3a6e58d2b471ull};
+
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "SignalDrivenIO",
-                       {
-                           InstanceMethod<&SignalDrivenIO::Watch>("watch"),
-                           InstanceMethod<&SignalDrivenIO::Unwatch>("unwatch"),
-                           InstanceMethod<&SignalDrivenIO::Modify>("modify"),
-                           InstanceMethod<&SignalDrivenIO::Wait>("wait"),
-                           InstanceMethod<&SignalDrivenIO::Start>("start"),
-                           InstanceMethod<&SignalDrivenIO::Stop>("stop"),
-                           InstanceMethod<&SignalDrivenIO::Rescan>("rescan"),
-                           InstanceMethod<&SignalDrivenIO::Resize>("resize"),
-                           InstanceMethod<&SignalDrivenIO::RefHandle>("ref"),
-                           InstanceMethod<&SignalDrivenIO::UnrefHandle>("unref"),
-                           InstanceMethod<&SignalDrivenIO::HasRef>("hasRef"),
-                           InstanceMethod<&SignalDrivenIO::Close>("close"),
-                           InstanceAccessor<&SignalDrivenIO::GetFd>("fd"),
-                           InstanceAccessor<&SignalDrivenIO::GetSignal>("signal"),
-                           InstanceAccessor<&SignalDrivenIO::GetOwnerTid>("ownerTid"),
-                           InstanceAccessor<&SignalDrivenIO::GetMaxEvents>("maxEvents"),
-                           InstanceAccessor<&SignalDrivenIO::GetLevel>("levelTriggered"),
-                           InstanceAccessor<&SignalDrivenIO::GetReadyBuffer>("readyBuffer"),
-                           InstanceAccessor<&SignalDrivenIO::GetClosed>("closed"),
-                           InstanceAccessor<&SignalDrivenIO::GetActive>("active"),
-                           InstanceAccessor<&SignalDrivenIO::GetWatching>("watching"),
-                           InstanceAccessor<&SignalDrivenIO::GetStats>("stats"),
-                       });
+    return DefineNative(env, kClassName,
+                        {
+                            Method<&SignalDrivenIO::Watch>("watch"),
+                            Method<&SignalDrivenIO::Unwatch>("unwatch"),
+                            Method<&SignalDrivenIO::Modify>("modify"),
+                            Method<&SignalDrivenIO::Wait>("wait"),
+                            Method<&SignalDrivenIO::Rescan>("rescan"),
+                            Method<&SignalDrivenIO::Resize>("resize"),
+                            Getter<&SignalDrivenIO::GetFd>("fd"),
+                            Getter<&SignalDrivenIO::GetSignal>("signal"),
+                            Getter<&SignalDrivenIO::GetOwnerTid>("ownerTid"),
+                            Getter<&SignalDrivenIO::GetMaxEvents>("maxEvents"),
+                            Getter<&SignalDrivenIO::GetLevel>("levelTriggered"),
+                            Getter<&SignalDrivenIO::GetReadyBuffer>("readyBuffer"),
+                            Getter<&SignalDrivenIO::GetClosed>("closed"),
+                            Getter<&SignalDrivenIO::GetWatching>("watching"),
+                            Getter<&SignalDrivenIO::GetStats>("stats"),
+                        },
+                        LoopMembers());
   }
 
   // new SignalDrivenIO(maxEvents?, signal?, levelTriggered?)
   explicit SignalDrivenIO(const Napi::CallbackInfo& info)
-      : Napi::ObjectWrap<SignalDrivenIO>(info),
-        watcher_(info.Env(), this),
-        wake_watcher_(info.Env(), this) {
+      : LoopSource<SignalDrivenIO, 2>(info) {
     Napi::Env env = info.Env();
     max_events_ = static_cast<int>(ArgIntOr(info, 0, "maxEvents", 1, kMaxEventsLimit, 1024));
     int wanted = static_cast<int>(ArgIntOr(info, 1, "signal", SIGRTMIN, SIGRTMAX, 0));
@@ -78,6 +76,7 @@ class SignalDrivenIO : public Napi::ObjectWrap<SignalDrivenIO>, public LoopWatch
       if (!info[2].IsBoolean()) ThrowTypeError(env, "\"levelTriggered\" must be a boolean");
       level = info[2].As<Napi::Boolean>().Value();
     }
+    ready_ = Napi::Persistent(NewArrayBuffer(env, static_cast<size_t>(max_events_) * 8, "the ready list"));
     const char* op = "";
     int rc = engine_.Open(wanted, level, &op);
     if (rc == -EBUSY) {
@@ -86,23 +85,27 @@ class SignalDrivenIO : public Napi::ObjectWrap<SignalDrivenIO>, public LoopWatch
                                  : "no free real-time signal between SIGRTMIN and SIGRTMAX");
     }
     if (rc < 0) ThrowSystemError(env, -rc, op);
-    Napi::ArrayBuffer ready = Napi::ArrayBuffer::New(env, static_cast<size_t>(max_events_) * 8);
-    ready_ = Napi::Persistent(ready);
   }
 
   ~SignalDrivenIO() override { engine_.Close(); }
 
   void OnLoopReadable(int status) override {
-    if (!engine_.IsOpen() || on_ready_.IsEmpty()) return;
+    if (!engine_.IsOpen() || callback().IsEmpty()) return;
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
     for (int round = 0; round < kMaxRoundsPerWakeup; round++) {
       uint32_t* words = ReadyWords();
-      if (words == nullptr) return;
-      int count = engine_.Collect(words, words + max_events_, max_events_);
-      if (count <= 0) break;
-      watcher_.CallFromLoop(on_ready_, Value(), {Napi::Number::New(env, count)});
-      if (!engine_.IsOpen() || on_ready_.IsEmpty()) return;  // closed or stopped by the callback
+      int count = words == nullptr ? -EFAULT : engine_.Collect(words, words + max_events_, max_events_);
+      if (count < 0) {
+        // Nothing was consumed, so libuv would call again at once, forever: stop, and report it
+        // as Node reports any error from its loop (process 'uncaughtException').
+        StopWatching();
+        napi_fatal_exception(env, CollectError(env, -count).Value());
+        return;
+      }
+      if (count == 0) break;
+      watcher().CallFromLoop(callback(), Value(), {Napi::Number::New(env, count)});
+      if (!engine_.IsOpen() || callback().IsEmpty()) return;  // closed or stopped by the callback
       // Left in the pending list (a rescan found more than one batch): deliver them now.
       // Signals still queued make the signalfd readable, so libuv calls again anyway.
       if (engine_.level_triggered() || !engine_.HasLeftovers()) break;
@@ -115,6 +118,21 @@ class SignalDrivenIO : public Napi::ObjectWrap<SignalDrivenIO>, public LoopWatch
   void OnEnvTeardown() override { engine_.Close(); }
 
  private:
+  friend class LoopSource<SignalDrivenIO, 2>;
+
+  // --- LoopSource: start(onReady) has Node's loop watch the signalfd and the wake-up eventfd.
+  struct StartArguments {
+    Napi::Function callback;
+  };
+  StartArguments StartArgs(const Napi::CallbackInfo& info) { return {ArgFunction(info, 0, "onReady")}; }
+  bool IsOpen() const { return engine_.IsOpen(); }
+  void PrepareStart(Napi::Env env, StartArguments& args) {}
+  int WatchedFd(size_t i) { return i == 0 ? engine_.fd() : engine_.wake_fd(); }
+  void OnStarted(Napi::Env env, StartArguments& args) {
+    if (engine_.HasLeftovers()) engine_.Wake();
+  }
+  void OnStopped() {}
+  void CloseResources() { engine_.Close(); }
   void CheckOpen(Napi::Env env) {
     if (!engine_.IsOpen()) ThrowCodeError(env, "ERR_SIGIO_CLOSED", "SignalDrivenIO is closed");
   }
@@ -174,39 +192,24 @@ class SignalDrivenIO : public Napi::ObjectWrap<SignalDrivenIO>, public LoopWatch
         LiveArrayBuffer(Env(), ready_.Value(), static_cast<size_t>(max_events_) * 8));
   }
 
+  // A collect's -errno as the error wait() throws.
+  static Napi::Error CollectError(Napi::Env env, int err) {
+    if (err == EFAULT) return CodeError(env, "ERR_READY_LIST_DETACHED", "the ready list was detached");
+    return SystemError(env, err, "read");
+  }
+
   Napi::Value Wait(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     int timeout = ArgTimeout(info, 0);
     CheckOpen(env);
     uint32_t* words = ReadyWords();
-    if (words == nullptr)
-      ThrowCodeError(env, "ERR_READY_LIST_DETACHED", "the ready list was detached");
+    if (words == nullptr) throw CollectError(env, EFAULT);
     int n = engine_.Wait(timeout, words, words + max_events_, max_events_);
-    if (n < 0) ThrowSystemError(env, -n, "read");
+    if (n < 0) throw CollectError(env, -n);
     // Started too: what this wait left (level-triggered candidates still ready, a rescan larger
     // than one batch) must reach the loop as well, as a level-triggered epoll fd stays readable.
-    if (watcher_.Active() && engine_.HasLeftovers()) engine_.Wake();
+    if (Active() && engine_.HasLeftovers()) engine_.Wake();
     return Napi::Number::New(env, n);
-  }
-
-  void Start(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    Napi::Function fn = ArgFunction(info, 0, "onReady");
-    CheckOpen(env);
-    on_ready_ = Napi::Persistent(fn);
-    watcher_.Start(engine_.fd());
-    wake_watcher_.Start(engine_.wake_fd());
-    pin_.Hold(this);  // the loop may call us even if JavaScript drops its reference
-    if (engine_.HasLeftovers()) engine_.Wake();
-  }
-
-  void Stop(const Napi::CallbackInfo& info) { StopWatching(); }
-
-  void StopWatching() {
-    watcher_.Stop();
-    wake_watcher_.Stop();
-    on_ready_.Reset();
-    pin_.Release(this);
   }
 
   void Rescan(const Napi::CallbackInfo& info) {
@@ -220,28 +223,8 @@ class SignalDrivenIO : public Napi::ObjectWrap<SignalDrivenIO>, public LoopWatch
     Napi::Env env = info.Env();
     int max_events = static_cast<int>(ArgInt(info, 0, "maxEvents", 1, kMaxEventsLimit));
     CheckOpen(env);
-    ready_ = Napi::Persistent(Napi::ArrayBuffer::New(env, static_cast<size_t>(max_events) * 8));
+    ready_ = Napi::Persistent(NewArrayBuffer(env, static_cast<size_t>(max_events) * 8, "the ready list"));
     max_events_ = max_events;
-  }
-
-  void RefHandle(const Napi::CallbackInfo& info) {
-    watcher_.Ref();
-    wake_watcher_.Ref();
-  }
-  void UnrefHandle(const Napi::CallbackInfo& info) {
-    watcher_.Unref();
-    wake_watcher_.Unref();
-  }
-  Napi::Value HasRef(const Napi::CallbackInfo& info) {
-    return Napi::Boolean::New(info.Env(), watcher_.HasRef());
-  }
-
-  void Close(const Napi::CallbackInfo& info) {
-    if (!engine_.IsOpen()) return;
-    StopWatching();
-    watcher_.Close();
-    wake_watcher_.Close();
-    engine_.Close();
   }
 
   Napi::Value GetFd(const Napi::CallbackInfo& info) {
@@ -263,9 +246,6 @@ class SignalDrivenIO : public Napi::ObjectWrap<SignalDrivenIO>, public LoopWatch
   Napi::Value GetClosed(const Napi::CallbackInfo& info) {
     return Napi::Boolean::New(info.Env(), !engine_.IsOpen());
   }
-  Napi::Value GetActive(const Napi::CallbackInfo& info) {
-    return Napi::Boolean::New(info.Env(), watcher_.Active());
-  }
   Napi::Value GetWatching(const Napi::CallbackInfo& info) {
     return Napi::Number::New(info.Env(), static_cast<double>(engine_.watching()));
   }
@@ -273,21 +253,17 @@ class SignalDrivenIO : public Napi::ObjectWrap<SignalDrivenIO>, public LoopWatch
     Napi::Env env = info.Env();
     const sigio::Stats& s = engine_.stats();
     Napi::Object o = Napi::Object::New(env);
-    o.Set("overflows", s.overflows);
-    o.Set("rescans", s.rescans);
-    o.Set("staleEvents", s.stale);
-    o.Set("signalsRead", s.signals);
-    o.Set("wakeups", s.wakeups);
+    SetOwn(env, o, "overflows", Napi::Number::New(env, s.overflows));
+    SetOwn(env, o, "rescans", Napi::Number::New(env, s.rescans));
+    SetOwn(env, o, "staleEvents", Napi::Number::New(env, s.stale));
+    SetOwn(env, o, "signalsRead", Napi::Number::New(env, s.signals));
+    SetOwn(env, o, "wakeups", Napi::Number::New(env, s.wakeups));
     return o;
   }
 
-  LoopWatcher watcher_;       // the signalfd; also calls JavaScript
-  LoopWatcher wake_watcher_;  // the engine's wake-up eventfd
   sigio::SigioEngine engine_;
   int max_events_ = 0;
-  LoopPin pin_;
   Napi::Reference<Napi::ArrayBuffer> ready_;
-  Napi::FunctionReference on_ready_;
 };
 
 }  // namespace

@@ -23,7 +23,9 @@
 
 #include "common/addon.h"
 #include "common/args.h"
+#include "common/binding.h"
 #include "common/errors.h"
+#include "common/js_object.h"
 
 namespace io {
 namespace {
@@ -33,30 +35,31 @@ constexpr int kWouldBlock = -1;
 bool WouldBlock(int err) { return err == EAGAIN || err == EWOULDBLOCK; }
 
 Napi::Value AddressObject(Napi::Env env, const sockaddr_storage& ss) {
-  Napi::Object o = Napi::Object::New(env);
   char text[INET6_ADDRSTRLEN] = {0};
+  const char* family = "unknown";
+  std::string address;
+  int port = 0;
   if (ss.ss_family == AF_INET) {
     auto* v4 = reinterpret_cast<const sockaddr_in*>(&ss);
     inet_ntop(AF_INET, &v4->sin_addr, text, sizeof(text));
-    o.Set("family", "IPv4");
-    o.Set("address", text);
-    o.Set("port", ntohs(v4->sin_port));
+    family = "IPv4";
+    address = text;
+    port = ntohs(v4->sin_port);
   } else if (ss.ss_family == AF_INET6) {
     auto* v6 = reinterpret_cast<const sockaddr_in6*>(&ss);
     inet_ntop(AF_INET6, &v6->sin6_addr, text, sizeof(text));
-    o.Set("family", "IPv6");
-    o.Set("address", text);
-    o.Set("port", ntohs(v6->sin6_port));
+    family = "IPv6";
+    address = text;
+    port = ntohs(v6->sin6_port);
   } else if (ss.ss_family == AF_UNIX) {
     auto* un = reinterpret_cast<const sockaddr_un*>(&ss);
-    o.Set("family", "unix");
-    o.Set("address", std::string(un->sun_path, strnlen(un->sun_path, sizeof(un->sun_path))));
-    o.Set("port", 0);
-  } else {
-    o.Set("family", "unknown");
-    o.Set("address", "");
-    o.Set("port", 0);
+    family = "unix";
+    address.assign(un->sun_path, strnlen(un->sun_path, sizeof(un->sun_path)));
   }
+  Napi::Object o = Napi::Object::New(env);
+  SetOwn(env, o, "family", Napi::String::New(env, family));
+  SetOwn(env, o, "address", Napi::String::New(env, address));
+  SetOwn(env, o, "port", Napi::Number::New(env, port));
   return o;
 }
 
@@ -108,13 +111,18 @@ Napi::Value Accept(const Napi::CallbackInfo& info) {
 Napi::Value AcceptBatch(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd = ArgFd(info, 0);
-  if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
+  napi_typedarray_type type;
+  size_t cap = 0;
+  void* data = nullptr;
+  bool is_typed = false;
+  if (napi_is_typedarray(env, info[1], &is_typed) != napi_ok || !is_typed ||
+      napi_get_typedarray_info(env, info[1], &type, &cap, &data, nullptr, nullptr) != napi_ok ||
+      type != napi_int32_array)
     ThrowTypeError(env, "\"out\" must be an Int32Array");
-  Napi::Int32Array out = info[1].As<Napi::Int32Array>();
   int flags = AcceptFlags(info, 2);
+  if (data == nullptr) cap = 0;  // detached
+  auto* slots = static_cast<int32_t*>(data);
   size_t n = 0;
-  size_t cap = out.ElementLength();
-  int32_t* slots = out.Data();
   while (n < cap) {
     int client = accept4(fd, nullptr, nullptr, flags);
     if (client >= 0) {
@@ -179,32 +187,19 @@ Napi::Value Send(const Napi::CallbackInfo& info) {
   return Transfer(info, "send", [&] { return send(fd, span.data, span.length, flags); });
 }
 
-std::vector<iovec> IoVectors(const Napi::CallbackInfo& info, size_t i) {
-  if (!info[i].IsArray()) ThrowTypeError(info.Env(), "\"buffers\" must be an array of Buffers");
-  Napi::Array list = info[i].As<Napi::Array>();
-  uint32_t count = list.Length();
-  if (count > IOV_MAX) ThrowRangeError(info.Env(), "\"buffers\" holds more than IOV_MAX entries");
-  std::vector<iovec> iov(count);
-  for (uint32_t k = 0; k < count; k++) {
-    Napi::Value v = list.Get(k);
-    if (!v.IsTypedArray()) ThrowTypeError(info.Env(), "\"buffers\" must be an array of Buffers");
-    Napi::TypedArray ta = v.As<Napi::TypedArray>();
-    uint8_t* base = static_cast<uint8_t*>(ta.ArrayBuffer().Data());
-    iov[k].iov_base = base == nullptr ? nullptr : base + ta.ByteOffset();
-    iov[k].iov_len = ta.ByteLength();
-  }
-  return iov;
-}
-
+// Every element is read (running any getters) before a pointer is taken: a getter that detaches
+// an earlier buffer would otherwise leave readv(2) writing into freed memory.
 Napi::Value Readv(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info, 0);
-  std::vector<iovec> iov = IoVectors(info, 1);
+  std::vector<napi_value> views = ArgViews(info, 1, "buffers");
+  std::vector<iovec> iov = IoVectorsOf(info.Env(), views);
   return Transfer(info, "readv", [&] { return readv(fd, iov.data(), static_cast<int>(iov.size())); });
 }
 
 Napi::Value Writev(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info, 0);
-  std::vector<iovec> iov = IoVectors(info, 1);
+  std::vector<napi_value> views = ArgViews(info, 1, "buffers");
+  std::vector<iovec> iov = IoVectorsOf(info.Env(), views);
   // sendmsg with MSG_NOSIGNAL on sockets, so writev never raises SIGPIPE either.
   msghdr msg{};
   msg.msg_iov = iov.data();
@@ -273,11 +268,15 @@ Napi::Value GetPeerName(const Napi::CallbackInfo& info) {
   return AddressObject(info.Env(), ss);
 }
 
+// [fds[0], fds[1]]; closes both if even that cannot be built, so that no fd leaks.
 Napi::Value Pair(Napi::Env env, const int fds[2]) {
-  Napi::Array pair = Napi::Array::New(env, 2);
-  pair.Set(0u, fds[0]);
-  pair.Set(1u, fds[1]);
-  return pair;
+  try {
+    return OwnArray(env, {Napi::Number::New(env, fds[0]), Napi::Number::New(env, fds[1])});
+  } catch (...) {
+    close(fds[0]);
+    close(fds[1]);
+    throw;
+  }
 }
 
 Napi::Value Pipe2(const Napi::CallbackInfo& info) {
@@ -318,11 +317,7 @@ Napi::Value SetNonBlocking(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void InitSockets(Napi::Env env, Napi::Object exports) {
-  struct Entry {
-    const char* name;
-    Napi::Function::Callback fn;
-  };
-  static const Entry kFunctions[] = {
+  static const FunctionEntry kFunctions[] = {
       {"socket", Socket},       {"bind", Bind},
       {"listen", Listen},       {"accept", Accept},
       {"acceptBatch", AcceptBatch}, {"connect", Connect},
@@ -335,7 +330,7 @@ void InitSockets(Napi::Env env, Napi::Object exports) {
       {"pipe2", Pipe2},         {"socketpair", SocketPair},
       {"eventfd", EventFd},     {"setNonBlocking", SetNonBlocking},
   };
-  for (const Entry& e : kFunctions) exports.Set(e.name, Napi::Function::New(env, e.fn, e.name));
+  ExportFunctions(env, exports, kFunctions);
 
   ExportConstants(env, exports, "socketConstants", {
       {"AF_INET", AF_INET},           {"AF_INET6", AF_INET6},
@@ -352,7 +347,7 @@ void InitSockets(Napi::Env env, Napi::Object exports) {
       {"EFD_NONBLOCK", EFD_NONBLOCK}, {"EFD_CLOEXEC", EFD_CLOEXEC},
       {"EFD_SEMAPHORE", EFD_SEMAPHORE}, {"MSG_PEEK", MSG_PEEK},
       {"MSG_DONTWAIT", MSG_DONTWAIT}, {"MSG_NOSIGNAL", MSG_NOSIGNAL},
-      {"WOULD_BLOCK", kWouldBlock},
+      {"WOULD_BLOCK", kWouldBlock},   {"IOV_MAX", IOV_MAX},
   });
 }
 

@@ -1,5 +1,48 @@
+import type { LoopSource } from './loop-source.js'
+import { native } from './native.js'
+
+const c = native.epollConstants as Record<string, number>
+
+/** Readable: data (or a connection to accept, or end of file) is there. EPOLLIN. */
+export const READABLE: number = c.EPOLLIN
+/** Writable: a write would not block. EPOLLOUT. */
+export const WRITABLE: number = c.EPOLLOUT
+/** The peer shut down its writing side (half-close). EPOLLRDHUP. */
+export const READ_HANGUP: number = c.EPOLLRDHUP
+/** Urgent (out-of-band) data. EPOLLPRI. */
+export const PRIORITY: number = c.EPOLLPRI
+/** Reported only: an error is pending on the fd. EPOLLERR (always watched). */
+export const ERROR: number = c.EPOLLERR
+/** Reported only: both directions hung up. EPOLLHUP (always watched). */
+export const HANGUP: number = c.EPOLLHUP
+/** Modifier: report changes, not levels. EPOLLET. Bit 31, so the value is 2^31 (unsigned). */
+export const EDGE_TRIGGERED: number = c.EPOLLET
+/** Modifier: disarm after one event; re-arm with `modify`. EPOLLONESHOT. */
+export const ONESHOT: number = c.EPOLLONESHOT
+/** Modifier, `add` only: wake one of several epolls sharing the fd. EPOLLEXCLUSIVE. */
+export const EXCLUSIVE: number = c.EPOLLEXCLUSIVE
+
+/** Options of {@link Epoll}'s constructor. */
+export interface EpollOptions {
+  /** How many events one wait can return (the ready list's size). 1 to 2^20, default 1024. */
+  maxEvents?: number
+}
+
+/** What the native class provides beyond the methods declared on `Epoll` below. */
+interface NativeEpoll extends LoopSource {
+  /** The epoll fd (-1 once closed). */
+  readonly fd: number
+  /** Capacity of the ready list. */
+  readonly maxEvents: number
+  /** The ready list's memory: `[tokens: Uint32 x maxEvents][events: Uint32 x maxEvents]`. */
+  readonly readyBuffer: ArrayBuffer
+}
+
+const NativeEpollClass = native.Epoll as new (maxEvents?: number) => NativeEpoll
+
 /**
- * Epoll: level- or edge-triggered epoll with a shared-memory ready list.
+ * Level- or edge-triggered epoll with a shared-memory ready list, usable with blocking waits
+ * ({@link Epoll.wait}) or inside Node's loop ({@link Epoll.start}, see {@link LoopSource}).
  *
  * ## Level vs edge triggering
  * Level-triggered (the default) reports an fd on every wait while the condition holds: unread
@@ -25,52 +68,7 @@
  * ep.close()
  * ```
  */
-import { native } from './native.js'
-
-const c = native.epollConstants as Record<string, number>
-
-/** Readable: data (or a connection to accept, or end of file) is there. EPOLLIN. */
-export const READABLE: number = c.EPOLLIN
-/** Writable: a write would not block. EPOLLOUT. */
-export const WRITABLE: number = c.EPOLLOUT
-/** The peer shut down its writing side (half-close). EPOLLRDHUP. */
-export const READ_HANGUP: number = c.EPOLLRDHUP
-/** Urgent (out-of-band) data. EPOLLPRI. */
-export const PRIORITY: number = c.EPOLLPRI
-/** Reported only: an error is pending on the fd. EPOLLERR (always watched). */
-export const ERROR: number = c.EPOLLERR
-/** Reported only: both directions hung up. EPOLLHUP (always watched). */
-export const HANGUP: number = c.EPOLLHUP
-/** Modifier: report changes, not levels. EPOLLET. Bit 31, so the value is 2^31 (unsigned). */
-export const EDGE_TRIGGERED: number = c.EPOLLET
-/** Modifier: disarm after one event; re-arm with `modify`. EPOLLONESHOT. */
-export const ONESHOT: number = c.EPOLLONESHOT
-/** Modifier, `add` only: wake one of several epolls sharing the fd. EPOLLEXCLUSIVE. */
-export const EXCLUSIVE: number = c.EPOLLEXCLUSIVE
-
-export interface EpollOptions {
-  /** How many events one wait can return (the ready list's size). 1 to 2^20, default 1024. */
-  maxEvents?: number
-}
-
-/** What the native class provides beyond the methods declared on `Epoll` below. */
-interface NativeEpoll {
-  /** The epoll fd (-1 once closed). */
-  readonly fd: number
-  /** Capacity of the ready list. */
-  readonly maxEvents: number
-  /** The ready list's memory: `[tokens: Uint32 x maxEvents][events: Uint32 x maxEvents]`. */
-  readonly readyBuffer: ArrayBuffer
-  readonly closed: boolean
-  /** True while started in Node's loop. */
-  readonly active: boolean
-  /** Whether a started epoll keeps the process alive. */
-  hasRef(): boolean
-}
-
-const NativeEpollClass = native.Epoll as new (maxEvents?: number) => NativeEpoll
-
-export class Epoll extends NativeEpollClass {
+export class Epoll extends NativeEpollClass implements LoopSource {
   /** Token of each ready event, entries [0, count) valid after a wait. */
   readonly readyTokens: Uint32Array
   /** `EPOLL*` bits of each ready event, parallel to {@link readyTokens}. */
@@ -115,12 +113,6 @@ export interface Epoll {
    * Calling it again replaces the callback.
    */
   start(onReady: (count: number) => void): void
-  /** Stops watching in Node's loop. `wait` still works. */
-  stop(): void
-  /** Keeps the process alive while started (the default), like `net.Socket#ref`. */
-  ref(): void
-  /** Lets the process exit while started, like `net.Socket#unref`. */
-  unref(): void
   /** Closes the epoll fd. Idempotent; any other call afterwards throws ERR_EPOLL_CLOSED. */
   close(): void
 }

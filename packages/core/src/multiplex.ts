@@ -1,25 +1,5 @@
-/**
- * select(2) and poll(2) for readiness backends that hand the kernel their whole interest list
- * on every call, and a watcher that runs them beside Node's loop without blocking it.
- *
- * ## The table
- * A {@link PollTable} is one ArrayBuffer laid out as an array of `struct pollfd` (8 bytes per
- * entry: int32 fd, int16 events, int16 revents; the layout is documented in
- * native/src/readiness/multiplex.cc). JavaScript keeps it up to date as fds come and go; a scan hands it
- * to the kernel as it is and reads the answers back from `revents`. Nothing is allocated per
- * fd or per call; the buffer is only replaced when it has to grow.
- *
- * @example
- * ```ts
- * const table = new PollTable()
- * table.set(fd, POLLIN)
- * const ready = table.poll(1000) // or table.select(1000)
- * for (let i = 0; ready > 0 && i < table.count; i++) {
- *   if (table.reventsAt(i) !== 0) handle(table.fdAt(i), table.reventsAt(i))
- * }
- * ```
- */
 import type { SystemError } from './errors.js'
+import type { LoopSource } from './loop-source.js'
 import { native } from './native.js'
 
 const c = native.multiplexConstants as Record<string, number>
@@ -42,6 +22,8 @@ export const FD_SETSIZE: number = c.FD_SETSIZE
 const ENTRY_BYTES: number = c.POLLFD_BYTES
 const INITIAL_CAPACITY = 16
 const INT16_MAX = 0x7fff
+/** The most entries a table may start with: more fds than a process can have open (2^24). */
+const MAX_CAPACITY = 2 ** 24
 
 type ScanFn = (table: ArrayBuffer, count: number, timeoutMs?: number | null) => number
 const pollScan: ScanFn = native.multiplexPoll
@@ -51,7 +33,36 @@ function rangeError(message: string): RangeError {
   return Object.assign(new RangeError(message), { code: 'ERR_OUT_OF_RANGE' })
 }
 
-/** An interest table in `struct pollfd` layout, kept by JavaScript and scanned by the kernel. */
+/** `value` for a message, without calling anything on it (no toString of an object). */
+function shown(value: unknown): string {
+  return value !== null && (typeof value === 'object' || typeof value === 'function') ? `a ${typeof value}` : String(value)
+}
+
+function typeError(message: string): TypeError {
+  return Object.assign(new TypeError(message), { code: 'ERR_INVALID_ARG_TYPE' })
+}
+
+/**
+ * An interest table in `struct pollfd` layout, kept by JavaScript and scanned by the kernel
+ * with select(2) or poll(2), which take the whole interest list on every call.
+ *
+ * The table is one ArrayBuffer laid out as an array of `struct pollfd` (8 bytes per entry:
+ * int32 fd, int16 events, int16 revents; the layout is documented in
+ * native/src/readiness/multiplex.cc in this package). JavaScript keeps it up to date as fds
+ * come and go; a scan hands it to the kernel as it is and reads the answers back from
+ * `revents`. Nothing is allocated per fd or per call; the buffer is only replaced when it has
+ * to grow. {@link MultiplexWatcher} runs the scans beside Node's loop.
+ *
+ * @example
+ * ```ts
+ * const table = new PollTable()
+ * table.set(fd, POLLIN)
+ * const ready = table.poll(1000) // or table.select(1000)
+ * for (let i = 0; ready > 0 && i < table.count; i++) {
+ *   if (table.reventsAt(i) !== 0) handle(table.fdAt(i), table.reventsAt(i))
+ * }
+ * ```
+ */
 export class PollTable {
   #buffer: ArrayBuffer
   #fds: Int32Array // fd of entry i at [2i]
@@ -59,8 +70,15 @@ export class PollTable {
   #count = 0
   #index = new Map<number, number>() // fd -> entry
 
-  /** An empty table with room for `capacity` entries before it first grows. */
+  /**
+   * An empty table with room for `capacity` entries (an integer from 0 to 2^24, default 16)
+   * before it first grows.
+   */
   constructor(capacity = INITIAL_CAPACITY) {
+    if (!Number.isInteger(capacity)) throw typeError(`"capacity" must be an integer, got ${shown(capacity)}`)
+    if (capacity < 0 || capacity > MAX_CAPACITY) {
+      throw rangeError(`"capacity" must be >= 0 and <= ${MAX_CAPACITY}, got ${capacity}`)
+    }
     this.#buffer = new ArrayBuffer(Math.max(1, capacity) * ENTRY_BYTES)
     this.#fds = new Int32Array(this.#buffer)
     this.#shorts = new Int16Array(this.#buffer)
@@ -115,19 +133,19 @@ export class PollTable {
     return this.#index.has(fd)
   }
 
-  /** The fd of entry `i`. */
+  /** The fd of entry `i` (an index below {@link count}). */
   fdAt(i: number): number {
-    return this.#fds[2 * i]
+    return this.#fds[2 * this.#entry(i)]
   }
 
-  /** The interest bits of entry `i`. */
+  /** The interest bits of entry `i` (an index below {@link count}). */
   eventsAt(i: number): number {
-    return this.#shorts[4 * i + 2] & 0xffff
+    return this.#shorts[4 * this.#entry(i) + 2] & 0xffff
   }
 
   /** What the last scan reported for entry `i` (POLL* bits; 0 = not ready). */
   reventsAt(i: number): number {
-    return this.#shorts[4 * i + 3] & 0xffff
+    return this.#shorts[4 * this.#entry(i) + 3] & 0xffff
   }
 
   /** Removes every entry (the memory is kept). */
@@ -154,6 +172,13 @@ export class PollTable {
     return selectScan(this.#buffer, this.#count, timeoutMs)
   }
 
+  /** `i` when it names an entry in use; TypeError/RangeError otherwise. */
+  #entry(i: number): number {
+    if (i >>> 0 === i && i < this.#count) return i // the common case, in one test
+    if (!Number.isInteger(i)) throw typeError(`"index" must be an integer, got ${shown(i)}`)
+    throw rangeError(`"index" must be >= 0 and < ${this.#count} (the entries in use), got ${i}`)
+  }
+
   #grow(): void {
     const next = new ArrayBuffer(this.#buffer.byteLength * 2)
     new Uint8Array(next).set(new Uint8Array(this.#buffer))
@@ -166,16 +191,13 @@ export class PollTable {
 /** Called once per batch: `count` entries of the table have `revents`; or with an error, after which the watcher has stopped. */
 export type MultiplexReadyCallback = (count: number, error?: SystemError | (Error & { code: string })) => void
 
-interface NativeMultiplexWatcher {
-  readonly active: boolean
-  readonly closed: boolean
+interface NativeMultiplexWatcher extends Omit<LoopSource, 'start'> {
   start(table: ArrayBuffer, count: number, onReady: MultiplexReadyCallback): void
   update(table: ArrayBuffer, count: number): void
-  stop(): void
-  ref(): void
-  unref(): void
-  hasRef(): boolean
-  close(): void
+}
+
+function checkTable(table: unknown): void {
+  if (!(table instanceof PollTable)) throw typeError('"table" must be a PollTable')
 }
 
 const NativeWatcher = native.MultiplexWatcher as new (kind: 'select' | 'poll') => NativeMultiplexWatcher
@@ -188,11 +210,14 @@ const NativeWatcher = native.MultiplexWatcher as new (kind: 'select' | 'poll') =
  * waits to be re-armed, so a level-triggered fd costs one report per loop turn, never a
  * spinning thread. Call {@link update} after changing the table while started.
  */
-export class MultiplexWatcher {
+export class MultiplexWatcher implements LoopSource<[table: PollTable, onReady: MultiplexReadyCallback]> {
   readonly #native: NativeMultiplexWatcher
 
   /** Creates the watcher's two eventfds; the helper thread starts with the first `start`. */
-  constructor(readonly kind: 'select' | 'poll') {
+  constructor(
+    /** The syscall the helper thread blocks in. */
+    readonly kind: 'select' | 'poll',
+  ) {
     this.#native = new NativeWatcher(kind)
   }
 
@@ -201,13 +226,20 @@ export class MultiplexWatcher {
     return this.#native.active
   }
 
+  /** True once closed. */
+  get closed(): boolean {
+    return this.#native.closed
+  }
+
   /** Starts (or restarts, replacing the callback) watching `table`. */
   start(table: PollTable, onReady: MultiplexReadyCallback): void {
+    checkTable(table)
     this.#native.start(table.buffer, table.count, onReady)
   }
 
   /** Tells the helper the table changed (entries added, removed or modified). */
   update(table: PollTable): void {
+    checkTable(table)
     this.#native.update(table.buffer, table.count)
   }
 

@@ -1,6 +1,97 @@
+import { READABLE } from './epoll.js'
+import type { LoopSource } from './loop-source.js'
+import { native } from './native.js'
+
+/** Signal numbers and poll bits the native side uses (SIGRTMIN, SIGRTMAX, SIGIO, POLLNVAL...). */
+export const sigioConstants: Readonly<Record<string, number>> = Object.freeze({ ...native.sigioConstants })
+
+/** Options of {@link SignalDrivenIO}'s constructor. */
+export interface SignalDrivenIOOptions {
+  /** How many events one wait or callback can deliver (the ready list's size). 1 to 2^20, default 1024. */
+  maxEvents?: number
+  /** A real-time signal to use (SIGRTMIN to SIGRTMAX); default: the first free one. */
+  signal?: number
+  /** Report an fd on every wait while it stays ready (re-checked with poll). Default false. */
+  levelTriggered?: boolean
+}
+
+/** Counters since the instance was created. */
+export interface SignalDrivenIOStats {
+  /** SIGIO notifications from the kernel: the real-time signal queue was full. */
+  overflows: number
+  /** Times every watched fd was polled (after overflows and `rescan()` requests). */
+  rescans: number
+  /** Events dropped because their fd had been unwatched, closed or reused. */
+  staleEvents: number
+  /** Signals read from the signalfd. */
+  signalsRead: number
+  /** Wake-ups (through an eventfd) to deliver events that no signal announced. */
+  wakeups: number
+}
+
+/** The native methods, documented here so that the class below inherits the docs. */
+interface NativeSignalDrivenIO extends LoopSource {
+  /** The signalfd that Node's loop (or `wait`) watches. -1 once closed. */
+  readonly fd: number
+  /** The real-time signal this instance claimed (0 once closed). */
+  readonly signal: number
+  /** Kernel thread id of the owner thread, which every watched fd's signals are sent to. */
+  readonly ownerTid: number
+  /** The ready list's size. */
+  readonly maxEvents: number
+  /** Whether ready fds are reported on every wait (true) or once per change (false). */
+  readonly levelTriggered: boolean
+  /** The memory behind {@link SignalDrivenIO.readyTokens} and {@link SignalDrivenIO.readyBands}. */
+  readonly readyBuffer: ArrayBuffer
+  /** Number of fds watched. */
+  readonly watching: number
+  /** Counters: overflows, rescans, stale events dropped, signals read, wake-ups. */
+  readonly stats: SignalDrivenIOStats
+  watch(fd: number, token: number, interest: number): void
+  /**
+   * Stops watching `fd` and restores its O_ASYNC and O_NONBLOCK flags, owner and signal as they
+   * were before `watch`. Returns false when `fd` was closed or names another file now (then
+   * nothing is touched). Throws code `ERR_SIGIO_NOT_WATCHED` for an fd never watched.
+   */
+  unwatch(fd: number): boolean
+  /**
+   * Changes token and interest of a watched fd; newly asked-for readiness is reported. EBADF
+   * (and the fd no longer watched) when it was closed since `watch`.
+   */
+  modify(fd: number, token: number, interest: number): void
+  /**
+   * Blocks up to `timeoutMs` (undefined, null or negative: forever; 0: poll; fractions round up)
+   * for events and fills the ready list. Returns the number of events.
+   */
+  wait(timeoutMs?: number | null): number
+  /**
+   * Has Node's loop watch the signalfd and calls `onReady(count)` once per batch. Calling it
+   * again replaces the callback.
+   */
+  start(onReady: (count: number) => void): void
+  /** Stops watching in Node's loop; signals keep queuing (a later overflow is recovered). */
+  stop(): void
+  /** Polls every watched fd at the next dispatch and delivers what is ready, as after an overflow. */
+  rescan(): void
+  resize(maxEvents: number): void
+  /**
+   * Unwatches every fd (restoring them), closes the signalfd, releases the real-time signal and
+   * unblocks what this instance blocked. Idempotent; other calls then throw `ERR_SIGIO_CLOSED`.
+   */
+  close(): void
+}
+
+const NativeSignalDrivenIOClass = native.SignalDrivenIO as new (
+  maxEvents?: number,
+  signal?: number,
+  levelTriggered?: boolean,
+) => NativeSignalDrivenIO
+
 /**
- * SignalDrivenIO: readiness delivered by the kernel as real-time signals (fcntl F_SETSIG), read
- * in batches through a signalfd, with recovery when the signal queue overflows.
+ * Readiness delivered by the kernel as real-time signals (fcntl F_SETSIG), read in batches
+ * through a signalfd, with recovery when the signal queue overflows. Blocking waits
+ * ({@link SignalDrivenIO.wait}) or Node's loop ({@link SignalDrivenIO.start}, see
+ * {@link LoopSource}).
  *
  * ## How it works
  * `watch(fd, token)` sets O_NONBLOCK and O_ASYNC on the fd, directs its signals at the thread
@@ -51,102 +142,7 @@
  * sio.unwatch(fd); sio.close()
  * ```
  */
-import { READABLE } from './epoll.js'
-import { native } from './native.js'
-
-/** Signal numbers and poll bits the native side uses (SIGRTMIN, SIGRTMAX, SIGIO, POLLNVAL...). */
-export const sigioConstants: Readonly<Record<string, number>> = Object.freeze({ ...native.sigioConstants })
-
-export interface SignalDrivenIOOptions {
-  /** How many events one wait or callback can deliver (the ready list's size). 1 to 2^20, default 1024. */
-  maxEvents?: number
-  /** A real-time signal to use (SIGRTMIN to SIGRTMAX); default: the first free one. */
-  signal?: number
-  /** Report an fd on every wait while it stays ready (re-checked with poll). Default false. */
-  levelTriggered?: boolean
-}
-
-/** Counters since the instance was created. */
-export interface SignalDrivenIOStats {
-  /** SIGIO notifications from the kernel: the real-time signal queue was full. */
-  overflows: number
-  /** Times every watched fd was polled (after overflows and `rescan()` requests). */
-  rescans: number
-  /** Events dropped because their fd had been unwatched, closed or reused. */
-  staleEvents: number
-  /** Signals read from the signalfd. */
-  signalsRead: number
-  /** Wake-ups (through an eventfd) to deliver events that no signal announced. */
-  wakeups: number
-}
-
-/** The native methods, documented here so that the class below inherits the docs. */
-interface NativeSignalDrivenIO {
-  /** The signalfd that Node's loop (or `wait`) watches. -1 once closed. */
-  readonly fd: number
-  /** The real-time signal this instance claimed (0 once closed). */
-  readonly signal: number
-  /** Kernel thread id of the owner thread, which every watched fd's signals are sent to. */
-  readonly ownerTid: number
-  /** The ready list's size. */
-  readonly maxEvents: number
-  /** Whether ready fds are reported on every wait (true) or once per change (false). */
-  readonly levelTriggered: boolean
-  /** The memory behind {@link SignalDrivenIO.readyTokens} and {@link SignalDrivenIO.readyBands}. */
-  readonly readyBuffer: ArrayBuffer
-  readonly closed: boolean
-  /** Whether Node's loop is watching (between `start` and `stop`). */
-  readonly active: boolean
-  /** Number of fds watched. */
-  readonly watching: number
-  /** Counters: overflows, rescans, stale events dropped, signals read, wake-ups. */
-  readonly stats: SignalDrivenIOStats
-  watch(fd: number, token: number, interest: number): void
-  /**
-   * Stops watching `fd` and restores its O_ASYNC and O_NONBLOCK flags, owner and signal as they
-   * were before `watch`. Returns false when `fd` was closed or names another file now (then
-   * nothing is touched). Throws code `ERR_SIGIO_NOT_WATCHED` for an fd never watched.
-   */
-  unwatch(fd: number): boolean
-  /**
-   * Changes token and interest of a watched fd; newly asked-for readiness is reported. EBADF
-   * (and the fd no longer watched) when it was closed since `watch`.
-   */
-  modify(fd: number, token: number, interest: number): void
-  /**
-   * Blocks up to `timeoutMs` (undefined, null or negative: forever; 0: poll; fractions round up)
-   * for events and fills the ready list. Returns the number of events.
-   */
-  wait(timeoutMs?: number | null): number
-  /**
-   * Has Node's loop watch the signalfd and calls `onReady(count)` once per batch. Calling it
-   * again replaces the callback.
-   */
-  start(onReady: (count: number) => void): void
-  /** Stops watching in Node's loop; signals keep queuing (a later overflow is recovered). */
-  stop(): void
-  /** Polls every watched fd at the next dispatch and delivers what is ready, as after an overflow. */
-  rescan(): void
-  resize(maxEvents: number): void
-  /** Keeps the process alive while started (the default), like `net.Socket#ref`. */
-  ref(): void
-  /** Lets the process exit while started, like `net.Socket#unref`. */
-  unref(): void
-  hasRef(): boolean
-  /**
-   * Unwatches every fd (restoring them), closes the signalfd, releases the real-time signal and
-   * unblocks what this instance blocked. Idempotent; other calls then throw `ERR_SIGIO_CLOSED`.
-   */
-  close(): void
-}
-
-const NativeSignalDrivenIOClass = native.SignalDrivenIO as new (
-  maxEvents?: number,
-  signal?: number,
-  levelTriggered?: boolean,
-) => NativeSignalDrivenIO
-
-export class SignalDrivenIO extends NativeSignalDrivenIOClass {
+export class SignalDrivenIO extends NativeSignalDrivenIOClass implements LoopSource {
   #tokens!: Uint32Array
   #bands!: Uint32Array
 

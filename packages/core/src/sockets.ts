@@ -1,13 +1,5 @@
-/**
- * Socket and fd syscalls on plain fd numbers, non-blocking capable.
- *
- * Conventions: reads and writes return the bytes moved, 0 for end of file, or
- * {@link WOULD_BLOCK} (-1) for EAGAIN. `accept` returns an fd or WOULD_BLOCK; `acceptBatch`
- * accepts up to `out.length` connections in one call. `connect` returns true when connected at
- * once and false while in progress (wait for WRITABLE, then read SO_ERROR). `send` and
- * `writev` use MSG_NOSIGNAL, so a vanished peer gives EPIPE, never SIGPIPE. Every new fd is
- * close-on-exec. Other failures throw a Node-style SystemError.
- */
+// Socket and fd syscalls on plain fd numbers (the `sockets` namespace of @io/core; its
+// conventions are documented where index.ts exports it).
 import { native } from './native.js'
 
 /** Socket, fcntl and eventfd constants (AF_INET, SOCK_NONBLOCK, SO_REUSEPORT, ...). */
@@ -15,6 +7,7 @@ export const constants: Readonly<Record<string, number>> = Object.freeze({ ...na
 /** Returned by the I/O calls instead of throwing EAGAIN. */
 export const WOULD_BLOCK: -1 = -1
 
+/** A socket's address, as getsockname and getpeername report it. */
 export interface SocketAddress {
   family: 'IPv4' | 'IPv6' | 'unix' | 'unknown'
   address: string
@@ -60,7 +53,9 @@ export const close: (fd: number) => void = native.close
 export const setsockopt: (fd: number, level: number, option: number, value: number) => void = native.setsockopt
 /** getsockopt(2) of an int option (SO_ERROR after a non-blocking connect...). */
 export const getsockopt: (fd: number, level: number, option: number) => number = native.getsockopt
+/** getsockname(2): the address `fd` is bound to. */
 export const getsockname: (fd: number) => SocketAddress = native.getsockname
+/** getpeername(2): the address of `fd`'s peer (ENOTCONN when there is none). */
 export const getpeername: (fd: number) => SocketAddress = native.getpeername
 /** pipe2(2): [readEnd, writeEnd]; flags O_NONBLOCK (O_CLOEXEC always added). */
 export const pipe2: (flags?: number) => [number, number] = native.pipe2

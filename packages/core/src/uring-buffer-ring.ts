@@ -1,32 +1,9 @@
-/**
- * BufferRing: a provided-buffer ring (IORING_REGISTER_PBUF_RING, Linux >= 5.19) for
- * {@link Uring.recvMultishot}. The kernel picks a free buffer per completion, so one ring
- * serves every connection and memory grows with data in flight, not with connections.
- *
- * Buffer `id` is `bytes[id * size, (id + 1) * size)`. A completion with IORING_CQE_F_BUFFER
- * hands buffer `bufferIdOf(flags)` to you, holding `result` bytes; read them (`view(id,
- * result)`, or `bytes` at `offsetOf(id)` to allocate nothing) and give it back with
- * `recycle(id)`. A buffer not recycled is not refilled; when none is left, multishot recvs end
- * with -ENOBUFS (no data is lost: it waits in the socket until you recycle and re-arm).
- *
- * Memory layout and ordering: see native/src/completion/uring_buffer_group.h. `recycle` writes the
- * kernel's ring entry from JavaScript and publishes it with `Atomics.store` of the tail (a
- * release store), so it costs no native call.
- *
- * @example
- * ```ts
- * const ring = new BufferRing(uring, { count: 256, size: 4096 })
- * uring.recvMultishot(fd, ring, token)
- * // in onComplete, for a completion i:
- * const id = bufferIdOf(uring.completionFlags[i])
- * consume(ring.view(id, uring.completionResults[i]))
- * ring.recycle(id)
- * ```
- */
 import { markAsUntransferable } from 'node:worker_threads'
 import { codeError } from './errors.js'
-import type { BufferRingMemory, Uring } from './uring.js'
+// A cycle (uring.ts imports this module): Uring is only used once a BufferRing is built.
+import { Uring, type BufferRingMemory } from './uring.js'
 
+/** Options of {@link BufferRing}'s constructor. */
 export interface BufferRingOptions {
   /** How many buffers: a power of two, 1 to 32768. */
   count: number
@@ -38,12 +15,41 @@ export interface BufferRingOptions {
 
 const ENTRY_BYTES = 16
 
+/**
+ * A provided-buffer ring (IORING_REGISTER_PBUF_RING, Linux >= 5.19) for
+ * {@link Uring.recvMultishot}. The kernel picks a free buffer per completion, so one ring
+ * serves every connection and memory grows with data in flight, not with connections.
+ *
+ * Buffer `id` is `bytes[id * size, (id + 1) * size)`. A completion with IORING_CQE_F_BUFFER
+ * hands buffer `bufferIdOf(flags)` to you, holding `result` bytes; read them (`view(id,
+ * result)`, or `bytes` at `offsetOf(id)` to allocate nothing) and give it back with
+ * `recycle(id)`. A buffer not recycled is not refilled; when none is left, multishot recvs end
+ * with -ENOBUFS (no data is lost: it waits in the socket until you recycle and re-arm).
+ *
+ * The memory belongs to native code, which frees it only once the kernel and every view are
+ * done with it; it cannot be transferred away. Layout and memory ordering: see
+ * native/src/completion/uring_buffer_group.h in this package. `recycle` writes the kernel's
+ * ring entry from JavaScript and publishes it with `Atomics.store` of the tail (a release
+ * store), so it costs no native call.
+ *
+ * @example
+ * ```ts
+ * const ring = new BufferRing(uring, { count: 256, size: 4096 })
+ * uring.recvMultishot(fd, ring, token)
+ * // in onComplete, for a completion i:
+ * const id = bufferIdOf(uring.completionFlags[i])
+ * consume(ring.view(id, uring.completionResults[i]))
+ * ring.recycle(id)
+ * ```
+ */
 export class BufferRing {
   /** The Uring this ring is registered with. */
   readonly uring: Uring
   /** The buffer group id recvs select from. */
   readonly groupId: number
+  /** How many buffers the ring holds. */
   readonly count: number
+  /** Bytes per buffer. */
   readonly size: number
   /** Every buffer, back to back: buffer `id` starts at `id * size`. */
   readonly bytes: Uint8Array
@@ -63,15 +69,22 @@ export class BufferRing {
    *   SystemError (EEXIST for a group id in use).
    */
   constructor(uring: Uring, options: BufferRingOptions) {
+    if (!(uring instanceof Uring)) {
+      throw Object.assign(new TypeError('"uring" must be a Uring'), { code: 'ERR_INVALID_ARG_TYPE' })
+    }
     if (options === null || typeof options !== 'object') {
       throw Object.assign(new TypeError('"options" must be an object'), { code: 'ERR_INVALID_ARG_TYPE' })
     }
-    const memory: BufferRingMemory = uring.registerBufferRing(options.count, options.size, options.groupId)
+    // Each option is read once: a getter answering differently twice must not make the views
+    // disagree with what native code registered.
+    const { count, size, groupId } = options
+    const memory: BufferRingMemory = uring.registerBufferRing(count, size, groupId)
     this.uring = uring
     this.groupId = memory.groupId
-    this.count = options.count
-    this.size = options.size
-    // The kernel reads and writes this memory: it must never be detached by a transfer.
+    this.count = count
+    this.size = size
+    // The kernel reads and writes this memory: it must never be detached by a transfer. (Native
+    // code owns it and frees it only once the kernel and every view are done with it.)
     markAsUntransferable(memory.data)
     markAsUntransferable(memory.entries)
     markAsUntransferable(memory.owner)
@@ -143,6 +156,7 @@ export class BufferRing {
     this.#closed = true
   }
 
+  /** Closes the ring, as `close()`. */
   [Symbol.dispose](): void {
     this.close()
   }

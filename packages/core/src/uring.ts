@@ -1,47 +1,8 @@
-/**
- * Uring: an io_uring completion backend on the raw syscalls (DESIGN.md decision 6).
- *
- * ## Operations and completions
- * Each operation (`accept`, `recv`, `send`, ...) queues one submission carrying a token you
- * choose (0 to 2^32-1). Nothing reaches the kernel until the batch is submitted, in one
- * `io_uring_enter`: by {@link Uring.submit}, by {@link Uring.wait}, after the `onComplete`
- * callback returns, or, once {@link Uring.start}ed, at the end of the current JavaScript task.
- *
- * A wait returns a count; completion `i` (for `i < count`) is `completionTokens[i]`,
- * `completionResults[i]` (the kernel's result: bytes, an fd, 0, or a negative errno such as
- * `-ECONNRESET`; turn it into an Error with {@link completionError}) and `completionFlags[i]`
- * ({@link IORING_CQE_F_MORE}, {@link IORING_CQE_F_BUFFER}, ...). The three arrays are views
- * over one ArrayBuffer that native code fills in one pass over the CQ ring: no object is
- * allocated per completion, and entries are overwritten by the next wait.
- *
- * ## Multishot operations
- * A multishot accept, recv or poll keeps completing with {@link IORING_CQE_F_MORE} set. A
- * completion *without* F_MORE is its last: the kernel ended it (an error, -ENOBUFS when a
- * {@link BufferRing} ran dry, -ECANCELED, or a kernel without multishot support, where every
- * "multishot" request completes once). Re-arm then. Nothing is lost: unread data stays in the
- * socket, unaccepted connections in the listen queue.
- *
- * ## Memory
- * A Buffer handed to `recv`, `send` or `writev` is referenced by native code until its last
- * completion (for a zero-copy send, the {@link IORING_CQE_F_NOTIF} one), even if JavaScript
- * drops it. Do not transfer (postMessage) an ArrayBuffer while an operation uses it.
- * {@link Uring.close} cancels everything in flight and reaps it before freeing anything.
- *
- * @example
- * ```ts
- * const ring = new Uring()
- * ring.recv(fd, buffer, 0, buffer.length, 1)
- * const n = ring.wait(1)
- * for (let i = 0; i < n; i++) {
- *   const result = ring.completionResults[i]
- *   if (result < 0) throw completionError(result, 'recv')
- *   handle(ring.completionTokens[i], buffer.subarray(0, result))
- * }
- * ring.close()
- * ```
- */
+import { types } from 'node:util'
+import { markAsUntransferable } from 'node:worker_threads'
 import { BufferRing } from './uring-buffer-ring.js'
 import { codeError, type SystemError } from './errors.js'
+import type { LoopSource } from './loop-source.js'
 import { native } from './native.js'
 import { coreState } from './module-state.js'
 
@@ -59,6 +20,26 @@ export const IORING_CQE_F_SOCK_NONEMPTY: number = c.IORING_CQE_F_SOCK_NONEMPTY
 export const IORING_CQE_F_NOTIF: number = c.IORING_CQE_F_NOTIF
 /** Shift of the buffer id in the completion flags (16). */
 export const IORING_CQE_BUFFER_SHIFT: number = c.IORING_CQE_BUFFER_SHIFT
+
+const IOV_MAX: number = native.socketConstants.IOV_MAX
+
+// The intrinsic `buffer` getters: a view's own `buffer` property could name another ArrayBuffer.
+const typedArrayBuffer = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), 'buffer')!.get!
+const dataViewBuffer = Object.getOwnPropertyDescriptor(DataView.prototype, 'buffer')!.get!
+
+/**
+ * Marks the ArrayBuffer behind `bytes` (a view or an ArrayBuffer) untransferable, so that the
+ * memory an operation in flight uses cannot be moved to another owner and freed under the
+ * kernel. A SharedArrayBuffer needs nothing: it cannot be detached, and the pin keeps it alive.
+ */
+function keepInPlace(bytes: unknown): void {
+  const buffer = types.isTypedArray(bytes)
+    ? typedArrayBuffer.call(bytes)
+    : types.isDataView(bytes)
+      ? dataViewBuffer.call(bytes)
+      : bytes
+  if (types.isArrayBuffer(buffer)) markAsUntransferable(buffer)
+}
 
 /** The provided-buffer id carried by completion flags with {@link IORING_CQE_F_BUFFER}. */
 export function bufferIdOf(flags: number): number {
@@ -83,6 +64,7 @@ export interface UringSupport {
   readonly code?: string
 }
 
+/** Options of {@link Uring}'s constructor. */
 export interface UringOptions {
   /** Submission queue size, 1 to 32768 (rounded up to a power of two). Default 256. */
   entries?: number
@@ -114,12 +96,9 @@ export interface UringFeatures {
 type Bytes = NodeJS.ArrayBufferView | ArrayBuffer
 
 // The native class, with the JSDoc editors show for the methods Uring inherits.
-interface NativeUring {
+interface NativeUring extends Omit<LoopSource, 'start' | 'close'> {
   /** The ring's fd. -1 once closed. */
   readonly fd: number
-  readonly closed: boolean
-  /** True while started in Node's loop. */
-  readonly active: boolean
   /** Operations submitted or queued whose last completion has not been reaped. */
   readonly inFlight: number
   /** Size of the completion arrays: the most completions one wait returns (the CQ size). */
@@ -138,13 +117,25 @@ interface NativeUring {
    * close-on-exec). `multishot`: one completion per connection until it ends without F_MORE.
    */
   accept(fd: number, token: number, options?: { multishot?: boolean }): void
-  /** Receives into `buffer[offset, offset+length)`. Result: bytes, 0 at end of stream. */
+  /**
+   * Receives into `buffer[offset, offset+length)`. Result: bytes, 0 at end of stream.
+   *
+   * The kernel writes into `buffer` after this returns, until the completion. Its ArrayBuffer
+   * is marked untransferable (postMessage and structuredClone then copy it, or refuse, instead
+   * of moving the memory elsewhere); a SharedArrayBuffer view is safe as it is. What this cannot
+   * stop, and what must not happen while the operation is in flight: detaching it by other
+   * means, such as `ArrayBuffer.prototype.transfer()` on a Node version whose
+   * `markAsUntransferable` does not cover it, or another native addon; and calling the
+   * addon's class directly (`native.Uring`), which marks nothing. The kernel would then write
+   * into memory that belongs to someone else. The same holds for `send` and `writev`, where
+   * the kernel reads the memory.
+   */
   recv(fd: number, buffer: Bytes, offset: number | undefined, length: number | undefined, token: number): void
   /**
    * Sends `buffer[offset, offset+length)` (MSG_NOSIGNAL: -EPIPE, never SIGPIPE). Result: bytes
    * sent, which may be fewer than asked. `zeroCopy` (IORING_OP_SEND_ZC, Linux >= 6.0; a plain
    * send elsewhere): a second completion with IORING_CQE_F_NOTIF follows when the kernel is
-   * done with the buffer; do not reuse it before.
+   * done with the buffer; do not reuse it before. The memory is kept in place as for `recv`.
    */
   send(
     fd: number,
@@ -154,7 +145,10 @@ interface NativeUring {
     token: number,
     options?: { zeroCopy?: boolean },
   ): void
-  /** Writes several buffers in one operation (IORING_OP_WRITEV). Result: bytes written. */
+  /**
+   * Writes several buffers in one operation (IORING_OP_WRITEV). Result: bytes written. Each
+   * buffer's memory is kept in place as for `recv`; the array itself may change afterwards.
+   */
   writev(fd: number, buffers: NodeJS.ArrayBufferView[], token: number): void
   /** Connects a socket to an IPv4 or IPv6 literal. Result: 0 or -errno (-ECONNREFUSED...). */
   connect(fd: number, host: string, port: number, token: number): void
@@ -182,11 +176,6 @@ interface NativeUring {
   wait(minComplete?: number, timeoutMs?: number | null): number
   /** Stops watching in Node's loop. Operations stay in flight; `wait` still works. */
   stop(): void
-  /** Keeps the process alive while started (the default), like `net.Socket#ref`. */
-  ref(): void
-  /** Lets the process exit while started, like `net.Socket#unref`. */
-  unref(): void
-  hasRef(): boolean
   /** @internal recvMultishot after its checks. */
   recvMultishotGroup(fd: number, groupId: number, token: number, options?: { singleShot: boolean }): void
   /** @internal close(fd, token). */
@@ -215,7 +204,53 @@ export interface BufferRingMemory {
 
 const NativeUringClass = native.Uring as new (entries?: number, cqEntries?: number) => NativeUring
 
-export class Uring extends NativeUringClass {
+/**
+ * An io_uring completion backend on the raw syscalls, with blocking waits ({@link Uring.wait})
+ * or inside Node's loop ({@link Uring.start}, see {@link LoopSource}).
+ *
+ * ## Operations and completions
+ * Each operation (`accept`, `recv`, `send`, ...) queues one submission carrying a token you
+ * choose (0 to 2^32-1). Nothing reaches the kernel until the batch is submitted, in one
+ * `io_uring_enter`: by {@link Uring.submit}, by {@link Uring.wait}, after the `onComplete`
+ * callback returns, or, once {@link Uring.start}ed, at the end of the current JavaScript task.
+ *
+ * A wait returns a count; completion `i` (for `i < count`) is `completionTokens[i]`,
+ * `completionResults[i]` (the kernel's result: bytes, an fd, 0, or a negative errno such as
+ * `-ECONNRESET`; turn it into an Error with {@link completionError}) and `completionFlags[i]`
+ * ({@link IORING_CQE_F_MORE}, {@link IORING_CQE_F_BUFFER}, ...). The three arrays are views
+ * over one ArrayBuffer that native code fills in one pass over the CQ ring: no object is
+ * allocated per completion, and entries are overwritten by the next wait.
+ *
+ * ## Multishot operations
+ * A multishot accept, recv or poll keeps completing with {@link IORING_CQE_F_MORE} set. A
+ * completion *without* F_MORE is its last: the kernel ended it (an error, -ENOBUFS when a
+ * {@link BufferRing} ran dry, -ECANCELED, or a kernel without multishot support, where every
+ * "multishot" request completes once). Re-arm then. Nothing is lost: unread data stays in the
+ * socket, unaccepted connections in the listen queue.
+ *
+ * ## Memory
+ * A Buffer handed to `recv`, `send` or `writev` is referenced by native code until its last
+ * completion (for a zero-copy send, the {@link IORING_CQE_F_NOTIF} one), even if JavaScript
+ * drops it. The kernel uses the memory after the call returns, so its ArrayBuffer must not be
+ * detached meanwhile: these methods mark it untransferable (`markAsUntransferable` from
+ * node:worker_threads), so that postMessage and structuredClone copy it instead of moving it
+ * (Node 20) or refuse (later versions). See {@link Uring.recv} for what remains.
+ * {@link Uring.close} cancels everything in flight and reaps it before freeing anything.
+ *
+ * @example
+ * ```ts
+ * const ring = new Uring()
+ * ring.recv(fd, buffer, 0, buffer.length, 1)
+ * const n = ring.wait(1)
+ * for (let i = 0; i < n; i++) {
+ *   const result = ring.completionResults[i]
+ *   if (result < 0) throw completionError(result, 'recv')
+ *   handle(ring.completionTokens[i], buffer.subarray(0, result))
+ * }
+ * ring.close()
+ * ```
+ */
+export class Uring extends NativeUringClass implements LoopSource<[onComplete: (count: number) => void]> {
   /**
    * Whether io_uring can be used in this process, with a readable reason where not. Probed
    * once per thread (an io_uring_setup of a tiny ring).
@@ -267,6 +302,25 @@ export class Uring extends NativeUringClass {
    */
   start(onComplete: (count: number) => void): void {
     this.startNative(onComplete, this.#schedule)
+  }
+
+  override recv(...args: Parameters<NativeUring['recv']>): void {
+    super.recv(...args)
+    keepInPlace(args[1]) // after the checks: a refused call changes nothing; no JavaScript ran since
+  }
+
+  override send(...args: Parameters<NativeUring['send']>): void {
+    super.send(...args)
+    keepInPlace(args[1])
+  }
+
+  override writev(fd: number, buffers: NodeJS.ArrayBufferView[], token: number): void {
+    // Each element is read once, here (a getter runs before anything is queued), and native
+    // code gets a plain array holding exactly the views it pins.
+    const list =
+      Array.isArray(buffers) && buffers.length <= IOV_MAX ? Array.from({ length: buffers.length }, (_, i) => buffers[i]) : buffers
+    super.writev(fd, list, token)
+    for (const view of list) keepInPlace(view)
   }
 
   /**
