@@ -6,6 +6,6 @@ import { packageBuild } from '../../tsup.base'
 // shares one chunk with the library.
 export default defineConfig({
   ...packageBuild,
-  entry: { index: 'src/index.ts', worker: 'src/workers/worker-main.ts', echo: 'src/tcp/echo.ts', hello: 'src/http/hello.ts', http: 'src/http/index.ts', cli: 'src/cli/cli.ts' },
+  entry: { index: 'src/index.ts', worker: 'src/workers/worker-main.ts', echo: 'src/tcp/echo.ts', hello: 'src/http/hello.ts', 'ws-echo': 'src/ws/ws-echo.ts', http: 'src/http/index.ts', cli: 'src/cli/cli.ts' },
   dts: { entry: { index: 'src/index.ts', http: 'src/http/index.ts' } },
 })

@@ -20,4 +20,5 @@ export {
 } from './engine/backend.js'
 export type { ReactorStats } from './engine/reactor.js'
 export { echoHandlers } from './tcp/echo.js'
-export { createHttpServer, HttpRequest, HttpResponse, HTTP_DEFAULTS, type HttpServerOptions, type HttpHandlerModule, type HttpHandler, type UpgradeHandler, type HttpErrorHandler, type HttpLimits } from './http/index.js'
+export { createHttpServer, HttpServer, HttpRequest, HttpResponse, HTTP_DEFAULTS, type HttpServerOptions, type HttpHandlerModule, type HttpHandler, type UpgradeHandler, type HttpErrorHandler, type HttpLimits } from './http/index.js'
+export { WebSocket, SENT, BUFFERED, DROPPED, type WebSocketMessage, type WebSocketBehaviour, type UpgradeContext } from './ws/index.js'

@@ -20,6 +20,7 @@ import type { ServerOptions } from '../options.js'
 const COMMANDS: Record<string, { module: string; summary: string; protocol: 'tcp' | 'http' }> = {
   echo: { module: './echo.js', summary: 'writes back every byte it reads (TCP)', protocol: 'tcp' },
   hello: { module: './hello.js', summary: 'answers every HTTP request with 200 Hello World!', protocol: 'http' },
+  'ws-echo': { module: './ws-echo.js', summary: 'echoes every WebSocket message, as the same type (up to 16 MiB)', protocol: 'http' },
 }
 
 const BACKENDS = 'auto|epoll|epoll-et|uring'

@@ -16,6 +16,7 @@ import { HttpSession, type HttpApp } from './http-session.js'
 import type { HttpLimits } from './limits.js'
 import type { HttpRequest } from './request.js'
 import type { HttpResponse } from './response.js'
+import { upgradeRequired, type WebSocketRouter } from '../ws/router.js'
 
 /** A request handler: sync, or async (its promise is awaited for errors only). */
 export type HttpHandler = (req: HttpRequest, res: HttpResponse) => unknown
@@ -33,6 +34,8 @@ export interface HttpProtocolOptions {
   handler: HttpHandler
   upgrade?: UpgradeHandler
   error?: HttpErrorHandler
+  /** The server's WebSocket routes, if it has any. */
+  websockets?: WebSocketRouter
 }
 
 /** Where time comes from: Node's clock and timers, unless a test steps them. */
@@ -51,6 +54,7 @@ export class HttpProtocol implements FullHandlers, HttpApp {
   private readonly handler: HttpHandler
   private readonly onUpgrade: UpgradeHandler | undefined
   private readonly onError: HttpErrorHandler | undefined
+  private readonly websockets: WebSocketRouter | undefined
   /** Sessions with a partial head, for the headers timeout. */
   private readonly heads = new Set<HttpSession>()
   private stopSweep: (() => void) | null = null
@@ -62,6 +66,7 @@ export class HttpProtocol implements FullHandlers, HttpApp {
     this.handler = options.handler
     this.onUpgrade = options.upgrade
     this.onError = options.error
+    this.websockets = options.websockets
   }
 
   // ---- connection handlers ---------------------------------------------------------------
@@ -112,6 +117,14 @@ export class HttpProtocol implements FullHandlers, HttpApp {
   // ---- HttpApp ---------------------------------------------------------------------------
 
   dispatch(req: HttpRequest, res: HttpResponse): void {
+    if (this.websockets !== undefined && this.websockets.match(req.path) !== null) {
+      // A WebSocket route asked for without a proper upgrade.
+      const required = upgradeRequired()
+      res.statusCode = required.status
+      for (const line of required.headers.split('\r\n').filter(Boolean)) res.setHeader(line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 2))
+      res.end()
+      return
+    }
     let result: unknown
     try {
       result = this.handler(req, res)
@@ -142,7 +155,7 @@ export class HttpProtocol implements FullHandlers, HttpApp {
   }
 
   /** The application's error handler, or an uncaught exception (as the TCP server does). */
-  private report(error: Error, req: HttpRequest | null): void {
+  report(error: Error, req: HttpRequest | null): void {
     const onError = this.onError
     if (onError === undefined || req === null) {
       process.nextTick(() => {
@@ -160,6 +173,13 @@ export class HttpProtocol implements FullHandlers, HttpApp {
   }
 
   upgrade(req: HttpRequest, conn: Connection, head: Buffer): boolean {
+    const behaviour = this.websockets?.match(req.path) ?? null
+    if (behaviour !== null) {
+      conn.protocol = null
+      conn.busy = false
+      this.websockets!.upgrade(req, conn, head, behaviour)
+      return true
+    }
     const onUpgrade = this.onUpgrade
     if (onUpgrade === undefined) return false
     conn.protocol = null

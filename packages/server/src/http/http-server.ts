@@ -9,6 +9,8 @@ import type { HandlerSpec } from '../tcp/handler-source.js'
 import { Server } from '../tcp/server.js'
 import { WorkerPool } from '../workers/worker-pool.js'
 import { HttpProtocol, type HttpErrorHandler, type HttpHandler, type UpgradeHandler } from './http-protocol.js'
+import { WebSocketRouter } from '../ws/router.js'
+import type { WebSocketBehaviour } from '../ws/behaviour.js'
 import { HTTP_LIMIT_NAMES, resolveLimits, type HttpLimits } from './limits.js'
 
 /** Options of `createHttpServer`: the server's (see ServerOptions), the HTTP limits, and hooks. */
@@ -24,7 +26,9 @@ export interface HttpServerOptions extends Omit<ServerOptions, 'allowHalfOpen'>,
 }
 
 /** What a handler module of an HTTP server with workers exports by default. */
-export type HttpHandlerModule = HttpHandler | { handler: HttpHandler; upgrade?: UpgradeHandler; error?: HttpErrorHandler }
+export type HttpHandlerModule =
+  | HttpHandler
+  | { handler: HttpHandler; upgrade?: UpgradeHandler; error?: HttpErrorHandler; ws?: Record<string, WebSocketBehaviour> }
 
 const HOOKS = ['upgrade', 'error'] as const
 
@@ -45,19 +49,66 @@ function splitOptions(options: HttpServerOptions | undefined): { tcp: ResolvedOp
   return { tcp, limits, hooks: { upgrade: options.upgrade, error: options.error } }
 }
 
-/** The protocol for `handler` (a function or a handler module's export). */
-export function httpProtocol(exported: unknown, limits: HttpLimits, highWaterMark: number, hooks: Pick<HttpServerOptions, 'upgrade' | 'error'> = {}): HttpProtocol {
+/** The protocol for `handler` (a function or a handler module's export), with WebSocket routes on `router`. */
+export function httpProtocol(
+  exported: unknown,
+  limits: HttpLimits,
+  highWaterMark: number,
+  hooks: Pick<HttpServerOptions, 'upgrade' | 'error'> = {},
+  router: WebSocketRouter | null = null,
+): HttpProtocol {
   let handler: unknown = exported
   let upgrade = hooks.upgrade
   let error = hooks.error
+  let routes: Record<string, WebSocketBehaviour> | undefined
   if (exported !== null && typeof exported === 'object') {
-    const m = exported as { handler?: unknown; upgrade?: UpgradeHandler; error?: HttpErrorHandler }
+    const m = exported as { handler?: unknown; upgrade?: UpgradeHandler; error?: HttpErrorHandler; ws?: Record<string, WebSocketBehaviour> }
     handler = m.handler
     upgrade ??= m.upgrade
     error ??= m.error
+    routes = m.ws
   }
   if (typeof handler !== 'function') throw invalidArgType('handler', 'a function (req, res)', handler)
-  return new HttpProtocol({ limits, highWaterMark, handler: handler as HttpHandler, upgrade, error })
+  let protocol: HttpProtocol | null = null
+  const websockets = router ?? new WebSocketRouter((err, req) => protocol!.report(err, req))
+  if (routes !== undefined) for (const pattern of Object.keys(routes)) websockets.add(pattern, routes[pattern])
+  protocol = new HttpProtocol({ limits, highWaterMark, handler: handler as HttpHandler, upgrade, error, websockets })
+  return protocol
+}
+
+/**
+ * An HTTP server in this thread: a TCP server (listen, close, stats, backend...) whose
+ * connections speak HTTP/1.1, plus WebSocket routes and their publish/subscribe topics.
+ */
+export class HttpServer extends Server {
+  /** @internal */
+  readonly websockets: WebSocketRouter
+
+  /** Use `createHttpServer`. @internal */
+  constructor(options: ResolvedOptions, input: HandlerSpec | string | URL, router: WebSocketRouter, protocol: ((exported: unknown) => HandlerSpec) | null) {
+    super(options, input, null, protocol)
+    this.websockets = router
+  }
+
+  /**
+   * Serves WebSockets on `pattern`: an exact path, or a prefix ending with '*' ('/chat/*').
+   * Requests there that are not a valid upgrade get 400 or 426.
+   */
+  ws<U = any>(pattern: string, behaviour: WebSocketBehaviour<U>): this {
+    this.websockets.add(pattern, behaviour)
+    return this
+  }
+
+  /** Sends `data` to every WebSocket subscribed to `topic` (framed once); returns how many got it. */
+  publish(topic: string, data: string | Uint8Array, isBinary: boolean = typeof data !== 'string'): number {
+    if (typeof topic !== 'string') throw invalidArgType('topic', 'a string', topic)
+    return this.websockets.hub.publish(topic, data, isBinary, null)
+  }
+
+  /** How many WebSockets are subscribed to `topic`. */
+  numSubscribers(topic: string): number {
+    return this.websockets.hub.count(topic)
+  }
 }
 
 /**
@@ -75,11 +126,10 @@ export function httpProtocol(exported: unknown, limits: HttpLimits, highWaterMar
  * await server.listen({ port: 8080 })
  * ```
  */
-export function createHttpServer(options: (HttpServerOptions & { workers?: 1 }) | undefined, handler: HttpHandler): Server
-export function createHttpServer(options: HttpServerOptions | undefined, handler: HttpHandler | string | URL): Server | WorkerPool
-export function createHttpServer(options: HttpServerOptions | undefined, handler: HttpHandler | string | URL): Server | WorkerPool {
+export function createHttpServer(options: (HttpServerOptions & { workers?: 1 }) | undefined, handler: HttpHandler | HttpHandlerModule): HttpServer
+export function createHttpServer(options: HttpServerOptions | undefined, handler: HttpHandler | HttpHandlerModule | string | URL): HttpServer | WorkerPool
+export function createHttpServer(options: HttpServerOptions | undefined, handler: HttpHandler | HttpHandlerModule | string | URL): HttpServer | WorkerPool {
   const { tcp, limits, hooks } = splitOptions(options)
-  const protocol = (exported: unknown): HandlerSpec => httpProtocol(exported, limits, tcp.highWaterMark, hooks) as unknown as HandlerSpec
   if (tcp.workers > 1) {
     if (!isModuleSpecifier(handler)) {
       throw invalidArgType('handler', 'a module path or URL when workers > 1 (functions cannot be sent to worker threads)', handler)
@@ -89,6 +139,9 @@ export function createHttpServer(options: HttpServerOptions | undefined, handler
     }
     return new WorkerPool(tcp, handler, { name: 'http', limits })
   }
-  if (isModuleSpecifier(handler)) return new Server(tcp, handler, null, protocol)
-  return new Server(tcp, protocol(handler))
+  let protocol: HttpProtocol | null = null
+  const router = new WebSocketRouter((err, req) => protocol!.report(err, req))
+  const wrap = (exported: unknown): HandlerSpec => (protocol = httpProtocol(exported, limits, tcp.highWaterMark, hooks, router)) as unknown as HandlerSpec
+  if (isModuleSpecifier(handler)) return new HttpServer(tcp, handler, router, wrap)
+  return new HttpServer(tcp, wrap(handler), router, null)
 }

@@ -2,7 +2,7 @@
  * @io/server/http: HTTP/1.1 on @io/server's engines.
  * @packageDocumentation
  */
-export { createHttpServer, type HttpServerOptions, type HttpHandlerModule } from './http-server.js'
+export { createHttpServer, HttpServer, type HttpServerOptions, type HttpHandlerModule } from './http-server.js'
 export { HttpRequest } from './request.js'
 export { HttpResponse } from './response.js'
 export type { HttpHandler, UpgradeHandler, HttpErrorHandler } from './http-protocol.js'

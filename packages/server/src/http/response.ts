@@ -326,6 +326,7 @@ export class HttpResponse {
         : `HTTP/1.1 ${status} ${this.statusMessage}${CRLF}`
     let hasDate = false
     let wantsClose = false
+    let connection: string | null = null
     const fields = this.#fields
     if (fields !== null) {
       for (const [key, field] of fields) {
@@ -336,6 +337,7 @@ export class HttpResponse {
         else if (key === 'date') hasDate = true
         else if (key === 'connection') {
           if (/(^|,)\s*close\s*(,|$)/i.test(String(field.value))) wantsClose = true
+          else connection = String(field.value) // upgrade, say: sent unless the connection closes
           continue
         }
         if (Array.isArray(field.value)) for (const v of field.value) text += `${field.name}: ${v}${CRLF}`
@@ -355,6 +357,7 @@ export class HttpResponse {
     if (wantsClose) this.#keepAlive = false
     this.#keepAlive = this.#keepAlive && this.sink.keepAlive(this)
     if (!this.#keepAlive) text += `Connection: close${CRLF}`
+    else if (connection !== null) text += `Connection: ${connection}${CRLF}`
     else if (this.minor === 0) text += `Connection: keep-alive${CRLF}`
     return text + CRLF
   }

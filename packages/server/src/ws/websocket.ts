@@ -1,0 +1,381 @@
+/**
+ * A WebSocket connection (RFC 6455) as its behaviour sees it, and the connection handlers that
+ * run every WebSocket of a server.
+ */
+import type { Connection } from '../engine/connection.js'
+import { PROTOCOL, type FullHandlers } from '../engine/handlers.js'
+import { serverError as codeError } from '../errors.js'
+import { FrameReader, type FrameSink } from './frame-reader.js'
+import { CloseCode, Opcode, headerSize, validCloseCode, writeHeader } from './frames.js'
+import { isUtf8 } from 'node:buffer'
+import type { TopicHub } from './topics.js'
+import type { ResolvedBehaviour } from './behaviour.js'
+
+/** `send` results (the values uWebSockets.js uses): the message was written, or queued past the high-water mark. */
+export const SENT = 1
+/** The message is queued: the socket does not keep up; `drain` says when it does again. */
+export const BUFFERED = 0
+/** The message was dropped: this connection's output is over `maxBackpressure`. */
+export const DROPPED = 2
+
+/** Frames up to this size are copied next to their header: one piece of output instead of two. */
+const COPY_BELOW = 1024
+
+/** A message for `for await (const msg of ws)`: its own copy of the data. */
+export interface WebSocketMessage {
+  data: Buffer
+  isBinary: boolean
+}
+
+interface Waiter {
+  resolve(result: IteratorResult<WebSocketMessage>): void
+}
+
+/**
+ * One WebSocket. `send` frames and queues a message (string: text, bytes: binary unless told);
+ * `end(code, reason)` starts the close handshake; `close()` drops the connection at once.
+ * Subscribe it to topics and publish to them (`server.publish` reaches every subscriber,
+ * `ws.publish` every one but this).
+ *
+ * @example
+ * ```ts
+ * server.ws('/chat', {
+ *   open(ws) { ws.subscribe('room') },
+ *   message(ws, data, isBinary) { ws.publish('room', data, isBinary) },
+ * })
+ * ```
+ */
+export class WebSocket<U = any> implements FrameSink, AsyncIterable<WebSocketMessage> {
+  /** @internal The connection it runs on. */
+  readonly conn: Connection
+  /** @internal */
+  readonly behaviour: ResolvedBehaviour<U>
+  /** @internal The topics of its server. */
+  readonly hub: TopicHub
+  /** @internal */
+  readonly reader: FrameReader
+  #userData: U
+  #closing = false
+  #closed = false
+  #topics: Set<string> | null = null
+  /** @internal A ping went out for the idle timeout and nothing came back yet. */
+  pinged = false
+  #queue: WebSocketMessage[] | null = null
+  #waiter: Waiter | null = null
+  #closeCode: number = CloseCode.Abnormal
+  #closeReason: Buffer<ArrayBufferLike> = EMPTY
+
+  /** @internal Made once the handshake is accepted. */
+  constructor(conn: Connection, behaviour: ResolvedBehaviour<U>, hub: TopicHub, userData: U) {
+    this.conn = conn
+    this.behaviour = behaviour
+    this.hub = hub
+    this.#userData = userData
+    this.reader = new FrameReader(behaviour.maxPayloadLength, this)
+  }
+
+  /** What the behaviour's `upgrade` attached (`ctx.accept(userData)`). */
+  getUserData(): U {
+    return this.#userData
+  }
+
+  /** The peer's address. */
+  get remoteAddress(): string | undefined {
+    return this.conn.remoteAddress
+  }
+
+  /** The peer's port. */
+  get remotePort(): number | undefined {
+    return this.conn.remotePort
+  }
+
+  /** Bytes sent but not yet taken by the socket. */
+  get bufferedAmount(): number {
+    return this.conn.bufferedAmount
+  }
+
+  /** True once the connection is gone. */
+  get closed(): boolean {
+    return this.#closed
+  }
+
+  /**
+   * Sends a message: text for a string (unless `isBinary`), binary for bytes (unless
+   * `isBinary` is false). Returns SENT, BUFFERED (queued beyond the high-water mark: wait for
+   * `drain`) or DROPPED (over `maxBackpressure`; with `closeOnBackpressureLimit` the
+   * connection is then closed).
+   */
+  send(data: string | Uint8Array, isBinary: boolean = typeof data !== 'string'): number {
+    if (this.#closing || this.#closed) return DROPPED
+    if (!this.roomFor()) return DROPPED
+    const opcode = isBinary ? Opcode.Binary : Opcode.Text
+    const conn = this.conn
+    let ok: boolean
+    if (typeof data === 'string') {
+      const length = Buffer.byteLength(data)
+      const size = headerSize(length)
+      const out = conn.reactor.scratch(size + length)
+      writeHeader(out, 0, opcode, length)
+      out.write(data, size, 'utf8')
+      ok = conn.write(out)
+    } else {
+      if (!(data instanceof Uint8Array)) throw Object.assign(new TypeError('"data" must be a string, Buffer or Uint8Array'), { code: 'ERR_INVALID_ARG_TYPE' })
+      ok = this.#frame(opcode, data)
+    }
+    return ok ? SENT : BUFFERED
+  }
+
+  /** Writes one frame; true while under the high-water mark. */
+  #frame(opcode: number, data: Uint8Array): boolean {
+    const conn = this.conn
+    const length = data.byteLength
+    const size = headerSize(length)
+    if (length < COPY_BELOW) {
+      const out = conn.reactor.scratch(size + length)
+      writeHeader(out, 0, opcode, length)
+      out.set(data, size)
+      return conn.write(out)
+    }
+    const head = conn.reactor.scratch(size)
+    writeHeader(head, 0, opcode, length)
+    conn.write(head) // both leave in the same gathered write
+    return conn.write(data)
+  }
+
+  /** @internal A whole frame already made (a publish): queued as it is, shared. */
+  sendFrame(frame: Uint8Array): boolean {
+    if (this.#closing || this.#closed || !this.roomFor()) return false
+    this.conn.write(frame)
+    return true
+  }
+
+  /** Under `maxBackpressure`? Over it, closes the connection when the behaviour says so. */
+  private roomFor(): boolean {
+    if (this.conn.bufferedAmount <= this.behaviour.maxBackpressure) return true
+    if (this.behaviour.closeOnBackpressureLimit) this.end(CloseCode.PolicyViolation, 'backpressure limit')
+    return false
+  }
+
+  /** Sends a ping (payload at most 125 bytes). */
+  ping(data: string | Uint8Array = EMPTY): void {
+    if (this.#closing || this.#closed) return
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data
+    if (bytes.byteLength > 125) throw Object.assign(new RangeError('a ping carries at most 125 bytes'), { code: 'ERR_OUT_OF_RANGE' })
+    this.#frame(Opcode.Ping, bytes)
+  }
+
+  /**
+   * Starts the close handshake: sends a Close frame with `code` (1000 by default) and `reason`,
+   * then ends the connection once the client answers (or at once, if it already has).
+   */
+  end(code: number = CloseCode.Normal, reason: string = ''): void {
+    if (this.#closing || this.#closed) return
+    if (!Number.isInteger(code) || (code !== CloseCode.Normal && !validCloseCode(code))) {
+      throw Object.assign(new RangeError(`"code" must be a valid close code, got ${code}`), { code: 'ERR_OUT_OF_RANGE' })
+    }
+    const text = Buffer.from(reason, 'utf8')
+    if (text.length > 123) throw Object.assign(new RangeError('a close reason is at most 123 bytes'), { code: 'ERR_OUT_OF_RANGE' })
+    this.#sendClose(code, text)
+    this.#closeCode = code
+    this.#closeReason = text
+    this.conn.end() // the client's Close (or its FIN) ends the connection
+  }
+
+  /** Closes the connection at once, without the close handshake (reported as 1006). */
+  close(): void {
+    if (this.#closed) return
+    this.conn.destroy()
+  }
+
+  /** Runs `fn` with sends held, then writes them together. */
+  cork(fn: () => void): void {
+    this.conn.cork()
+    try {
+      fn()
+    } finally {
+      this.conn.uncork()
+    }
+  }
+
+  /** Subscribes to `topic`; false if it already was. */
+  subscribe(topic: string): boolean {
+    checkTopic(topic)
+    if (this.#closed) return false
+    if (!this.hub.subscribe(this, topic)) return false
+    ;(this.#topics ??= new Set()).add(topic)
+    return true
+  }
+
+  /** Unsubscribes from `topic`; false if it was not subscribed. */
+  unsubscribe(topic: string): boolean {
+    checkTopic(topic)
+    this.#topics?.delete(topic)
+    return this.hub.unsubscribe(this, topic)
+  }
+
+  /** True when subscribed to `topic`. */
+  isSubscribed(topic: string): boolean {
+    return this.hub.has(this, topic)
+  }
+
+  /** The topics it is subscribed to. */
+  getTopics(): string[] {
+    return this.#topics === null ? [] : [...this.#topics]
+  }
+
+  /** Publishes to every other subscriber of `topic`; returns how many got it. */
+  publish(topic: string, data: string | Uint8Array, isBinary: boolean = typeof data !== 'string'): number {
+    checkTopic(topic)
+    return this.hub.publish(topic, data, isBinary, this)
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<WebSocketMessage> {
+    this.#queue ??= []
+    return {
+      next: () => {
+        const queue = this.#queue!
+        const message = queue.shift()
+        if (message !== undefined) {
+          if (queue.length < QUEUE_RESUME && this.conn.isPaused) this.conn.resume()
+          return Promise.resolve({ value: message, done: false })
+        }
+        if (this.#closed || this.#closing) return Promise.resolve({ value: undefined, done: true })
+        return new Promise((resolve) => (this.#waiter = { resolve }))
+      },
+      return: () => {
+        this.#queue = null
+        if (this.conn.isPaused) this.conn.resume()
+        return Promise.resolve({ value: undefined, done: true })
+      },
+    }
+  }
+
+  // ---- FrameSink -------------------------------------------------------------------------
+
+  /** @internal */
+  message(data: Buffer, isBinary: boolean): void {
+    this.pinged = false
+    const queue = this.#queue
+    if (queue !== null) {
+      const message = { data: Buffer.from(data), isBinary }
+      const waiter = this.#waiter
+      if (waiter !== null) {
+        this.#waiter = null
+        waiter.resolve({ value: message, done: false })
+      } else {
+        queue.push(message)
+        if (queue.length >= QUEUE_PAUSE) this.conn.pause()
+      }
+    }
+    this.behaviour.message?.(this, data, isBinary)
+  }
+
+  /** @internal */
+  control(opcode: Opcode, payload: Buffer): void {
+    this.pinged = false
+    if (opcode === Opcode.Ping) {
+      if (!this.#closing) this.#frame(Opcode.Pong, payload)
+      this.behaviour.ping?.(this, payload)
+    } else if (opcode === Opcode.Pong) {
+      this.behaviour.pong?.(this, payload)
+    } else {
+      this.#peerClosed(payload)
+    }
+  }
+
+  /** @internal */
+  fail(code: number, _reason: string): void {
+    if (this.#closing || this.#closed) return
+    this.#sendClose(code, EMPTY)
+    this.#closeCode = code
+    this.conn.end()
+  }
+
+  /** The client's Close frame: check it, answer it (unless we started), end the connection. */
+  #peerClosed(payload: Buffer): void {
+    this.reader.stopped = true // nothing after a Close frame is read (§5.5.1)
+    let code: number = CloseCode.NoStatus
+    let reason: Buffer<ArrayBufferLike> = EMPTY
+    if (payload.length === 1) return this.fail(CloseCode.ProtocolError, 'a close body of one byte')
+    if (payload.length >= 2) {
+      code = payload.readUInt16BE(0)
+      reason = payload.subarray(2)
+      if (!validCloseCode(code)) return this.fail(CloseCode.ProtocolError, `close code ${code}`)
+      if (!isUtf8(reason)) return this.fail(CloseCode.InvalidPayload, 'a close reason that is not UTF-8')
+    }
+    if (!this.#closing) {
+      this.#sendClose(code === CloseCode.NoStatus ? -1 : code, EMPTY)
+      this.#closeCode = code
+      this.#closeReason = Buffer.from(reason)
+    }
+    this.conn.end()
+  }
+
+  /** Sends a Close frame (code -1: without a code). Nothing is sent after it. */
+  #sendClose(code: number, reason: Buffer): void {
+    const payload = code < 0 ? EMPTY : Buffer.allocUnsafe(2 + reason.length)
+    if (code >= 0) {
+      payload.writeUInt16BE(code, 0)
+      reason.copy(payload, 2)
+    }
+    this.#frame(Opcode.Close, payload)
+    this.#closing = true
+  }
+
+  /** @internal The connection is gone: unsubscribe, end iterators, call `close` once. */
+  closedWith(err: Error | undefined): void {
+    if (this.#closed) return
+    this.#closed = true
+    if (this.#topics !== null) for (const topic of this.#topics) this.hub.unsubscribe(this, topic)
+    this.#topics = null
+    const waiter = this.#waiter
+    this.#waiter = null
+    waiter?.resolve({ value: undefined, done: true })
+    const code = err === undefined ? this.#closeCode : CloseCode.Abnormal
+    this.behaviour.close?.(this, code, this.#closeReason)
+  }
+}
+
+/** Messages queued for an iterator before reading pauses, and how few resume it. */
+const QUEUE_PAUSE = 64
+const QUEUE_RESUME = 16
+const EMPTY = Buffer.alloc(0)
+
+function checkTopic(topic: string): void {
+  if (typeof topic !== 'string') throw Object.assign(new TypeError('"topic" must be a string'), { code: 'ERR_INVALID_ARG_TYPE' })
+}
+
+/** The connection handlers of every WebSocket of a server: the events go to the WebSocket. */
+export class WebSocketHandlers implements FullHandlers {
+  readonly [PROTOCOL] = true
+  readonly ownsEnd = true
+
+  open(): void {}
+
+  data(conn: Connection, chunk: Buffer): void {
+    ;(conn.protocol as WebSocket).reader.read(chunk)
+  }
+
+  drain(conn: Connection): void {
+    const ws = conn.protocol as WebSocket
+    ws.behaviour.drain?.(ws)
+  }
+
+  end(conn: Connection): void {
+    conn.end() // the client's FIN: nothing more comes; finish what was sent
+  }
+
+  close(conn: Connection, err?: Error): void {
+    ;(conn.protocol as WebSocket).closedWith(err)
+  }
+
+  timeout(conn: Connection): void {
+    const ws = conn.protocol as WebSocket
+    if (ws.behaviour.sendPingsAutomatically && !ws.pinged) {
+      ws.pinged = true
+      ws.ping() // a live client answers with a pong before the next timeout
+    } else {
+      conn.destroy(codeError('ETIMEDOUT', 'WebSocket idle timeout'))
+    }
+  }
+}
