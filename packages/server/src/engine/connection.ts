@@ -120,6 +120,16 @@ export class Connection<U = any> {
     this.corks++
   }
 
+  /** Runs `fn` with writes held, then sends them together (`cork()`, `fn()`, `uncork()`). */
+  corked<T>(fn: () => T): T {
+    this.cork()
+    try {
+      return fn()
+    } finally {
+      this.uncork()
+    }
+  }
+
   /** Ends one `cork()`; the outermost sends what was held. Returns what `write` would. */
   uncork(): boolean {
     if (this.corks > 0 && --this.corks === 0 && this.queue !== null && (this.flags & Flag.Closed) === 0) {

@@ -288,12 +288,7 @@ export class HttpSession implements ResponseSink, BodySource {
   }
 
   cork(fn: () => void): void {
-    this.conn.cork()
-    try {
-      fn()
-    } finally {
-      this.conn.uncork()
-    }
+    this.conn.corked(fn)
   }
 
   /** `res` while it is in this connection's line, else null (its connection closed, or it left). */

@@ -189,12 +189,7 @@ export class WebSocket<U = any> implements FrameSink, AsyncIterable<WebSocketMes
 
   /** Runs `fn` with sends held, then writes them together. */
   cork(fn: () => void): void {
-    this.conn.cork()
-    try {
-      fn()
-    } finally {
-      this.conn.uncork()
-    }
+    this.conn.corked(fn)
   }
 
   /** Subscribes to `topic`; false if it already was. */
