@@ -10,6 +10,8 @@ import { Server } from '../tcp/server.js'
 import { WorkerPool } from '../workers/worker-pool.js'
 import { HttpProtocol, type HttpErrorHandler, type HttpHandler, type UpgradeHandler } from './http-protocol.js'
 import { WebSocketRouter } from '../ws/router.js'
+import type { HttpRequest } from './request.js'
+import type { HttpResponse } from './response.js'
 import type { WebSocketBehaviour } from '../ws/behaviour.js'
 import { HTTP_LIMIT_NAMES, resolveLimits, type HttpLimits } from './limits.js'
 
@@ -111,8 +113,15 @@ export class HttpServer extends Server {
   }
 }
 
+/** The handler of a server created without one (WebSocket routes only, say): 404 for every request. */
+function notFound(_req: HttpRequest, res: HttpResponse): void {
+  res.statusCode = 404
+  res.end()
+}
+
 /**
- * Creates an HTTP/1.1 server. `handler(req, res)` may be sync or async; with `workers > 1` it
+ * Creates an HTTP/1.1 server. `handler(req, res)` may be sync or async (without one, every
+ * request that is not a WebSocket upgrade gets 404); with `workers > 1` it
  * must be a module path or URL whose default export is the handler (or `{ handler, upgrade,
  * error }`), since functions cannot be sent to worker threads.
  *
@@ -126,9 +135,9 @@ export class HttpServer extends Server {
  * await server.listen({ port: 8080 })
  * ```
  */
-export function createHttpServer(options: (HttpServerOptions & { workers?: 1 }) | undefined, handler: HttpHandler | HttpHandlerModule): HttpServer
+export function createHttpServer(options?: HttpServerOptions & { workers?: 1 }, handler?: HttpHandler | HttpHandlerModule): HttpServer
 export function createHttpServer(options: HttpServerOptions | undefined, handler: HttpHandler | HttpHandlerModule | string | URL): HttpServer | WorkerPool
-export function createHttpServer(options: HttpServerOptions | undefined, handler: HttpHandler | HttpHandlerModule | string | URL): HttpServer | WorkerPool {
+export function createHttpServer(options?: HttpServerOptions, handler: HttpHandler | HttpHandlerModule | string | URL = notFound): HttpServer | WorkerPool {
   const { tcp, limits, hooks } = splitOptions(options)
   if (tcp.workers > 1) {
     if (!isModuleSpecifier(handler)) {
