@@ -1,12 +1,13 @@
 /**
  * Echo round trips per second: @io/server on epoll level-triggered, epoll edge-triggered and
- * io_uring, a node:net echo server, and the plain C epoll echo server (the floor), all under
+ * io_uring, a node:net echo server, Bun.listen (bash benchmarks/setup.sh installs Bun), and the
+ * plain C epoll echo server (the floor), all under
  * the C load generator, in one run.
  *
  *   bash benchmarks/build.sh && npm run build     # once: bin/echo-load, bin/c-echo-server, dist/
  *   npx tsx benchmarks/echo-server.ts [--seconds 2] [--warmup 0.5] [--runs 3]
  *       [--conns 1,100,1000] [--sizes 64,4096] [--depths 1,16]
- *       [--servers c,io-epoll,io-epoll-et,io-uring,node] [--server-cpu 0] [--load-cpu 1]
+ *       [--servers c,io-epoll,io-epoll-et,io-uring,node,bun] [--server-cpu 0] [--load-cpu 1]
  *
  * Every server is started once, pinned to --server-cpu, and sits idle while another is
  * measured; the load generator (bin/echo-load, pinned to --load-cpu) keeps `depth` messages of
@@ -35,6 +36,8 @@ const loadBin = here('./bin/echo-load')
 const cServerBin = here('./bin/c-echo-server')
 const cli = here('../packages/server/dist/cli.js')
 const nodeNet = here('./server/node-net-echo.mjs')
+const bunEcho = here('./server/bun-listen-echo.mjs')
+const bunBinary = here('./node_modules/@oven/bun-linux-x64/bin/bun')
 
 interface ServerSpec {
   name: string
@@ -50,12 +53,14 @@ const SPECS: ServerSpec[] = [
   { name: 'io-epoll-et', label: '@io/server epoll-et', command: [process.execPath, cli, 'echo', '--port', '0', '--backend', 'epoll-et'], engine: 'epoll-et' },
   { name: 'io-uring', label: '@io/server uring', command: [process.execPath, cli, 'echo', '--port', '0', '--backend', 'uring'], engine: 'uring' },
   { name: 'node', label: 'node:net', command: [process.execPath, nodeNet, '--port', '0'] },
+  { name: 'bun', label: 'Bun.listen', command: [bunBinary, bunEcho, '--port', '0'] },
 ]
 
 for (const [path, how] of [
   [loadBin, 'bash benchmarks/build.sh'],
   [cServerBin, 'bash benchmarks/build.sh'],
   [cli, 'npm run build'],
+  [bunBinary, 'bash benchmarks/setup.sh'],
 ]) {
   if (!existsSync(path)) {
     console.error(`missing ${path}: run \`${how}\` first`)

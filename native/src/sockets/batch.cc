@@ -151,7 +151,15 @@ int64_t GatherWrite(int fd, iovec* iov, size_t count) {
     size_t want = 0;
     for (size_t k = 0; k < batch; k++) want += iov[k].iov_len;
     ssize_t n;
-    if (socket) {
+    if (socket && batch == 1) {
+      // One buffer: send(2) does less than sendmsg(2) (no msghdr, no iovec import).
+      do n = send(fd, iov[0].iov_base, iov[0].iov_len, MSG_NOSIGNAL);
+      while (n < 0 && errno == EINTR);
+      if (n < 0 && errno == ENOTSOCK) {
+        socket = false;
+        continue;
+      }
+    } else if (socket) {
       msghdr msg{};
       msg.msg_iov = iov;
       msg.msg_iovlen = batch;
