@@ -1,3 +1,4 @@
+import { invalidArgType } from './errors.js'
 import type { LoopSource } from './loop-source.js'
 import { native } from './native.js'
 
@@ -79,9 +80,7 @@ export class Epoll extends NativeEpollClass implements LoopSource {
    * @throws TypeError/RangeError for bad options; a SystemError (EMFILE...) from the kernel.
    */
   constructor(options: EpollOptions = {}) {
-    if (options === null || typeof options !== 'object') {
-      throw Object.assign(new TypeError('"options" must be an object'), { code: 'ERR_INVALID_ARG_TYPE' })
-    }
+    if (options === null || typeof options !== 'object') throw invalidArgType('options', 'an object', options)
     super(options.maxEvents)
     const buffer = this.readyBuffer
     this.readyTokens = new Uint32Array(buffer, 0, this.maxEvents)

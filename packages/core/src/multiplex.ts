@@ -1,3 +1,4 @@
+import { invalidArgType, outOfRange } from './errors.js'
 import type { SystemError } from './errors.js'
 import type { LoopSource } from './loop-source.js'
 import { native } from './native.js'
@@ -29,18 +30,6 @@ type ScanFn = (table: ArrayBuffer, count: number, timeoutMs?: number | null) => 
 const pollScan: ScanFn = native.multiplexPoll
 const selectScan: ScanFn = native.multiplexSelect
 
-function rangeError(message: string): RangeError {
-  return Object.assign(new RangeError(message), { code: 'ERR_OUT_OF_RANGE' })
-}
-
-/** `value` for a message, without calling anything on it (no toString of an object). */
-function shown(value: unknown): string {
-  return value !== null && (typeof value === 'object' || typeof value === 'function') ? `a ${typeof value}` : String(value)
-}
-
-function typeError(message: string): TypeError {
-  return Object.assign(new TypeError(message), { code: 'ERR_INVALID_ARG_TYPE' })
-}
 
 /**
  * An interest table in `struct pollfd` layout, kept by JavaScript and scanned by the kernel
@@ -75,9 +64,9 @@ export class PollTable {
    * before it first grows.
    */
   constructor(capacity = INITIAL_CAPACITY) {
-    if (!Number.isInteger(capacity)) throw typeError(`"capacity" must be an integer, got ${shown(capacity)}`)
+    if (!Number.isInteger(capacity)) throw invalidArgType('capacity', 'an integer', capacity)
     if (capacity < 0 || capacity > MAX_CAPACITY) {
-      throw rangeError(`"capacity" must be >= 0 and <= ${MAX_CAPACITY}, got ${capacity}`)
+      throw outOfRange('capacity', `>= 0 and <= ${MAX_CAPACITY}`, capacity)
     }
     this.#buffer = new ArrayBuffer(Math.max(1, capacity) * ENTRY_BYTES)
     this.#fds = new Int32Array(this.#buffer)
@@ -96,9 +85,9 @@ export class PollTable {
 
   /** Sets the interest of `fd` (adding an entry when it has none). Returns the entry's index. */
   set(fd: number, events: number): number {
-    if (!Number.isInteger(fd) || fd < 0 || fd > 0x7fffffff) throw rangeError(`"fd" must be an integer >= 0, got ${fd}`)
+    if (!Number.isInteger(fd) || fd < 0 || fd > 0x7fffffff) throw outOfRange('fd', 'an integer >= 0', fd)
     if (!Number.isInteger(events) || events < 0 || events > INT16_MAX) {
-      throw rangeError(`"events" must be an integer in [0, ${INT16_MAX}], got ${events}`)
+      throw outOfRange('events', `an integer in [0, ${INT16_MAX}]`, events)
     }
     let i = this.#index.get(fd)
     if (i === undefined) {
@@ -175,8 +164,8 @@ export class PollTable {
   /** `i` when it names an entry in use; TypeError/RangeError otherwise. */
   #entry(i: number): number {
     if (i >>> 0 === i && i < this.#count) return i // the common case, in one test
-    if (!Number.isInteger(i)) throw typeError(`"index" must be an integer, got ${shown(i)}`)
-    throw rangeError(`"index" must be >= 0 and < ${this.#count} (the entries in use), got ${i}`)
+    if (!Number.isInteger(i)) throw invalidArgType('index', 'an integer', i)
+    throw outOfRange('index', `>= 0 and < ${this.#count} (the entries in use)`, i)
   }
 
   #grow(): void {
@@ -197,7 +186,7 @@ interface NativeMultiplexWatcher extends Omit<LoopSource, 'start'> {
 }
 
 function checkTable(table: unknown): void {
-  if (!(table instanceof PollTable)) throw typeError('"table" must be a PollTable')
+  if (!(table instanceof PollTable)) throw invalidArgType('table', 'a PollTable', table)
 }
 
 const NativeWatcher = native.MultiplexWatcher as new (kind: 'select' | 'poll') => NativeMultiplexWatcher

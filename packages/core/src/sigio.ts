@@ -1,4 +1,5 @@
 import { READABLE } from './epoll.js'
+import { invalidArgType } from './errors.js'
 import type { LoopSource } from './loop-source.js'
 import { native } from './native.js'
 
@@ -153,9 +154,7 @@ export class SignalDrivenIO extends NativeSignalDrivenIOClass implements LoopSou
    * no real-time signal is free (or the one asked for is in use); a SystemError from the kernel.
    */
   constructor(options: SignalDrivenIOOptions = {}) {
-    if (options === null || typeof options !== 'object') {
-      throw Object.assign(new TypeError('"options" must be an object'), { code: 'ERR_INVALID_ARG_TYPE' })
-    }
+    if (options === null || typeof options !== 'object') throw invalidArgType('options', 'an object', options)
     super(options.maxEvents, options.signal, options.levelTriggered)
     this.#takeViews()
   }

@@ -2,8 +2,20 @@
 // conventions are documented where index.ts exports it).
 import { native } from './native.js'
 
-/** Socket, fcntl and eventfd constants (AF_INET, SOCK_NONBLOCK, SO_REUSEPORT, ...). */
-export const constants: Readonly<Record<string, number>> = Object.freeze({ ...native.socketConstants })
+/** The names of {@link constants}. */
+export const SOCKET_CONSTANT_NAMES = [
+  'AF_INET', 'AF_INET6', 'AF_UNIX', 'SOCK_STREAM', 'SOCK_DGRAM', 'SOCK_NONBLOCK', 'SOCK_CLOEXEC',
+  'SOL_SOCKET', 'SO_REUSEADDR', 'SO_REUSEPORT', 'SO_KEEPALIVE', 'SO_RCVBUF', 'SO_SNDBUF', 'SO_ERROR',
+  'SO_TYPE', 'IPPROTO_TCP', 'TCP_NODELAY', 'SHUT_RD', 'SHUT_WR', 'SHUT_RDWR', 'O_NONBLOCK', 'O_CLOEXEC',
+  'EFD_NONBLOCK', 'EFD_CLOEXEC', 'EFD_SEMAPHORE', 'MSG_PEEK', 'MSG_DONTWAIT', 'MSG_NOSIGNAL',
+  'WOULD_BLOCK', 'IOV_MAX',
+] as const
+
+/** A socket constant's name. */
+export type SocketConstantName = (typeof SOCKET_CONSTANT_NAMES)[number]
+
+/** Socket, fcntl and eventfd constants (AF_INET, SOCK_NONBLOCK, SO_REUSEPORT, ...), this host's values. */
+export const constants: Readonly<Record<SocketConstantName, number>> = Object.freeze({ ...native.socketConstants })
 /** Returned by the I/O calls instead of throwing EAGAIN. */
 export const WOULD_BLOCK: -1 = -1
 

@@ -1,5 +1,5 @@
 import { markAsUntransferable } from 'node:worker_threads'
-import { codeError } from './errors.js'
+import { codeError, invalidArgType, outOfRange } from './errors.js'
 // A cycle (uring.ts imports this module): Uring is only used once a BufferRing is built.
 import { Uring, type BufferRingMemory } from './uring.js'
 
@@ -70,10 +70,10 @@ export class BufferRing {
    */
   constructor(uring: Uring, options: BufferRingOptions) {
     if (!(uring instanceof Uring)) {
-      throw Object.assign(new TypeError('"uring" must be a Uring'), { code: 'ERR_INVALID_ARG_TYPE' })
+      throw invalidArgType('uring', 'a Uring', uring)
     }
     if (options === null || typeof options !== 'object') {
-      throw Object.assign(new TypeError('"options" must be an object'), { code: 'ERR_INVALID_ARG_TYPE' })
+      throw invalidArgType('options', 'an object', options)
     }
     // Each option is read once: a getter answering differently twice must not make the views
     // disagree with what native code registered.
@@ -108,9 +108,7 @@ export class BufferRing {
   view(id: number, length: number = this.size): Uint8Array {
     this.#checkId(id)
     if (!Number.isInteger(length) || length < 0 || length > this.size) {
-      throw Object.assign(new RangeError(`"length" must be an integer from 0 to ${this.size}`), {
-        code: 'ERR_OUT_OF_RANGE',
-      })
+      throw outOfRange('length', `an integer from 0 to ${this.size}`, length)
     }
     const start = id * this.size
     return this.bytes.subarray(start, start + length)
@@ -163,9 +161,7 @@ export class BufferRing {
 
   #checkId(id: number): void {
     if (!Number.isInteger(id) || id < 0 || id >= this.count) {
-      throw Object.assign(new RangeError(`"id" must be an integer from 0 to ${this.count - 1}`), {
-        code: 'ERR_OUT_OF_RANGE',
-      })
+      throw outOfRange('id', `an integer from 0 to ${this.count - 1}`, id)
     }
   }
 }

@@ -1,7 +1,7 @@
 import { types } from 'node:util'
 import { markAsUntransferable } from 'node:worker_threads'
 import { BufferRing } from './uring-buffer-ring.js'
-import { codeError, type SystemError } from './errors.js'
+import { codeError, invalidArgType, type SystemError } from './errors.js'
 import type { LoopSource } from './loop-source.js'
 import { native } from './native.js'
 import { coreState } from './module-state.js'
@@ -279,9 +279,7 @@ export class Uring extends NativeUringClass implements LoopSource<[onComplete: (
    *   `reason` property saying why in words (see {@link Uring.isSupported}).
    */
   constructor(options: UringOptions = {}) {
-    if (options === null || typeof options !== 'object') {
-      throw Object.assign(new TypeError('"options" must be an object'), { code: 'ERR_INVALID_ARG_TYPE' })
-    }
+    if (options === null || typeof options !== 'object') throw invalidArgType('options', 'an object', options)
     super(options.entries, options.cqEntries)
     const buffer = this.completionBuffer
     const capacity = this.capacity
@@ -343,14 +341,12 @@ export class Uring extends NativeUringClass implements LoopSource<[onComplete: (
    */
   recvFromRing(fd: number, ring: BufferRing, token: number, options?: { multishot?: boolean }): void {
     if (!(ring instanceof BufferRing)) {
-      throw Object.assign(new TypeError('"ring" must be a BufferRing'), { code: 'ERR_INVALID_ARG_TYPE' })
+      throw invalidArgType('ring', 'a BufferRing', ring)
     }
-    if (options !== undefined && (options === null || typeof options !== 'object')) {
-      throw Object.assign(new TypeError('"options" must be an object'), { code: 'ERR_INVALID_ARG_TYPE' })
-    }
+    if (options !== undefined && (options === null || typeof options !== 'object')) throw invalidArgType('options', 'an object', options)
     const multishot = options?.multishot ?? true
     if (typeof multishot !== 'boolean') {
-      throw Object.assign(new TypeError('"options.multishot" must be a boolean'), { code: 'ERR_INVALID_ARG_TYPE' })
+      throw invalidArgType('options.multishot', 'a boolean', multishot)
     }
     if (ring.uring !== this) throw codeError('ERR_URING_BUFFER_RING_FOREIGN', 'the BufferRing belongs to another Uring')
     this.recvMultishotGroup(fd, ring.groupId, token, multishot ? undefined : SINGLE_SHOT)

@@ -220,3 +220,12 @@ describe('sockets: bad input', () => {
     expect(sockets.read(conn, Buffer.alloc(0))).toBe(0)
   })
 })
+
+describe('socket constants', () => {
+  it('are typed by name: the list the types know is exactly what the addon exports', async () => {
+    const { SOCKET_CONSTANT_NAMES } = await import('../src/sockets.js')
+    expect([...SOCKET_CONSTANT_NAMES].sort()).toEqual(Object.keys(sockets.constants).sort())
+    // @ts-expect-error a misspelt constant is a compile error (npm test type-checks the tests)
+    expect(sockets.constants.TCP_NODELAYY).toBeUndefined()
+  })
+})

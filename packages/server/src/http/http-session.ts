@@ -12,6 +12,7 @@
  * A session is made with the connection's first bytes and kept for its life: an idle
  * keep-alive connection holds it (a few fields, and an empty line of responses).
  */
+import { serverError } from '../errors.js'
 import type { Connection } from '../engine/connection.js'
 import { ChunkedDecoder } from './chunked-decoder.js'
 import { HeadFlag, RequestHead, findHeadEnd, parseHead } from './head-parser.js'
@@ -369,7 +370,7 @@ export class HttpSession implements ResponseSink, BodySource {
     if (reading !== null) {
       // Its body is refused: the refusal is its answer, whatever its handler was about to send.
       reading.abort()
-      reading.req.abort(Object.assign(new Error(`request refused with ${status}`), { code: 'ERR_HTTP_REQUEST_REFUSED' }))
+      reading.req.abort(serverError('ERR_HTTP_REQUEST_REFUSED', `request refused with ${status}`))
       this.line.splice(this.line.indexOf(reading), 1)
       reading.queued = false
     }
@@ -437,5 +438,5 @@ export class HttpSession implements ResponseSink, BodySource {
 const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1')
 
 function closedError(): Error {
-  return Object.assign(new Error('the connection closed before the response ended'), { code: 'ECONNRESET' })
+  return serverError('ECONNRESET', 'the connection closed before the response ended')
 }

@@ -4,7 +4,7 @@
  * (or the `headers` object) is made the first time a handler reads it.
  */
 import type { Connection } from '../engine/connection.js'
-import { serverError as codeError } from '../errors.js'
+import { invalidArgType, outOfRange, serverError as codeError } from '../errors.js'
 import type { RequestHead } from './head-parser.js'
 
 /** What a request needs from its connection: flow control of its body, and 100-continue. */
@@ -213,7 +213,7 @@ export class HttpRequest implements AsyncIterable<Buffer> {
 
   /** One field's value (repeated fields joined), or undefined; builds no object. `name` is case-insensitive. */
   header(name: string): string | undefined {
-    if (typeof name !== 'string') throw Object.assign(new TypeError('"name" must be a string'), { code: 'ERR_INVALID_ARG_TYPE' })
+    if (typeof name !== 'string') throw invalidArgType('name', 'a string', name)
     const f = this.#fieldTable()
     return fieldValue(this.#bytes, f, f.length / 4, name)
   }
@@ -257,7 +257,7 @@ export class HttpRequest implements AsyncIterable<Buffer> {
   async body(options?: { limit?: number }): Promise<Buffer> {
     const limit = options?.limit ?? Number.MAX_SAFE_INTEGER
     if (typeof limit !== 'number' || !(limit >= 0)) {
-      throw Object.assign(new RangeError('"limit" must be a number >= 0'), { code: 'ERR_OUT_OF_RANGE' })
+      throw outOfRange('limit', 'a number >= 0', limit)
     }
     const parts: Buffer[] = []
     let total = 0

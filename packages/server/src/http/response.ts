@@ -4,7 +4,7 @@
  * chunked coding (HTTP/1.0: the body ends with the connection). Bytes leave through the
  * connection's gathered output: a response of a batch of requests costs no syscall of its own.
  */
-import { serverError as codeError } from '../errors.js'
+import { invalidArgType, serverError as codeError } from '../errors.js'
 import { dateLine } from './date-header.js'
 import { STATUS_TEXT, bodiless } from './status.js'
 import { TCHAR } from './char-classes.js'
@@ -378,7 +378,7 @@ export class HttpResponse {
 function toBytes(chunk: string | Uint8Array, encoding: BufferEncoding | undefined): Uint8Array {
   if (typeof chunk === 'string') return Buffer.from(chunk, encoding)
   if (chunk instanceof Uint8Array) return chunk
-  throw Object.assign(new TypeError('"chunk" must be a string, Buffer or Uint8Array'), { code: 'ERR_INVALID_ARG_TYPE' })
+  throw invalidArgType('chunk', 'a string, Buffer or Uint8Array', chunk)
 }
 
 function checkName(name: string): void {

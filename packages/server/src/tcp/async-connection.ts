@@ -14,6 +14,7 @@
  * For a graceful `server.close()`, a connection is idle (and closed) when its function waits
  * for input with nothing buffered either way.
  */
+import { serverError } from '../errors.js'
 import type { Connection } from '../engine/connection.js'
 import type { FullHandlers } from '../engine/handlers.js'
 
@@ -207,5 +208,5 @@ export function runConnection(conn: Connection, fn: ConnectionFunction, app: Ful
 const CLOSED = Symbol('closed')
 
 function closedError(): Error {
-  return Object.assign(new Error('connection closed'), { code: 'ERR_STREAM_PREMATURE_CLOSE', [CLOSED]: true })
+  return Object.assign(serverError('ERR_STREAM_PREMATURE_CLOSE', 'connection closed'), { [CLOSED]: true })
 }

@@ -5,6 +5,7 @@
  * `read()` resumes it, `write` maps to `conn.write` with its callback held until `drain`.
  * The application's `close` handler still runs after the stream's.
  */
+import { serverError } from '../errors.js'
 import { Duplex } from 'node:stream'
 import type { Connection } from '../engine/connection.js'
 import type { FullHandlers } from '../engine/handlers.js'
@@ -87,5 +88,5 @@ export class StreamAdapter implements FullHandlers {
 }
 
 function prematureClose(): Error {
-  return Object.assign(new Error('connection closed'), { code: 'ERR_STREAM_PREMATURE_CLOSE' })
+  return serverError('ERR_STREAM_PREMATURE_CLOSE', 'connection closed')
 }

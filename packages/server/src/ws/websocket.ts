@@ -4,7 +4,7 @@
  */
 import type { Connection } from '../engine/connection.js'
 import { PROTOCOL, type FullHandlers } from '../engine/handlers.js'
-import { serverError as codeError } from '../errors.js'
+import { invalidArgType, outOfRange, serverError as codeError } from '../errors.js'
 import { FrameReader, type FrameSink } from './frame-reader.js'
 import { CloseCode, Opcode, headerSize, validCloseCode, writeHeader } from './frames.js'
 import { isUtf8 } from 'node:buffer'
@@ -119,7 +119,7 @@ export class WebSocket<U = any> implements FrameSink, AsyncIterable<WebSocketMes
       out.write(data, size, 'utf8')
       ok = conn.write(out)
     } else {
-      if (!(data instanceof Uint8Array)) throw Object.assign(new TypeError('"data" must be a string, Buffer or Uint8Array'), { code: 'ERR_INVALID_ARG_TYPE' })
+      if (!(data instanceof Uint8Array)) throw invalidArgType('data', 'a string, Buffer or Uint8Array', data)
       ok = this.#frame(opcode, data)
     }
     return ok ? SENT : BUFFERED
@@ -160,7 +160,7 @@ export class WebSocket<U = any> implements FrameSink, AsyncIterable<WebSocketMes
   ping(data: string | Uint8Array = EMPTY): void {
     if (this.#closing || this.#closed) return
     const bytes = typeof data === 'string' ? Buffer.from(data) : data
-    if (bytes.byteLength > 125) throw Object.assign(new RangeError('a ping carries at most 125 bytes'), { code: 'ERR_OUT_OF_RANGE' })
+    if (bytes.byteLength > 125) throw outOfRange('data', 'at most 125 bytes (a ping)', bytes.byteLength)
     this.#frame(Opcode.Ping, bytes)
   }
 
@@ -171,10 +171,10 @@ export class WebSocket<U = any> implements FrameSink, AsyncIterable<WebSocketMes
   end(code: number = CloseCode.Normal, reason: string = ''): void {
     if (this.#closing || this.#closed) return
     if (!Number.isInteger(code) || (code !== CloseCode.Normal && !validCloseCode(code))) {
-      throw Object.assign(new RangeError(`"code" must be a valid close code, got ${code}`), { code: 'ERR_OUT_OF_RANGE' })
+      throw outOfRange('code', 'a valid close code (1000, 1001-1003, 1007-1014, 3000-4999)', code)
     }
     const text = Buffer.from(reason, 'utf8')
-    if (text.length > 123) throw Object.assign(new RangeError('a close reason is at most 123 bytes'), { code: 'ERR_OUT_OF_RANGE' })
+    if (text.length > 123) throw outOfRange('reason', 'at most 123 bytes in UTF-8', reason)
     this.#sendClose(code, text)
     this.#closeCode = code
     this.#closeReason = text
@@ -337,7 +337,7 @@ const QUEUE_RESUME = 16
 const EMPTY = Buffer.alloc(0)
 
 function checkTopic(topic: string): void {
-  if (typeof topic !== 'string') throw Object.assign(new TypeError('"topic" must be a string'), { code: 'ERR_INVALID_ARG_TYPE' })
+  if (typeof topic !== 'string') throw invalidArgType('topic', 'a string', topic)
 }
 
 /** The connection handlers of every WebSocket of a server: the events go to the WebSocket. */
