@@ -67,7 +67,6 @@ export const hints = {
   multiplexPoll: { args: ['table', 'int', 'timeout'] },
   multiplexSelect: { args: ['table', 'int', 'timeout'] },
   uringSupport: { args: [] },
-  uringCompletionError: { args: ['int', 'syscall'] },
 }
 
 /**

@@ -501,13 +501,6 @@ Napi::Value SupportValue(const Napi::CallbackInfo& info) {
   return o;
 }
 
-// A Node-style SystemError for a negative completion result.
-Napi::Value CompletionError(const Napi::CallbackInfo& info) {
-  int result = static_cast<int>(ArgInt(info, 0, "result", -4095, -1));
-  std::string syscall = info[1].IsUndefined() ? "io_uring" : ArgString(info, 1, "syscall");
-  return SystemError(info.Env(), -result, syscall.c_str()).Value();
-}
-
 }  // namespace
 }  // namespace uring
 
@@ -516,7 +509,6 @@ void InitUring(Napi::Env env, Napi::Object exports) {
   exports.Set("Uring", Uring::Define(env));
   static const FunctionEntry kFunctions[] = {
       {"uringSupport", SupportValue},
-      {"uringCompletionError", CompletionError},
   };
   ExportFunctions(env, exports, kFunctions);
   ExportConstants(env, exports, "uringConstants", {

@@ -1,7 +1,7 @@
 import { types } from 'node:util'
 import { markAsUntransferable } from 'node:worker_threads'
 import { BufferRing } from './uring-buffer-ring.js'
-import { codeError, invalidArgType, type SystemError } from './errors.js'
+import { codeError, invalidArgType, outOfRange, systemError, type SystemError } from './errors.js'
 import type { LoopSource } from './loop-source.js'
 import { native } from './native.js'
 import { coreState } from './module-state.js'
@@ -52,7 +52,10 @@ export function bufferIdOf(flags: number): number {
  * @throws RangeError unless `result` is an integer in [-4095, -1].
  */
 export function completionError(result: number, syscall = 'io_uring'): SystemError {
-  return native.uringCompletionError(result, syscall) as SystemError
+  if (!Number.isInteger(result)) throw invalidArgType('result', 'an integer', result)
+  if (result < -4095 || result > -1) throw outOfRange('result', 'a negative errno (-4095 to -1)', result)
+  if (typeof syscall !== 'string') throw invalidArgType('syscall', 'a string', syscall)
+  return systemError(result, syscall)
 }
 
 /** Whether io_uring is usable here, and if not, why (see {@link Uring.isSupported}). */
