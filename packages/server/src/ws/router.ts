@@ -5,7 +5,7 @@
  * version this server speaks; anything else wrong gets 400; a plain request to a WebSocket
  * route gets 426. The route's `upgrade` may then accept (with user data) or refuse.
  */
-import { createHash } from 'node:crypto'
+import * as crypto from 'node:crypto'
 import type { Connection } from '../engine/connection.js'
 import { dateLine } from '../http/date-header.js'
 import type { HttpRequest } from '../http/request.js'
@@ -101,7 +101,7 @@ export class WebSocketRouter {
   /** Accepted: the 101 answer, then the connection is a WebSocket. */
   private open(conn: Connection, head: Buffer, behaviour: ResolvedBehaviour, key: string, protocol: string | undefined, userData: unknown): void {
     if (conn.closed) return
-    const accept = createHash('sha1').update(key + GUID).digest('base64')
+    const accept = acceptKey(key)
     conn.write(
       `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n${
         protocol === undefined ? '' : `Sec-WebSocket-Protocol: ${protocol}\r\n`
@@ -128,6 +128,16 @@ function checkHandshake(req: HttpRequest): { status: number; headers: string } |
   const key = (req.header('sec-websocket-key') ?? '').trim()
   if (!/^[A-Za-z0-9+/]{22}==$/.test(key)) return { status: 400, headers: '' }
   return null
+}
+
+/**
+ * Sec-WebSocket-Accept for `key` (RFC 6455 §4.2.2). `crypto.hash` (Node >= 20.12) hashes in one
+ * call with no Hash object, whose native state would otherwise stay allocated per handshake
+ * until the garbage collector finalizes it.
+ */
+function acceptKey(key: string): string {
+  const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'base64') => string }).hash
+  return oneShot !== undefined ? oneShot('sha1', key + GUID, 'base64') : crypto.createHash('sha1').update(key + GUID).digest('base64')
 }
 
 /** A plain request (no upgrade) to a WebSocket route: 426 Upgrade Required. */
