@@ -92,18 +92,21 @@ export function findHeadEnd(buf: Uint8Array, start: number, from: number, end: n
 }
 
 /**
- * Parses the complete head in `buf[start, end)` (`end` as returned by `findHeadEnd`) into
- * `head`. Returns `end` when the request is acceptable, or the negated status of its refusal
- * (-400, -414, -431, -501, -505, -417).
+ * Parses the head starting at `start` from the bytes `buf[start, end)` into `head`, in one pass.
+ * Returns the index just past the head when the request is acceptable, INCOMPLETE (0) when the
+ * bytes end before the head does, or the negated status of its refusal (-400, -414, -431, -501,
+ * -505, -417). Bytes past the head (a pipelined request) are not looked at.
  */
 export function parseHead(buf: Uint8Array, start: number, end: number, limits: HttpLimits, head: RequestHead): number {
   let i = start
   while (buf[i] === CR && buf[i + 1] === LF) i += 2 // empty lines before the request line
-  if (end - i > limits.maxHeaderBytes) return -431
+  if (i + 1 >= end) return INCOMPLETE
+  // Incomplete heads are measured by the caller; a complete one past the limit is refused here.
 
   // method SP
   head.methodStart = i
   while (TCHAR[buf[i]] === 1) i++
+  if (i >= end) return INCOMPLETE
   if (i === head.methodStart || buf[i] !== SP) return -400
   head.methodEnd = i++
 
@@ -112,6 +115,7 @@ export function parseHead(buf: Uint8Array, start: number, end: number, limits: H
   while (TARGET[buf[i]] === 1) i++
   const targetEnd = i
   if (targetEnd - head.targetStart > limits.maxTargetBytes) return -414
+  if (i >= end) return INCOMPLETE
   if (targetEnd === head.targetStart || buf[i] !== SP) return -400
   head.targetEnd = targetEnd
   i++
@@ -120,6 +124,7 @@ export function parseHead(buf: Uint8Array, start: number, end: number, limits: H
   if (form < 0) return form
 
   // HTTP-version CRLF
+  if (i + 10 > end) return versionPrefix(buf, i, end) ? INCOMPLETE : -400
   if (buf[i] !== 0x48 || buf[i + 1] !== 0x54 || buf[i + 2] !== 0x54 || buf[i + 3] !== 0x50 || buf[i + 4] !== 0x2f) return -400
   const major = buf[i + 5] - 0x30
   const minor = buf[i + 7] - 0x30
@@ -141,7 +146,9 @@ export function parseHead(buf: Uint8Array, start: number, end: number, limits: H
   const maxFields = limits.maxHeaderCount
   const fields = head.fields
   for (;;) {
+    if (i >= end || i - start > limits.maxHeaderBytes) return i >= end ? INCOMPLETE : -431
     if (buf[i] === CR) {
+      if (i + 1 >= end) return INCOMPLETE
       if (buf[i + 1] !== LF) return -400
       i += 2
       break
@@ -150,12 +157,14 @@ export function parseHead(buf: Uint8Array, start: number, end: number, limits: H
     const nameStart = i
     while (TCHAR[buf[i]] === 1) i++
     const nameEnd = i
+    if (i >= end) return INCOMPLETE
     if (nameEnd === nameStart || buf[i] !== COLON) return -400
     i++
     while (buf[i] === SP || buf[i] === HTAB) i++
     const valueStart = i
     while (FIELD_VALUE[buf[i]] === 1) i++
     let valueEnd = i
+    if (i + 1 >= end) return INCOMPLETE
     if (buf[i] !== CR || buf[i + 1] !== LF) return -400
     i += 2
     while (valueEnd > valueStart && (buf[valueEnd - 1] === SP || buf[valueEnd - 1] === HTAB)) valueEnd--
@@ -206,6 +215,7 @@ export function parseHead(buf: Uint8Array, start: number, end: number, limits: H
     }
   }
 
+  if (i - start > limits.maxHeaderBytes + 2) return -431
   // Framing (RFC 9112 §6.1-§6.3) and Host (§3.2).
   if (head.minor === 1 && hosts !== 1) return -400
   if (transferEncodings > 0) {
@@ -219,6 +229,16 @@ export function parseHead(buf: Uint8Array, start: number, end: number, limits: H
   }
   head.headEnd = i
   return i
+}
+
+/** True when `buf[i, end)` could still begin "HTTP/d.d" + CRLF. */
+function versionPrefix(buf: Uint8Array, i: number, end: number): boolean {
+  const expect = [0x48, 0x54, 0x54, 0x50, 0x2f]
+  for (let k = 0; i + k < end; k++) {
+    const c = buf[i + k]
+    if (k < 5 ? c !== expect[k] : k === 6 ? c !== 0x2e : k === 8 ? c !== CR : k === 9 ? c !== LF : c < 0x30 || c > 0x39) return false
+  }
+  return true
 }
 
 const ORIGIN = 1

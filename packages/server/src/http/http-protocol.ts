@@ -117,7 +117,7 @@ export class HttpProtocol implements FullHandlers, HttpApp {
   // ---- HttpApp ---------------------------------------------------------------------------
 
   dispatch(req: HttpRequest, res: HttpResponse): void {
-    if (this.websockets !== undefined && this.websockets.match(req.path) !== null) {
+    if (this.websockets !== undefined && this.websockets.active && this.websockets.match(req.path) !== null) {
       // A WebSocket route asked for without a proper upgrade.
       const required = upgradeRequired()
       res.statusCode = required.status
@@ -173,7 +173,7 @@ export class HttpProtocol implements FullHandlers, HttpApp {
   }
 
   upgrade(req: HttpRequest, conn: Connection, head: Buffer): boolean {
-    const behaviour = this.websockets?.match(req.path) ?? null
+    const behaviour = this.websockets?.active ? this.websockets.match(req.path) : null
     if (behaviour !== null) {
       conn.protocol = null
       conn.busy = false

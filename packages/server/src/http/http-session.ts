@@ -15,7 +15,7 @@
 import { serverError } from '../errors.js'
 import type { Connection } from '../engine/connection.js'
 import { ChunkedDecoder } from './chunked-decoder.js'
-import { HeadFlag, RequestHead, findHeadEnd, parseHead } from './head-parser.js'
+import { HeadFlag, INCOMPLETE, RequestHead, findHeadEnd, parseHead } from './head-parser.js'
 import type { HttpLimits } from './limits.js'
 import { HttpRequest, type BodySource } from './request.js'
 import { HttpResponse, type ResponseSink } from './response.js'
@@ -117,24 +117,31 @@ export class HttpSession implements ResponseSink, BodySource {
           this.pause(PAUSE_PIPELINE)
           break
         }
-        const headEnd = findHeadEnd(buf, i, i + this.scanned, end)
-        if (headEnd < 0) {
+        // One pass over a head that arrived whole; a head that trickles in is parsed only once
+        // its end is seen (each arrival costs a scan of the new bytes, never a re-parse).
+        const head = this.app.head
+        let verdict: number
+        if (this.scanned === 0) verdict = parseHead(buf, i, end, this.app.limits, head)
+        else {
+          const headEnd = findHeadEnd(buf, i, i + this.scanned, end)
+          verdict = headEnd < 0 ? INCOMPLETE : parseHead(buf, i, headEnd, this.app.limits, head)
+        }
+        if (verdict === INCOMPLETE) {
           if (end - i > this.app.limits.maxHeaderBytes) {
             this.fail(431)
             return
           }
-          this.scanned = end - i
+          this.scanned = Math.max(1, end - i)
           if (this.headSince < 0) this.app.waitingForHead(this, true)
           break
         }
         this.scanned = 0
         if (this.headSince >= 0) this.app.waitingForHead(this, false)
-        const head = this.app.head
-        const verdict = parseHead(buf, i, headEnd, this.app.limits, head)
         if (verdict < 0) {
           this.fail(-verdict)
           return
         }
+        const headEnd = verdict
         const req = new HttpRequest(this.conn, this, buf, head)
         if (this.shared) {
           if (this.fresh === null) {
@@ -153,7 +160,8 @@ export class HttpSession implements ResponseSink, BodySource {
       if (fresh !== null) {
         // The heads parsed from the read buffer move to one copy: the buffer is reused.
         this.fresh = null
-        const copy = Buffer.from(buf.subarray(this.freshStart, this.freshEnd))
+        const copy = Buffer.allocUnsafe(this.freshEnd - this.freshStart)
+        buf.copy(copy, 0, this.freshStart, this.freshEnd)
         for (const req of fresh) req.rebase(copy, this.freshStart)
       }
     }

@@ -25,6 +25,25 @@ interface Reader {
   reject(error: Error): void
 }
 
+/** The body as it arrives, until the handler takes it. */
+class BodyQueue {
+  chunks: Buffer[] = []
+  buffered = 0
+  /** A `for await` waiting for the next chunk. */
+  reader: Reader | null = null
+  /** Reading from the socket is paused for this body. */
+  paused = false
+  /** The response ended without it: dropped as it comes. */
+  discard = false
+}
+
+/** Trailer fields of a chunked body: their bytes, offsets, and the object once built. */
+interface Trailer {
+  bytes: Buffer
+  fields: number[]
+  object: Record<string, string> | null
+}
+
 /**
  * An HTTP request. `headers` are lower-cased names; `header(name)` reads one field without
  * building the object. The body is read with `await req.body()`, `text()`, `json()` or
@@ -60,18 +79,13 @@ export class HttpRequest implements AsyncIterable<Buffer> {
   #headers: Record<string, string> | null = null
   #minor: number
   // body
-  #chunks: Buffer[] = []
-  #buffered = 0
-  #received = 0
+  /** Body chunks the handler has not taken yet; made when the first one arrives or is asked for. */
+  #body: BodyQueue | null = null
   #ended = false
-  #failure: Error | null = null
-  #reader: Reader | null = null
   #wanted = false
-  #paused = false
+  #failure: Error | null = null
   #controller: AbortController | null = null
-  #trailerBytes: Buffer | null = null
-  #trailerFields: number[] = []
-  #trailers: Record<string, string> | null = null
+  #trailer: Trailer | null = null
 
   /** @internal Made by the connection's parser from `head` (offsets into `bytes`). */
   constructor(conn: Connection, source: BodySource, bytes: Uint8Array, head: RequestHead) {
@@ -220,18 +234,16 @@ export class HttpRequest implements AsyncIterable<Buffer> {
 
   /** Trailer fields of a chunked body, once it was read in full (else empty). */
   get trailers(): Record<string, string> {
-    if (this.#trailers === null) {
-      if (!this.#ended) return {}
-      const f = this.#trailerFields
-      this.#trailers = this.#trailerBytes === null ? {} : fieldObject(this.#trailerBytes, Int32Array.from(f), f.length / 4)
-    }
-    return this.#trailers
+    const t = this.#trailer
+    if (t === null) return {}
+    t.object ??= fieldObject(t.bytes, Int32Array.from(t.fields), t.fields.length / 4)
+    return t.object
   }
 
   /** The trailer field lines as received, `[name, value, ...]`. */
   get rawTrailers(): string[] {
-    const f = this.#trailerFields
-    return this.#trailerBytes === null ? [] : fieldList(this.#trailerBytes, Int32Array.from(f), f.length / 4)
+    const t = this.#trailer
+    return t === null ? [] : fieldList(t.bytes, Int32Array.from(t.fields), t.fields.length / 4)
   }
 
   /**
@@ -288,11 +300,12 @@ export class HttpRequest implements AsyncIterable<Buffer> {
       this.#wanted = true
       this.source.wantBody(this)
     }
-    const chunk = this.#chunks.shift()
+    const body = (this.#body ??= new BodyQueue())
+    const chunk = body.chunks.shift()
     if (chunk !== undefined) {
-      this.#buffered -= chunk.length
-      if (this.#paused && this.#buffered < this.source.bodyHighWaterMark) {
-        this.#paused = false
+      body.buffered -= chunk.length
+      if (body.paused && body.buffered < this.source.bodyHighWaterMark) {
+        body.paused = false
         this.source.bodyBackpressure(this, false)
       }
       return Promise.resolve({ value: chunk, done: false })
@@ -300,7 +313,7 @@ export class HttpRequest implements AsyncIterable<Buffer> {
     if (this.#failure !== null) return Promise.reject(this.#failure)
     if (this.#ended) return Promise.resolve({ value: undefined, done: true })
     return new Promise((resolve, reject) => {
-      this.#reader = { resolve, reject }
+      body.reader = { resolve, reject }
     })
   }
 
@@ -314,30 +327,29 @@ export class HttpRequest implements AsyncIterable<Buffer> {
     return this.#ended
   }
 
-  #discard = false
-
   /** @internal The response ended without the body being read: the rest is dropped as it comes. */
   discardBody(): void {
-    this.#discard = true
-    this.#chunks.length = 0
-    this.#buffered = 0
-    this.#paused = false
+    const body = (this.#body ??= new BodyQueue())
+    body.discard = true
+    body.chunks.length = 0
+    body.buffered = 0
+    body.paused = false
   }
 
   /** @internal Body bytes that arrived (a copy the request keeps). */
   pushBody(chunk: Buffer): void {
-    this.#received += chunk.length
-    if (this.#discard) return
-    const reader = this.#reader
+    const body = (this.#body ??= new BodyQueue())
+    if (body.discard) return
+    const reader = body.reader
     if (reader !== null) {
-      this.#reader = null
+      body.reader = null
       reader.resolve({ value: chunk, done: false })
       return
     }
-    this.#chunks.push(chunk)
-    this.#buffered += chunk.length
-    if (!this.#paused && this.#buffered >= this.source.bodyHighWaterMark) {
-      this.#paused = true
+    body.chunks.push(chunk)
+    body.buffered += chunk.length
+    if (!body.paused && body.buffered >= this.source.bodyHighWaterMark) {
+      body.paused = true
       this.source.bodyBackpressure(this, true)
     }
   }
@@ -345,11 +357,11 @@ export class HttpRequest implements AsyncIterable<Buffer> {
   /** @internal The body is complete (with trailers, for a chunked one). */
   endBody(trailerBytes: Buffer | null = null, trailerFields: number[] = []): void {
     this.#ended = true
-    this.#trailerBytes = trailerBytes
-    this.#trailerFields = trailerFields
-    const reader = this.#reader
+    if (trailerBytes !== null) this.#trailer = { bytes: trailerBytes, fields: trailerFields, object: null }
+    const body = this.#body
+    const reader = body?.reader ?? null
     if (reader !== null) {
-      this.#reader = null
+      body!.reader = null
       reader.resolve({ value: undefined, done: true })
     }
   }
@@ -365,9 +377,10 @@ export class HttpRequest implements AsyncIterable<Buffer> {
     this.#aborted = true
     if (!this.#ended) {
       this.#failure = reason
-      const reader = this.#reader
+      const body = this.#body
+      const reader = body?.reader ?? null
       if (reader !== null) {
-        this.#reader = null
+        body!.reader = null
         reader.reject(reason)
       }
     }

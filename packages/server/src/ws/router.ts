@@ -44,6 +44,11 @@ export class WebSocketRouter {
     this.routes.push({ pattern: prefix ? pattern.slice(0, -1) : pattern, prefix, behaviour: resolveBehaviour(behaviour) })
   }
 
+  /** True once a route was added. */
+  get active(): boolean {
+    return this.routes.length > 0
+  }
+
   /** The behaviour of the route `path` falls on, or null. */
   match(path: string): ResolvedBehaviour | null {
     for (const route of this.routes) {
