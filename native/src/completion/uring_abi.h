@@ -72,6 +72,7 @@ constexpr uint8_t kSqeBufferSelect = 1u << 5;
 // Per-opcode flags.
 constexpr uint32_t kPollAddMulti = 1u << 0;         // sqe->len of POLL_ADD, 5.13
 constexpr uint16_t kRecvMultishot = 1u << 1;        // sqe->ioprio of RECV, 6.0
+constexpr uint16_t kRecvSendPollFirst = 1u << 0;    // IORING_RECVSEND_POLL_FIRST, 5.19
 constexpr uint16_t kAcceptMultishot = 1u << 0;      // sqe->ioprio of ACCEPT, 5.19
 constexpr uint32_t kCancelAll = 1u << 0;            // 5.19
 constexpr uint32_t kCancelFd = 1u << 1;             // 5.19

@@ -27,6 +27,10 @@ uint32_t ArgToken(const Napi::CallbackInfo& info, size_t i) {
   return static_cast<uint32_t>(ArgInt(info, i, "token", 0, UINT32_MAX));
 }
 
+// recvMultishotGroup's mode bits (0: multishot where the kernel has it).
+constexpr uint32_t kRecvModeSingleShot = 1;
+constexpr uint32_t kRecvModePollFirst = 2;
+
 // An optional options object; reads one boolean property from it.
 bool OptionFlag(const Napi::CallbackInfo& info, size_t i, const char* name) {
   Napi::Value v = info[i];
@@ -183,7 +187,9 @@ void Uring::RecvMultishot(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info, 0);
   uint16_t gid = static_cast<uint16_t>(ArgInt(info, 1, "groupId", 0, 65535));
   uint32_t token = ArgToken(info, 2);
-  bool single_shot = OptionFlag(info, 3, "singleShot");
+  // mode: kRecvModeMultishot, or single-shot, optionally asking the kernel to poll first.
+  uint32_t mode = static_cast<uint32_t>(ArgInt(info, 3, "mode", 0, kRecvModeSingleShot | kRecvModePollFirst));
+  bool single_shot = (mode & kRecvModeSingleShot) != 0 || !multishot_recv_;
   CheckOpen(env);
   BufferGroup* group = FindGroup(gid);
   if (group == nullptr)
@@ -196,7 +202,11 @@ void Uring::RecvMultishot(const Napi::CallbackInfo& info) {
   sqe->buf_group = gid;
   // len 0: each completion takes at most one whole buffer. Single-shot (asked for, or before
   // 6.0) the recv completes once, without IORING_CQE_F_MORE, which callers treat as "re-arm".
-  if (multishot_recv_ && !single_shot) sqe->ioprio = kRecvMultishot;
+  // Poll first (5.19; asked for only where multishot recv, 6.0, exists): the caller expects
+  // the socket to be empty now, so the kernel skips the recv attempt that would fail with
+  // EAGAIN and arms its poll at once.
+  if (!single_shot) sqe->ioprio = kRecvMultishot;
+  else if ((mode & kRecvModePollFirst) != 0 && multishot_recv_) sqe->ioprio = kRecvSendPollFirst;
   Queued();
 }
 

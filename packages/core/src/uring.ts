@@ -8,7 +8,9 @@ import { coreState } from './module-state.js'
 
 const c = native.uringConstants as Record<string, number>
 /** Options object of a single-shot recv into a buffer ring (made once). */
-const SINGLE_SHOT = Object.freeze({ singleShot: true })
+/** recvMultishotGroup's mode bits (native/src/completion/uring_ops.cc). */
+const RECV_SINGLE_SHOT = 1
+const RECV_POLL_FIRST = 2
 
 /** Completion flag: the operation will complete again (multishot, or a zero-copy send's notification to come). */
 export const IORING_CQE_F_MORE: number = c.IORING_CQE_F_MORE
@@ -180,7 +182,7 @@ interface NativeUring extends Omit<LoopSource, 'start' | 'close'> {
   /** Stops watching in Node's loop. Operations stay in flight; `wait` still works. */
   stop(): void
   /** @internal recvMultishot after its checks. */
-  recvMultishotGroup(fd: number, groupId: number, token: number, options?: { singleShot: boolean }): void
+  recvMultishotGroup(fd: number, groupId: number, token: number, mode: number): void
   /** @internal close(fd, token). */
   closeFd(fd: number, token: number): void
   /** @internal close(). */
@@ -341,18 +343,27 @@ export class Uring extends NativeUringClass implements LoopSource<[onComplete: (
    * you arm another. Single-shot bounds what one connection can receive before the
    * application has looked at it (the kernel's socket buffer and TCP window hold the rest), at
    * the cost of one submission per completion.
+   *
+   * `pollFirst` (single-shot only) says the socket is probably empty now (the last recv took
+   * less than a whole buffer): the kernel then waits for data without first trying a recv that
+   * would fail (IORING_RECVSEND_POLL_FIRST). Data already there is still read at once. Ignored
+   * where the kernel lacks multishot recv (before 6.0).
    */
-  recvFromRing(fd: number, ring: BufferRing, token: number, options?: { multishot?: boolean }): void {
+  recvFromRing(fd: number, ring: BufferRing, token: number, options?: { multishot?: boolean; pollFirst?: boolean }): void {
     if (!(ring instanceof BufferRing)) {
       throw invalidArgType('ring', 'a BufferRing', ring)
     }
-    if (options !== undefined && (options === null || typeof options !== 'object')) throw invalidArgType('options', 'an object', options)
-    const multishot = options?.multishot ?? true
-    if (typeof multishot !== 'boolean') {
-      throw invalidArgType('options.multishot', 'a boolean', multishot)
+    let mode = 0
+    if (options !== undefined) {
+      if (options === null || typeof options !== 'object') throw invalidArgType('options', 'an object', options)
+      const multishot = options.multishot ?? true
+      if (typeof multishot !== 'boolean') throw invalidArgType('options.multishot', 'a boolean', multishot)
+      const pollFirst = options.pollFirst ?? false
+      if (typeof pollFirst !== 'boolean') throw invalidArgType('options.pollFirst', 'a boolean', pollFirst)
+      if (!multishot) mode = pollFirst ? RECV_SINGLE_SHOT | RECV_POLL_FIRST : RECV_SINGLE_SHOT
     }
     if (ring.uring !== this) throw codeError('ERR_URING_BUFFER_RING_FOREIGN', 'the BufferRing belongs to another Uring')
-    this.recvMultishotGroup(fd, ring.groupId, token, multishot ? undefined : SINGLE_SHOT)
+    this.recvMultishotGroup(fd, ring.groupId, token, mode)
   }
 
   /**

@@ -367,4 +367,32 @@ describeUring('Uring operations', () => {
     const second = new BufferRing(r, { count: 2, size: 16 })
     expect(second.groupId).toBe(0) // the id was freed by close()
   })
+
+  it('single-shot recv from a BufferRing completes once, with or without pollFirst, data there before or after', () => {
+    const r = ring()
+    if (!r.features.bufferRings) return
+    const [a, b] = unixPair()
+    const buffers = new BufferRing(r, { count: 4, size: 8 })
+    const got: string[] = []
+    for (const [pollFirst, before] of [[false, false], [false, true], [true, false], [true, true]] as const) {
+      const word = `${pollFirst ? 'p' : 'r'}${before ? 'b' : 'a'}`
+      if (before) sockets.write(b, Buffer.from(word))
+      r.recvFromRing(a, buffers, 6, { multishot: false, pollFirst })
+      r.submit()
+      if (!before) sockets.write(b, Buffer.from(word))
+      const [c] = reap(r, 1)
+      expect(c.token).toBe(6)
+      expect(c.flags & IORING_CQE_F_MORE).toBe(0)
+      expect(c.flags & IORING_CQE_F_BUFFER).toBe(IORING_CQE_F_BUFFER)
+      got.push(Buffer.from(buffers.view(bufferIdOf(c.flags), c.result)).toString())
+      buffers.recycle(bufferIdOf(c.flags))
+      expect(r.inFlight).toBe(0)
+    }
+    expect(got).toEqual(['ra', 'rb', 'pa', 'pb'])
+    expect(() => r.recvFromRing(a, buffers, 6, { multishot: false, pollFirst: 1 as never })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }),
+    )
+    expect(() => r.recvFromRing(a, buffers, 6, { multishot: 'no' as never })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }))
+    expect(r.inFlight).toBe(0)
+  })
 })

@@ -79,6 +79,8 @@ const MAX_RING_BUFFER_SIZE = 64 * 1024
 
 /** Options of every recv: one completion, then re-armed by the engine (see the module comment). */
 const SINGLE_SHOT = Object.freeze({ multishot: false })
+/** The same after a recv that took less than a buffer: the socket is empty, poll first. */
+const SINGLE_SHOT_POLL_FIRST = Object.freeze({ multishot: false, pollFirst: true })
 
 export class UringEngine implements Engine {
   /**
@@ -193,16 +195,17 @@ export class UringEngine implements Engine {
     } else if (result > 0 || result === -ENOBUFS || result === -ECANCELED) {
       // ENOBUFS: every ring buffer was taken in this batch; the data waits in the socket.
       if (this.reading(conn)) {
-        if ((conn.flags & Flag.ReadEnded) === 0) this.armRecv(conn)
+        if ((conn.flags & Flag.ReadEnded) === 0) this.armRecv(conn, result > 0 && result < this.bufferSize)
       } else if ((conn.flags & Flag.Paused) !== 0) this.watchHangup(conn)
     } else {
       this.reactor.destroy(conn, completionError(result, 'recv'))
     }
   }
 
-  private armRecv(conn: Connection): void {
+  /** `drained`: the last recv took less than a buffer, so the socket is most likely empty. */
+  private armRecv(conn: Connection, drained = false): void {
     this.state[slotOf(conn.token)] |= RECV_ARMED
-    this.uring.recvFromRing(conn.fd, this.buffers, conn.token, SINGLE_SHOT)
+    this.uring.recvFromRing(conn.fd, this.buffers, conn.token, drained ? SINGLE_SHOT_POLL_FIRST : SINGLE_SHOT)
   }
 
   attach(conn: Connection): boolean {
