@@ -36,6 +36,13 @@ export const enum Flag {
   Blocked = 256,
 }
 
+/** The socket's two ends; with a PROXY header, `remote` is the client and `proxy` the socket's peer. */
+interface Endpoints {
+  remote: SocketAddress
+  local: SocketAddress
+  proxy?: SocketAddress
+}
+
 /**
  * A connection, handed to every handler.
  *
@@ -70,7 +77,9 @@ export class Connection<U = any> {
   readonly reactor: Reactor
   /** Anything the application wants to keep with the connection. */
   userData: U = undefined as U
-  private addresses: { remote: SocketAddress; local: SocketAddress } | null = null
+  /** Runs once at the next `resume()`, before reading goes on (input read before `open`). @internal */
+  beforeResume: (() => void) | null = null
+  private addresses: Endpoints | null = null
 
   /** @internal Created by a reactor on accept. */
   constructor(reactor: Reactor, fd: number, token: number, handlers: FullHandlers) {
@@ -151,6 +160,11 @@ export class Connection<U = any> {
   resume(): void {
     if ((this.flags & Flag.Paused) === 0 || (this.flags & Flag.Closed) !== 0) return
     this.flags &= ~Flag.Paused
+    const hook = this.beforeResume
+    if (hook !== null) {
+      this.beforeResume = null
+      hook()
+    }
     this.reactor.resume(this)
   }
 
@@ -215,6 +229,25 @@ export class Connection<U = any> {
     return this.address()?.remote.family
   }
 
+  /**
+   * The proxy's address when a PROXY protocol header named the client (see the server option
+   * `proxyProtocol`): `remoteAddress` is then the client's, and this is the socket's own peer.
+   * Undefined for a direct connection, or a header that named no client (a health check).
+   */
+  get proxyAddress(): string | undefined {
+    return this.address()?.proxy?.address
+  }
+
+  get proxyPort(): number | undefined {
+    return this.address()?.proxy?.port
+  }
+
+  /** A PROXY header named the client: it becomes the remote address, the proxy `proxyAddress`. @internal */
+  proxiedFor(client: SocketAddress): void {
+    const own = this.address()
+    if (own !== null) this.addresses = { remote: client, local: own.local, proxy: own.remote }
+  }
+
   get localAddress(): string | undefined {
     return this.address()?.local.address
   }
@@ -244,7 +277,7 @@ export class Connection<U = any> {
     return this.reactor.streamOf(this)
   }
 
-  private address(): { remote: SocketAddress; local: SocketAddress } | null {
+  private address(): Endpoints | null {
     if (this.addresses === null && this.fd >= 0) {
       try {
         this.addresses = { remote: sockets.getpeername(this.fd), local: sockets.getsockname(this.fd) }

@@ -1,5 +1,5 @@
 /** Messages between a WorkerPool and its worker threads. */
-import type { ResolvedOptions } from '../options.js'
+import type { ListenOptions, ResolvedOptions } from '../options.js'
 import type { AddressInfo } from '../tcp/server.js'
 
 /** `workerData` of each worker. */
@@ -8,7 +8,8 @@ export interface WorkerData {
   module: string
   /** Server options, with `backend` already resolved by the pool. */
   options: ResolvedOptions
-  listen: { host: string; port: number; backlog: number }
+  /** An address to bind (with SO_REUSEPORT), or `{ fd }`: this worker's inherited socket. */
+  listen: ListenOptions
   index: number
   /** The worker's fd ledger (see FdLedger), read by the pool if the worker dies. */
   ledger: SharedArrayBuffer
@@ -16,8 +17,8 @@ export interface WorkerData {
 
 /** Worker to pool. */
 export type WorkerMessage =
-  | { type: 'listening'; address: AddressInfo }
+  | { type: 'listening'; address: AddressInfo; fd: number }
   | { type: 'failed'; message: string; props: Record<string, unknown> }
 
 /** Pool to worker. */
-export type PoolMessage = { type: 'close'; graceMs: number }
+export type PoolMessage = { type: 'close'; graceMs: number; idle: 'close' | 'keep' }
