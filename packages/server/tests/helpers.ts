@@ -72,6 +72,15 @@ export function client(port: number, host = '127.0.0.1', options: { allowHalfOpe
   })
 }
 
+/** Connects, sends `text`, and returns what the server answers first. */
+export async function ask(port: number, text: string): Promise<string> {
+  const c = await client(port)
+  c.socket.write(text)
+  await until(() => c.bytes > 0)
+  c.socket.destroy()
+  return c.received().toString()
+}
+
 /** A pseudo-random, reproducible payload. */
 /**
  * A peer that vanishes mid-read: connects to `server`, sends one byte, and once the server holds

@@ -3,10 +3,12 @@
 // 127/8 to loopback) is served directly and closed if it sends one. Headers split byte by byte
 // are read one byte per read for certain: each byte is sent once the kernel says the server
 // has read the one before (its receive queue is empty).
+import { existsSync } from 'node:fs'
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest'
 import { createServer, type Connection, type HandlerSpec, type Server, type ServerOptions } from '@io/server'
 import { whoamiLine } from '../src/tcp/whoami.js'
 import { BACKENDS, backendLabel, client, until, type Client } from './helpers.js'
+import { IO_SERVE, ioServe, listeningPort } from './processes.js'
 import { serverSideFd, untilServerRead } from './socket-probes.js'
 
 const TRUSTED = '127.0.0.1'
@@ -263,5 +265,29 @@ describe('proxyProtocol option', () => {
   ])('%j throws', (options, type, message) => {
     expect(() => createServer(options as ServerOptions, {})).toThrow(type)
     expect(() => createServer(options as ServerOptions, {})).toThrow(message)
+  })
+})
+
+describe.skipIf(!existsSync(IO_SERVE))('io-serve --proxy-protocol', () => {
+  it('io-serve whoami names the client from a v1 header of a trusted peer', async () => {
+    const server = ioServe(['whoami', '--port', '0', '--proxy-protocol', `${TRUSTED}/32,::1/128`, '--proxy-timeout', '3000'])
+    const port = await listeningPort(server)
+    const c = await client(port, '127.0.0.1', { localAddress: TRUSTED })
+    c.socket.write('PROXY TCP4 198.51.100.9 192.0.2.1 4321 443\r\n')
+    await until(() => c.received().includes('\n'))
+    expect(greeting(c)).toBe(`client 198.51.100.9:4321 via ${TRUSTED}:${c.socket.localPort}`)
+    c.socket.destroy()
+  })
+
+  it.each([
+    [['whoami', '--port', '0', '--proxy-timeout', '5'], /--proxy-timeout needs --proxy-protocol/],
+    [['whoami', '--port', '0', '--proxy-protocol', '10.0.0.0/33'], /prefix length/],
+    [['whoami', '--port', '0', '--proxy-protocol', '10.0.0.1/8'], /did you mean "10\.0\.0\.0\/8"/],
+    [['whoami', '--port', '0', '--proxy-protocol', '10.0.0.0/8', '--proxy-timeout', '0'], /bad --proxy-timeout "0"/],
+  ])('io-serve %j exits 2 with the problem', async (args, message) => {
+    const child = ioServe(args)
+    await until(() => child.exited)
+    expect(child.code).toBe(2)
+    expect(child.stderr).toMatch(message)
   })
 })
