@@ -6,16 +6,8 @@ import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createServer, echoHandlers, type Connection, type IoServer, type WorkerPool } from '@io/server'
 import { BACKENDS, backendLabel, client, until } from './helpers.js'
+import { refused } from './socket-probes.js'
 
-async function refused(port: number): Promise<boolean> {
-  return client(port).then(
-    (c) => {
-      c.socket.destroy()
-      return false
-    },
-    (err: { code?: string }) => err.code === 'ECONNREFUSED',
-  )
-}
 
 /**
  * Waits until connecting to `port` is refused. Not at once: the close starts a microtask after

@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it, onTestFinished } from 'vitest'
 import { isSystemError, sockets } from '@io/core'
 import { createServer, echoHandlers, WorkerPool, type IoServer } from '@io/server'
 import { ask, BACKENDS, backendLabel, client, until } from './helpers.js'
+import { refused } from './socket-probes.js'
 
 const { AF_INET, AF_INET6, SOCK_STREAM, SOCK_DGRAM, SOCK_NONBLOCK, SOL_SOCKET, SO_TYPE } = sockets.constants
 
@@ -42,15 +43,6 @@ function adopted(...fds: number[]): void {
   for (const fd of fds) owned.delete(fd)
 }
 
-async function refused(port: number): Promise<boolean> {
-  try {
-    const c = await client(port)
-    c.socket.destroy()
-    return false
-  } catch (err) {
-    return (err as { code?: string }).code === 'ECONNREFUSED'
-  }
-}
 
 const servers: IoServer[] = []
 afterEach(async () => {

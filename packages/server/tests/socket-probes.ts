@@ -5,7 +5,7 @@
 import { sockets } from '@io/core'
 import type { Server } from '@io/server'
 import type { Reactor } from '../src/engine/reactor.js'
-import { loopTurn } from './helpers.js'
+import { client, loopTurn } from './helpers.js'
 
 const { MSG_PEEK, MSG_DONTWAIT } = sockets.constants
 const peekBuffer = Buffer.alloc(1)
@@ -33,4 +33,15 @@ export async function untilServerRead(fd: number, turns = 100_000): Promise<void
     await loopTurn()
   }
   throw new Error(`the server did not read what fd ${fd} received`)
+}
+
+/** True when connecting to `port` on 127.0.0.1 is refused (nothing listens there). */
+export async function refused(port: number): Promise<boolean> {
+  return client(port).then(
+    (c) => {
+      c.socket.destroy()
+      return false
+    },
+    (err: { code?: string }) => err.code === 'ECONNREFUSED',
+  )
 }
