@@ -14,3 +14,5 @@ export type { ServerOptions, ListenOptions, ServerBackend, ProxyProtocolOptions,
 export { resolveServerBackend, AUTO_ENGINE, type EngineName, type ResolvedBackend } from './engine/backend.js'
 export type { ReactorStats } from './engine/reactor.js'
 export { echoHandlers } from './tcp/echo.js'
+export { whoamiHandlers } from './tcp/whoami.js'
+export { startSuccessor, handedOverFds, reportReady, type SuccessorOptions } from './tcp/handover.js'

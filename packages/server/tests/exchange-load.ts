@@ -11,10 +11,12 @@
 import { connect, type Socket } from 'node:net'
 import { payload } from './helpers.js'
 
-/** A failed exchange: why, and the pid that greeted it, if one did before it failed. */
+/** A failed exchange: why, the pid that greeted it (if one did before it failed), and its number. */
 export interface Failure {
   reason: string
   pid: number | null
+  /** 1 for the first exchange the load started, 2 for the next... */
+  seq: number
 }
 
 /** Options of {@link ExchangeLoad}. */
@@ -39,13 +41,18 @@ export class ExchangeLoad {
   done = 0
   private stopping = false
   private running = 0
-  private started = 0
+  private count = 0
   private readonly finished: Promise<void>
   private finish!: () => void
 
   constructor(private readonly options: ExchangeLoadOptions) {
     this.finished = new Promise((resolve) => (this.finish = resolve))
     for (let i = 0; i < options.concurrency; i++) this.next()
+  }
+
+  /** Exchanges started so far. */
+  get started(): number {
+    return this.count
   }
 
   /** Exchanges that failed. */
@@ -55,7 +62,7 @@ export class ExchangeLoad {
 
   /** True once the load has stopped by itself (`maxExchanges` started and finished). */
   get over(): boolean {
-    return this.started >= this.options.maxExchanges && this.running === 0
+    return this.count >= this.options.maxExchanges && this.running === 0
   }
 
   /** Completed exchanges served by `pid`. */
@@ -71,25 +78,25 @@ export class ExchangeLoad {
   }
 
   private next(): void {
-    if (this.stopping || this.started >= this.options.maxExchanges) {
+    if (this.stopping || this.count >= this.options.maxExchanges) {
       if (this.running === 0) this.finish()
       return
     }
-    this.started++
+    const seq = ++this.count
     this.running++
-    exchange(this.options.port, this.options.host ?? '127.0.0.1', payload(this.options.size ?? 64, this.started)).then((result) => {
+    exchange(this.options.port, this.options.host ?? '127.0.0.1', payload(this.options.size ?? 64, seq)).then((result) => {
       this.running--
       if (typeof result === 'number') {
         this.done++
         this.servedBy.set(result, this.served(result) + 1)
-      } else this.failures.push(result)
+      } else this.failures.push({ ...result, seq })
       this.next()
     })
   }
 }
 
-/** One exchange: resolves with the serving pid, or a Failure. Never rejects. */
-function exchange(port: number, host: string, message: Buffer): Promise<number | Failure> {
+/** One exchange: resolves with the serving pid, or why it failed. Never rejects. */
+function exchange(port: number, host: string, message: Buffer): Promise<number | Omit<Failure, 'seq'>> {
   return new Promise((resolve) => {
     const socket: Socket = connect({ port, host })
     let received = Buffer.alloc(0)
