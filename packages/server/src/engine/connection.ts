@@ -238,6 +238,7 @@ export class Connection<U = any> {
     return this.address()?.proxy?.address
   }
 
+  /** The proxy's port, with `proxyAddress`. */
   get proxyPort(): number | undefined {
     return this.address()?.proxy?.port
   }
