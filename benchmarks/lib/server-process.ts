@@ -159,7 +159,7 @@ export function residentMemory(pid: number): { rss: number; rssAnon: number } {
 const gcPreload = fileURLToPath(new URL('./collect-garbage-on-signal.mjs', import.meta.url))
 
 /**
- * The command with a preload that runs a full garbage collection on SIGUSR2, for JavaScript
+ * The command with a preload that runs a full garbage collection on SIGWINCH, for JavaScript
  * servers whose memory is measured (settleMemory sends the signal). Native servers unchanged.
  */
 export function withGcOnSignal(spec: ServerSpec): string[] {
@@ -179,7 +179,7 @@ export function withGcOnSignal(spec: ServerSpec): string[] {
 export async function settleMemory(server: RunningServer): Promise<{ rss: number; rssAnon: number }> {
   let last = residentMemory(server.pid)
   for (let collection = 0; collection < (server.spec.runtime === 'native' ? 1 : 2); collection++) {
-    if (server.spec.runtime !== 'native') signalServer(server, 'SIGUSR2')
+    if (server.spec.runtime !== 'native') signalServer(server, 'SIGWINCH')
     const samples = [residentMemory(server.pid)]
     for (let i = 0; i < 12; i++) {
       await new Promise((resolve) => setTimeout(resolve, 250))

@@ -10,7 +10,7 @@ export { Connection } from './engine/connection.js'
 export { AsyncConnection, type ConnectionFunction } from './tcp/async-connection.js'
 export type { Handlers } from './engine/handlers.js'
 export type { HandlerInput, HandlerSpec } from './tcp/handler-source.js'
-export type { ServerOptions, ListenOptions, ServerBackend } from './options.js'
+export type { ServerOptions, ListenOptions, ServerBackend, ProxyProtocolOptions, CloseOptions } from './options.js'
 export {
   resolveServerBackend,
   URING_ENGINE_NEEDS,
@@ -20,5 +20,7 @@ export {
 } from './engine/backend.js'
 export type { ReactorStats } from './engine/reactor.js'
 export { echoHandlers } from './tcp/echo.js'
+export { whoamiHandlers } from './tcp/whoami.js'
+export { startSuccessor, handedOverFds, reportReady, type SuccessorOptions } from './tcp/handover.js'
 export { createHttpServer, HttpServer, HttpRequest, HttpResponse, HTTP_DEFAULTS, type HttpServerOptions, type HttpHandlerModule, type HttpHandler, type UpgradeHandler, type HttpErrorHandler, type HttpLimits } from './http/index.js'
 export { WebSocket, SENT, BUFFERED, DROPPED, type WebSocketMessage, type WebSocketBehaviour, type UpgradeContext } from './ws/index.js'

@@ -3,6 +3,9 @@
  * fd is opened, so a bad option never leaves anything half-done.
  */
 import { invalidArgType, outOfRange } from './errors.js'
+import { parseNetworks } from './tcp/cidr.js'
+import { PROXY_V2_MAX_BYTES, PROXY_V2_MIN_LIMIT } from './tcp/proxy-header.js'
+import { systemdListenFds } from './tcp/systemd.js'
 
 /** Which engine runs the connections. 'auto' honours `IO_BACKEND`, then picks epoll. */
 export type ServerBackend = 'auto' | 'epoll' | 'epoll-et' | 'uring'
@@ -38,9 +41,30 @@ export interface ServerOptions {
    * `IO_POISON_CHUNKS=1` is set, else false. Costs a fill of every chunk.
    */
   poisonChunks?: boolean
+  /**
+   * Accept the PROXY protocol (versions 1 and 2) from load balancers at the `trusted`
+   * addresses: their connections must start with a header naming the client, which becomes
+   * `conn.remoteAddress` (the balancer's own address stays readable as `conn.proxyAddress`).
+   * Other peers are served as direct clients, and closed if they send a PROXY header.
+   * Default: off. See docs/deploy.md.
+   */
+  proxyProtocol?: ProxyProtocolOptions
 }
 
-/** Options of `server.listen`. */
+/** The `proxyProtocol` server option. */
+export interface ProxyProtocolOptions {
+  /** Networks of the balancers whose PROXY headers are believed, e.g. ['10.0.0.0/8', '::1/128']. */
+  trusted: string[]
+  /** A trusted peer's header must be complete within this long; else the connection closes. Default 5000. */
+  timeoutMs?: number
+  /** Largest version-2 header accepted, TLVs included (version 1 is at most 107 bytes). Default 4096. */
+  maxHeaderBytes?: number
+}
+
+/**
+ * Options of `server.listen`: an address to bind (`port`, `host`, `backlog`), or a listening
+ * socket the process was given (`fd`, or `systemd` for socket activation).
+ */
 export interface ListenOptions {
   /** TCP port, 0 (default) picks a free one. */
   port?: number
@@ -48,6 +72,16 @@ export interface ListenOptions {
   host?: string
   /** Length of the accept queue. Default 511. */
   backlog?: number
+  /**
+   * Adopt a listening TCP socket this process inherited, by fd number (one per worker thread
+   * when `workers > 1`). The server owns it from then on and closes it on `close()`.
+   */
+  fd?: number | number[]
+  /**
+   * systemd socket activation: adopt the sockets passed with LISTEN_FDS (`true`: all of them,
+   * a string: those of that name in LISTEN_FDNAMES). One per worker thread.
+   */
+  systemd?: boolean | string
 }
 
 /** Options with every default filled in. */
@@ -62,6 +96,14 @@ export interface ResolvedOptions {
   maxEvents: number
   reusePort: boolean
   poisonChunks: boolean
+  proxyProtocol: ResolvedProxyProtocol | null
+}
+
+/** `proxyProtocol` with its defaults filled in. */
+export interface ResolvedProxyProtocol {
+  trusted: string[]
+  timeoutMs: number
+  maxHeaderBytes: number
 }
 
 export const DEFAULTS: ResolvedOptions = Object.freeze({
@@ -75,11 +117,13 @@ export const DEFAULTS: ResolvedOptions = Object.freeze({
   maxEvents: 1024,
   reusePort: false,
   poisonChunks: false,
+  proxyProtocol: null,
 })
 
 const BACKEND_NAMES = ['auto', 'epoll', 'epoll-et', 'uring']
 const SERVER_OPTION_NAMES = Object.keys(DEFAULTS)
-const LISTEN_OPTION_NAMES = ['port', 'host', 'backlog']
+const LISTEN_OPTION_NAMES = ['port', 'host', 'backlog', 'fd', 'systemd']
+const PROXY_OPTION_NAMES = ['trusted', 'timeoutMs', 'maxHeaderBytes']
 
 /**
  * Throws a TypeError naming the first key of `options` that is not in `known` (a misspelt
@@ -158,42 +202,108 @@ export function resolveOptions(options: ServerOptions | undefined): ResolvedOpti
     maxEvents: integer(o, 'maxEvents', 1, 65536, DEFAULTS.maxEvents),
     reusePort: boolean(o, 'reusePort', DEFAULTS.reusePort),
     poisonChunks: boolean(o, 'poisonChunks', process.env.IO_POISON_CHUNKS === '1'),
+    proxyProtocol: resolveProxyProtocol(o.proxyProtocol),
   }
 }
 
-/** Listen options with defaults filled in (the host is not resolved yet). */
-export interface ResolvedListen {
-  port: number
-  host: string
-  backlog: number
+function resolveProxyProtocol(value: unknown): ResolvedProxyProtocol | null {
+  if (value === undefined) return null
+  if (value === null || typeof value !== 'object') throw invalidArgType('proxyProtocol', 'an object such as { trusted: ["10.0.0.0/8"] }', value)
+  const o = value as Record<string, unknown>
+  rejectUnknown(o, PROXY_OPTION_NAMES, 'proxyProtocol')
+  if (o.trusted === undefined) throw invalidArgType('proxyProtocol.trusted', 'an array of CIDR strings', undefined)
+  parseNetworks(o.trusted, 'proxyProtocol.trusted') // throws on the first bad entry
+  const named = (name: string) => ({ [`proxyProtocol.${name}`]: o[name] })
+  return {
+    trusted: [...(o.trusted as string[])],
+    timeoutMs: integer(named('timeoutMs'), 'proxyProtocol.timeoutMs', 1, 2 ** 31 - 1, 5000),
+    maxHeaderBytes: integer(named('maxHeaderBytes'), 'proxyProtocol.maxHeaderBytes', PROXY_V2_MIN_LIMIT, PROXY_V2_MAX_BYTES, 4096),
+  }
 }
 
-/** Validates listen options. Throws TypeError/RangeError. */
+/**
+ * Listen options with defaults filled in: an address to bind (the host is not resolved yet),
+ * or the fds of inherited listening sockets (not checked yet: see inherited-listener.ts).
+ */
+export type ResolvedListen =
+  | { kind: 'address'; port: number; host: string; backlog: number }
+  | { kind: 'inherited'; fds: number[]; source: 'fd' | 'systemd' }
+
+/** Validates listen options (and reads systemd's variables for `systemd`). Throws TypeError/RangeError. */
 export function resolveListen(options: ListenOptions | undefined): ResolvedListen {
   if (options === undefined) options = {}
   if (options === null || typeof options !== 'object') throw invalidArgType('options', 'an object', options)
   const o = options as Record<string, unknown>
   rejectUnknown(o, LISTEN_OPTION_NAMES, 'listen')
+  const systemd = o.systemd === false ? undefined : o.systemd
+  if (o.fd !== undefined || systemd !== undefined) {
+    const given = o.fd !== undefined ? 'fd' : 'systemd'
+    for (const other of ['port', 'host', 'backlog', ...(given === 'fd' ? ['systemd'] : [])]) {
+      if (o[other] !== undefined && !(other === 'systemd' && o[other] === false)) {
+        throw invalidArgType('options', `either an inherited socket (${given}) or ${other}, not both`, options)
+      }
+    }
+    if (given === 'fd') return { kind: 'inherited', fds: fdList(o.fd), source: 'fd' }
+    if (systemd !== true && (typeof systemd !== 'string' || systemd === '')) {
+      throw invalidArgType('systemd', 'true or a socket name (LISTEN_FDNAMES)', systemd)
+    }
+    return { kind: 'inherited', fds: systemdListenFds(systemd), source: 'systemd' }
+  }
   const host = o.host ?? '0.0.0.0'
   if (typeof host !== 'string' || host === '') throw invalidArgType('host', 'a non-empty string', host)
   return {
+    kind: 'address',
     port: integer(o, 'port', 0, 65535, 0),
     host,
     backlog: integer(o, 'backlog', 1, 2 ** 31 - 1, 511),
   }
 }
 
+function fdList(value: unknown): number[] {
+  if (!Array.isArray(value)) return [fdNumber(value, 'fd')]
+  if (value.length === 0) throw invalidArgType('fd', 'an fd number or a non-empty array of them', value)
+  const fds = value.map((fd, i) => fdNumber(fd, `fd[${i}]`))
+  if (new Set(fds).size !== fds.length) throw invalidArgType('fd', 'an array of distinct fd numbers', value)
+  return fds
+}
+
+function fdNumber(value: unknown, name: string): number {
+  if (value === undefined) throw invalidArgType(name, 'an integer', value)
+  return integer({ [name]: value }, name, 0, 2 ** 31 - 1, 0)
+}
+
 /** Grace period of `close()` when none is given. */
 export const DEFAULT_GRACE_MS = 5000
 
-/** Validates close options; returns the grace period in ms. */
-export function resolveGrace(options: { graceMs?: number } | undefined): number {
-  if (options === undefined) return DEFAULT_GRACE_MS
+/** Options of `close()`. */
+export interface CloseOptions {
+  /** After this long, connections still open are destroyed. Default 5000. */
+  graceMs?: number
+  /**
+   * What happens to connections that are idle (nothing queued, not `busy`): 'close' (default)
+   * closes them at once; 'keep' leaves each connection to finish on its own: it closes when
+   * the peer ends it, when the application ends it or sets `busy = false` after its work, or
+   * at the deadline. 'keep' suits protocols where the server cannot tell that a client is
+   * done (raw TCP), so that a restart cuts no exchange.
+   */
+  idle?: 'close' | 'keep'
+}
+
+/** Close options with defaults filled in. */
+export interface ResolvedClose {
+  graceMs: number
+  idle: 'close' | 'keep'
+}
+
+/** Validates close options. */
+export function resolveClose(options: CloseOptions | undefined): ResolvedClose {
+  if (options === undefined) return { graceMs: DEFAULT_GRACE_MS, idle: 'close' }
   if (options === null || typeof options !== 'object') throw invalidArgType('options', 'an object', options)
-  rejectUnknown(options, ['graceMs'], 'close')
-  const grace = options.graceMs
-  if (grace === undefined) return DEFAULT_GRACE_MS
+  rejectUnknown(options, ['graceMs', 'idle'], 'close')
+  const grace = options.graceMs ?? DEFAULT_GRACE_MS
   if (typeof grace !== 'number' || Number.isNaN(grace)) throw invalidArgType('graceMs', 'a number', grace)
   if (grace < 0) throw outOfRange('graceMs', '>= 0', grace)
-  return grace
+  const idle = options.idle ?? 'close'
+  if (idle !== 'close' && idle !== 'keep') throw outOfRange('idle', "'close' or 'keep'", idle)
+  return { graceMs: grace, idle }
 }

@@ -38,9 +38,9 @@ export interface Client {
 }
 
 /** Connects to host:port and collects the bytes it receives. */
-export function client(port: number, host = '127.0.0.1', options: { allowHalfOpen?: boolean } = {}): Promise<Client> {
+export function client(port: number, host = '127.0.0.1', options: { allowHalfOpen?: boolean; localAddress?: string } = {}): Promise<Client> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ port, host, allowHalfOpen: options.allowHalfOpen ?? false })
+    const socket = connect({ port, host, allowHalfOpen: options.allowHalfOpen ?? false, localAddress: options.localAddress })
     const chunks: Buffer[] = []
     const state = { bytes: 0, ended: false, closed: false, error: undefined as Error | undefined }
     socket.on('data', (chunk) => {
@@ -70,6 +70,15 @@ export function client(port: number, host = '127.0.0.1', options: { allowHalfOpe
     )
     socket.once('error', reject)
   })
+}
+
+/** Connects, sends `text`, and returns what the server answers first. */
+export async function ask(port: number, text: string): Promise<string> {
+  const c = await client(port)
+  c.socket.write(text)
+  await until(() => c.bytes > 0)
+  c.socket.destroy()
+  return c.received().toString()
 }
 
 /** A pseudo-random, reproducible payload. */

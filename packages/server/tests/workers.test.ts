@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createServer, type Server, type WorkerPool } from '@io/server'
-import { client, openFdCount, until } from './helpers.js'
+import { ask, client, openFdCount, until } from './helpers.js'
 
 const fixture = new URL('./fixtures/worker-handlers.mjs', import.meta.url)
 const built = existsSync(fileURLToPath(new URL('../dist/worker.js', import.meta.url)))
@@ -13,14 +13,6 @@ afterEach(async () => {
   await pool?.close({ graceMs: 0 })
   pool = null
 })
-
-async function ask(port: number, text: string): Promise<string> {
-  const c = await client(port)
-  c.socket.write(text)
-  await until(() => c.bytes > 0)
-  c.socket.destroy()
-  return c.received().toString()
-}
 
 describe.skipIf(!built)('workers', () => {
   it('runs n worker threads sharing one port (SO_REUSEPORT), each serving connections', async () => {

@@ -7,6 +7,8 @@
  * Prints one line with the address once listening, e.g.
  * `io-serve echo listening on 127.0.0.1:9000 (backend epoll, 1 worker)`, and on SIGINT or
  * SIGTERM closes gracefully (2 s grace) and exits with status 0. A second signal exits at once.
+ * On SIGUSR2 it restarts without dropping a connection: a new copy of the process takes over
+ * the listening sockets (see tcp/handover.ts), then this one drains and exits.
  * `--help` prints the usage, `--version` the package version; both exit 0. Bad arguments print
  * the problem and the usage on stderr and exit 2.
  */
@@ -14,17 +16,20 @@ import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { createHttpServer } from '../http/http-server.js'
 import { createServer } from '../tcp/create-server.js'
-import type { ServerOptions } from '../options.js'
+import { handedOverFds, reportReady, startSuccessor } from '../tcp/handover.js'
+import type { ListenOptions, ServerOptions } from '../options.js'
 
 /** What each command serves: a handler module next to this file, and the kind of server for it. */
 const COMMANDS: Record<string, { module: string; summary: string; protocol: 'tcp' | 'http' }> = {
   echo: { module: './echo.js', summary: 'writes back every byte it reads (TCP)', protocol: 'tcp' },
+  whoami: { module: './whoami.js', summary: 'greets with the client address it sees and its pid, then echoes (TCP)', protocol: 'tcp' },
   hello: { module: './hello.js', summary: 'answers every HTTP request with 200 Hello World!', protocol: 'http' },
   'ws-echo': { module: './ws-echo.js', summary: 'echoes every WebSocket message, as the same type (up to 16 MiB)', protocol: 'http' },
 }
 
 const BACKENDS = 'auto|epoll|epoll-et|uring'
 const USAGE = `usage: io-serve <command> --port P [--host H] [--backend ${BACKENDS}] [--workers N]
+       io-serve <command> --fd N | --systemd [--systemd-name NAME] [...]
        io-serve --help | --version
 
 commands:
@@ -33,12 +38,25 @@ ${Object.entries(COMMANDS)
   .join('\n')}
 
 options:
-  --port P       TCP port to listen on (0 picks a free one); required
+  --port P       TCP port to listen on (0 picks a free one); required unless --fd or --systemd
   --host H       address to bind (default 127.0.0.1)
+  --fd N         serve on the listening socket inherited as fd N (with --workers, fds N, N+1, ...)
+  --systemd      serve on the sockets systemd passed (socket activation, LISTEN_FDS)
+  --systemd-name NAME
+                 only those named NAME (FileDescriptorName=); implies --systemd
   --backend B    engine: ${BACKENDS} (default auto; IO_BACKEND decides what auto means)
   --workers N    worker threads sharing the port (default 1)
+  --proxy-protocol CIDR[,CIDR...]
+                 accept PROXY protocol headers (v1, v2) from these networks
+  --proxy-timeout MS
+                 a trusted peer's header must arrive within MS (default 5000)
+  --grace MS     how long a shutdown or restart waits for connections (default 2000)
   -h, --help     print this and exit
   --version      print the version and exit
+
+signals:
+  SIGINT, SIGTERM  close gracefully and exit 0 (a second one exits at once)
+  SIGUSR2          restart: a new process takes over the sockets, this one drains and exits
 `
 
 function fail(message: string): never {
@@ -48,10 +66,19 @@ function fail(message: string): never {
 
 interface Args {
   command: string
-  port: number
-  host: string
+  listen: ListenOptions
   backend: string
   workers: number
+  proxyProtocol: ServerOptions['proxyProtocol']
+  graceMs: number
+}
+
+/** A non-negative integer option, or exit 2. */
+function count(name: string, text: string | undefined, fallback: number, min = 0): number {
+  if (text === undefined) return fallback
+  const value = Number(text)
+  if (text.trim() === '' || !Number.isInteger(value) || value < min) fail(`bad --${name} "${text}"`)
+  return value
 }
 
 function parse(argv: string[]): Args {
@@ -64,8 +91,14 @@ function parse(argv: string[]): Args {
       options: {
         port: { type: 'string' },
         host: { type: 'string' },
+        fd: { type: 'string' },
+        systemd: { type: 'boolean' },
+        'systemd-name': { type: 'string' },
         backend: { type: 'string' },
         workers: { type: 'string' },
+        'proxy-protocol': { type: 'string' },
+        'proxy-timeout': { type: 'string' },
+        grace: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
       },
@@ -91,17 +124,31 @@ function parse(argv: string[]): Args {
   if (command === undefined) fail('no command given')
   if (!Object.hasOwn(COMMANDS, command)) fail(`unknown command "${command}"`)
   if (extra.length > 0) fail(`unexpected argument "${extra[0]}"`)
-  if (values.port === undefined) fail('--port is required')
-  const port = Number(values.port)
-  const workers = Number(values.workers ?? 1)
-  if (values.port.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535) fail(`bad --port "${values.port}"`)
-  if (!Number.isInteger(workers) || workers < 1) fail(`bad --workers "${values.workers}"`)
-  return { command, port, host: values.host ?? '127.0.0.1', backend: values.backend ?? 'auto', workers }
+  const workers = count('workers', values.workers, 1, 1)
+  const systemd = values['systemd-name'] ?? (values.systemd === true ? true : undefined)
+  const sources = [values.port, values.fd, systemd].filter((v) => v !== undefined).length
+  if (sources === 0) fail('--port is required')
+  if (sources > 1) fail('give one of --port, --fd and --systemd')
+  let listen: ListenOptions
+  if (values.fd !== undefined) {
+    const fd = count('fd', values.fd, 0)
+    listen = { fd: workers === 1 ? fd : Array.from({ length: workers }, (_, i) => fd + i) }
+  } else if (systemd !== undefined) listen = { systemd }
+  else {
+    const port = count('port', values.port, 0)
+    if (port > 65535) fail(`bad --port "${values.port}"`)
+    listen = { port, host: values.host ?? '127.0.0.1', backlog: 4096 }
+  }
+  const trusted = values['proxy-protocol']
+  const proxyProtocol =
+    trusted === undefined ? undefined : { trusted: trusted.split(',').filter((t) => t !== ''), timeoutMs: count('proxy-timeout', values['proxy-timeout'], 5000, 1) }
+  if (trusted === undefined && values['proxy-timeout'] !== undefined) fail('--proxy-timeout needs --proxy-protocol')
+  return { command, listen, backend: values.backend ?? 'auto', workers, proxyProtocol, graceMs: count('grace', values.grace, 2000) }
 }
 
 async function main(): Promise<void> {
   const args = parse(process.argv.slice(2))
-  const options = { backend: args.backend, workers: args.workers } as ServerOptions
+  const options = { backend: args.backend, workers: args.workers, proxyProtocol: args.proxyProtocol } as ServerOptions
   const command = COMMANDS[args.command]
   const module = new URL(command.module, import.meta.url)
   let server
@@ -110,24 +157,54 @@ async function main(): Promise<void> {
   } catch (err) {
     fail((err as Error).message)
   }
-  const address = await server.listen({ port: args.port, host: args.host, backlog: 4096 })
+  // Started by a predecessor's restart: its sockets win over --port, --fd and --systemd.
+  const inherited = handedOverFds()
+  const listen = inherited === null ? args.listen : { fd: inherited.length === 1 ? inherited[0] : inherited }
+  const address = await server.listen(listen)
   let stopping = false
+  let successor: ReturnType<typeof startSuccessor> | null = null
   const stop = () => {
     if (stopping) process.exit(1)
     stopping = true
-    server.close({ graceMs: 2000 }).then(
+    server.close({ graceMs: args.graceMs }).then(
       () => process.exit(0),
       () => process.exit(1),
     )
   }
+  // SIGUSR2, not SIGHUP: SIGHUP also means "your terminal went away", and SIGUSR2 is what
+  // nginx (binary upgrade) and unicorn use to start a new copy of themselves.
+  const restart = () => {
+    if (stopping || successor !== null) return
+    successor = startSuccessor(server.listenerFds())
+    successor.then(
+      (child) => {
+        if (stopping) {
+          child.kill('SIGTERM') // asked to stop while the successor was starting: no service left
+          return
+        }
+        stopping = true
+        process.stdout.write(`io-serve ${args.command} handed over to pid ${child.pid}, draining\n`)
+        server.close({ graceMs: args.graceMs, idle: 'keep' }).then(
+          () => process.exit(0),
+          () => process.exit(1),
+        )
+      },
+      (err: Error) => {
+        successor = null
+        process.stderr.write(`io-serve: restart failed, still serving: ${err.message}\n`)
+      },
+    )
+  }
   process.on('SIGINT', stop)
   process.on('SIGTERM', stop)
+  process.on('SIGUSR2', restart)
   // The address line is the "ready" signal that scripts (and the tests) wait for, so it comes
   // after the signal handlers: with workers, connections are served by other threads, and a
   // client can be answered and send SIGTERM before this thread runs its next statement.
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
   const workers = `${args.workers} worker${args.workers === 1 ? '' : 's'}`
   process.stdout.write(`io-serve ${args.command} listening on ${host}:${address.port} (backend ${server.backend}, ${workers})\n`)
+  reportReady()
 }
 
 main().catch((err: Error) => {

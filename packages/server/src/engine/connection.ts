@@ -37,6 +37,13 @@ export const enum Flag {
   Blocked = 256,
 }
 
+/** The socket's two ends; with a PROXY header, `remote` is the client and `proxy` the socket's peer. */
+interface Endpoints {
+  remote: SocketAddress
+  local: SocketAddress
+  proxy?: SocketAddress
+}
+
 /**
  * A connection, handed to every handler.
  *
@@ -78,7 +85,9 @@ export class Connection<U = any> {
   userData: U = undefined as U
   /** State of the protocol running on the connection (HTTP, WebSocket), if any. @internal */
   protocol: unknown = null
-  private addresses: { remote: SocketAddress; local: SocketAddress } | null = null
+  /** Runs once at the next `resume()`, before reading goes on (input read before `open`). @internal */
+  beforeResume: (() => void) | null = null
+  private addresses: Endpoints | null = null
 
   /** @internal Created by a reactor on accept. */
   constructor(reactor: Reactor, fd: number, token: number, handlers: FullHandlers) {
@@ -177,6 +186,11 @@ export class Connection<U = any> {
   resume(): void {
     if ((this.flags & Flag.Paused) === 0 || (this.flags & Flag.Closed) !== 0) return
     this.flags &= ~Flag.Paused
+    const hook = this.beforeResume
+    if (hook !== null) {
+      this.beforeResume = null
+      hook()
+    }
     this.reactor.resume(this)
   }
 
@@ -241,6 +255,26 @@ export class Connection<U = any> {
     return this.address()?.remote.family
   }
 
+  /**
+   * The proxy's address when a PROXY protocol header named the client (see the server option
+   * `proxyProtocol`): `remoteAddress` is then the client's, and this is the socket's own peer.
+   * Undefined for a direct connection, or a header that named no client (a health check).
+   */
+  get proxyAddress(): string | undefined {
+    return this.address()?.proxy?.address
+  }
+
+  /** The proxy's port, with `proxyAddress`. */
+  get proxyPort(): number | undefined {
+    return this.address()?.proxy?.port
+  }
+
+  /** A PROXY header named the client: it becomes the remote address, the proxy `proxyAddress`. @internal */
+  proxiedFor(client: SocketAddress): void {
+    const own = this.address()
+    if (own !== null) this.addresses = { remote: client, local: own.local, proxy: own.remote }
+  }
+
   get localAddress(): string | undefined {
     return this.address()?.local.address
   }
@@ -270,7 +304,7 @@ export class Connection<U = any> {
     return this.reactor.streamOf(this)
   }
 
-  private address(): { remote: SocketAddress; local: SocketAddress } | null {
+  private address(): Endpoints | null {
     if (this.addresses === null && this.fd >= 0) {
       try {
         this.addresses = { remote: sockets.getpeername(this.fd), local: sockets.getsockname(this.fd) }

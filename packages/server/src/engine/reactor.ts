@@ -215,7 +215,8 @@ export class Reactor {
     try {
       conn.handlers.data(conn, chunk)
     } finally {
-      if (this.options.poisonChunks) chunk.fill(POISON)
+      // Only the engine's memory: a copy (held input) may have been written as it is.
+      if (this.options.poisonChunks && this.engine.isShared(chunk)) chunk.fill(POISON)
     }
     if (this.closing) this.settled(conn)
   }

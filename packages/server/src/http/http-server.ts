@@ -38,7 +38,7 @@ const HOOKS = ['upgrade', 'error'] as const
 function splitOptions(options: HttpServerOptions | undefined): { tcp: ResolvedOptions; limits: HttpLimits; hooks: Pick<HttpServerOptions, 'upgrade' | 'error'> } {
   if (options === undefined) options = {}
   if (options === null || typeof options !== 'object') throw invalidArgType('options', 'an object', options)
-  const tcpNames = ['backend', 'workers', 'idleTimeoutMs', 'highWaterMark', 'noDelay', 'readBufferSize', 'maxEvents', 'reusePort', 'poisonChunks']
+  const tcpNames = ['backend', 'workers', 'idleTimeoutMs', 'highWaterMark', 'noDelay', 'readBufferSize', 'maxEvents', 'reusePort', 'poisonChunks', 'proxyProtocol']
   rejectUnknown(options, [...tcpNames, ...HTTP_LIMIT_NAMES, ...HOOKS], 'HTTP server')
   const o = options as Record<string, unknown>
   const tcpInput: Record<string, unknown> = {}

@@ -1,11 +1,11 @@
 /**
  * The listen/close life cycle shared by a Server and a WorkerPool: argument checks, the
- * states (not started, listening, closed) and their errors, and an idempotent close that waits
- * for a listen still in progress.
+ * states (not started, listening, draining, closed) and their errors, and an idempotent close
+ * that waits for a listen still in progress.
  */
 import { EventEmitter } from 'node:events'
 import { invalidArgType, serverError } from '../errors.js'
-import { resolveGrace, resolveListen, type ListenOptions } from '../options.js'
+import { resolveClose, resolveListen, type CloseOptions, type ListenOptions, type ResolvedListen } from '../options.js'
 import type { AddressInfo } from './server.js'
 
 export abstract class Lifecycle extends EventEmitter {
@@ -13,10 +13,10 @@ export abstract class Lifecycle extends EventEmitter {
   private stopped: Promise<void> | null = null
   protected bound: AddressInfo | null = null
 
-  /** Opens the listener(s) on an already validated address. */
-  protected abstract start(host: string, port: number, backlog: number): Promise<AddressInfo>
-  /** Closes everything, with a validated grace period. */
-  protected abstract stop(graceMs: number): Promise<void>
+  /** Opens the listener(s) on an already validated address, or adopts inherited ones. */
+  protected abstract start(listen: ResolvedListen): Promise<AddressInfo>
+  /** Closes everything, with validated close options. */
+  protected abstract stop(graceMs: number, idle: 'close' | 'keep'): Promise<void>
 
   /** True once close() was called. */
   protected get closing(): boolean {
@@ -46,7 +46,7 @@ export abstract class Lifecycle extends EventEmitter {
     }
     if (this.stopped !== null) return Promise.reject(serverError('ERR_SERVER_CLOSED', 'the server was closed'))
     if (this.started !== null) return Promise.reject(serverError('ERR_SERVER_ALREADY_LISTEN', 'listen() was already called'))
-    const started = this.start(listen.host, listen.port, listen.backlog).then(
+    const started = this.start(listen).then(
       (address) => (this.bound = address),
       (err: unknown) => {
         if (this.started === started) this.started = null // nothing is open: listen() may be tried again
@@ -63,23 +63,36 @@ export abstract class Lifecycle extends EventEmitter {
   }
 
   /**
-   * Graceful close: stop accepting, close idle connections now and the others as soon as they
-   * are idle (output flushed, not `busy`); after `graceMs` (default 5000) destroy what is left
+   * True from the moment `close()` is called: the server is going away (a shutdown, or a
+   * restart handing its socket to a successor) and stops taking connections. This is what a
+   * readiness probe should report, so that a load balancer stops sending before connections
+   * close. The `'draining'` event is emitted at the same moment, once.
+   */
+  get draining(): boolean {
+    return this.stopped !== null
+  }
+
+  /**
+   * Graceful close: emit `'draining'`, stop accepting, close idle connections now and the
+   * others as soon as they are idle (output flushed, not `busy`), or with `idle: 'keep'` as
+   * soon as they finish on their own; after `graceMs` (default 5000) destroy what is left
    * with `ERR_SERVER_CLOSE_TIMEOUT`. Resolves once every connection is closed. Idempotent.
    */
-  close(options?: { graceMs?: number }): Promise<void> {
+  close(options?: CloseOptions): Promise<void> {
     if (this.stopped !== null) return this.stopped
-    let grace: number
+    let resolved
     try {
-      grace = resolveGrace(options)
+      resolved = resolveClose(options)
     } catch (err) {
       return Promise.reject(err)
     }
     const starting = this.started
-    this.stopped = (async () => {
+    // The close itself starts a microtask later: 'draining' listeners run first.
+    this.stopped = Promise.resolve().then(async () => {
       if (starting !== null) await starting.catch(() => undefined)
-      await this.stop(grace)
-    })()
+      await this.stop(resolved.graceMs, resolved.idle)
+    })
+    this.emit('draining')
     return this.stopped
   }
 

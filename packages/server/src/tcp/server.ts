@@ -4,12 +4,14 @@
  */
 import { resolveServerBackend, type EngineName } from '../engine/backend.js'
 import { closeQuietly } from '../engine/close-quietly.js'
-import { serverError } from '../errors.js'
+import { invalidArgType, serverError } from '../errors.js'
 import { checkSpec, importHandlers, isModuleSpecifier, moduleUrl, toFullHandlers, type HandlerInput, type HandlerSpec } from './handler-source.js'
 import { openListener, resolveHost } from './listener.js'
 import type { FdLedger } from '../workers/fd-ledger.js'
 import { Lifecycle } from './lifecycle.js'
-import type { ListenOptions, ResolvedOptions } from '../options.js'
+import type { CloseOptions, ListenOptions, ResolvedListen, ResolvedOptions } from '../options.js'
+import { adoptListener } from './inherited-listener.js'
+import { proxyProtocolHandlers } from './proxy-protocol.js'
 import { createReactor } from '../engine/create-engine.js'
 import type { Reactor, ReactorStats } from '../engine/reactor.js'
 
@@ -31,7 +33,14 @@ export interface IoServer {
   /** The bound address, or null when not listening. */
   address(): AddressInfo | null
   /** Graceful close; see Lifecycle.close. */
-  close(options?: { graceMs?: number }): Promise<void>
+  close(options?: CloseOptions): Promise<void>
+  /** True once `close()` was called (what a readiness probe reports); see Lifecycle.draining. */
+  readonly draining: boolean
+  /**
+   * The fds of the listening sockets (one per worker thread), to hand them to another process
+   * that takes over the port (see docs/deploy.md). They stay the server's: do not close them.
+   */
+  listenerFds(): number[]
 }
 
 /**
@@ -45,6 +54,7 @@ export class Server<U = any> extends Lifecycle implements IoServer {
   private spec: HandlerSpec | null
   private readonly module: string | null
   private reactor: Reactor | null = null
+  private listenerFd = -1
 
   /**
    * Use `createServer`. `ledger`: set in worker threads (see FdLedger). `protocol`: turns what
@@ -71,23 +81,34 @@ export class Server<U = any> extends Lifecycle implements IoServer {
     this.backendReason = reason
   }
 
-  protected async start(host: string, port: number, backlog: number): Promise<AddressInfo> {
-    const address = await resolveHost(host)
+  protected async start(listen: ResolvedListen): Promise<AddressInfo> {
+    if (listen.kind === 'inherited' && listen.fds.length !== 1) throw oneSocketEach(listen.fds, 1, listen.source)
+    const address = listen.kind === 'address' ? await resolveHost(listen.host) : ''
     if (this.spec === null) this.spec = await importHandlers(this.module!, this.protocol)
     if (this.closing) throw serverError('ERR_SERVER_CLOSED', 'the server was closed during listen()')
-    const handlers = toFullHandlers(this.spec, this.options.highWaterMark)
-    const listener = openListener(address, port, backlog, this.options.reusePort)
+    const app = toFullHandlers(this.spec, this.options.highWaterMark)
+    const handlers = this.options.proxyProtocol === null ? app : proxyProtocolHandlers(app, this.options.proxyProtocol)
+    // An inherited socket that fails a check stays open: it is still the caller's.
+    const listener =
+      listen.kind === 'address'
+        ? openListener(address, listen.port, listen.backlog, this.options.reusePort)
+        : { fd: listen.fds[0], address: adoptListener(listen.fds[0]) }
     let reactor: Reactor | null = null
     try {
       reactor = createReactor(this.backend, this.options, handlers, this.ledger)
       reactor.listen(listener.fd)
     } catch (err) {
       reactor?.abort()
-      closeQuietly(listener.fd)
+      if (listen.kind === 'address') closeQuietly(listener.fd)
       throw err
     }
     this.reactor = reactor
+    this.listenerFd = listener.fd
     return { address: listener.address.address, family: listener.address.family, port: listener.address.port }
+  }
+
+  listenerFds(): number[] {
+    return this.listenerFd >= 0 && !this.closing ? [this.listenerFd] : []
   }
 
   /** Open connections. */
@@ -100,7 +121,20 @@ export class Server<U = any> extends Lifecycle implements IoServer {
     return this.reactor?.stats ?? { accepted: 0, closed: 0, acceptErrors: 0, acceptRetries: 0 }
   }
 
-  protected async stop(graceMs: number): Promise<void> {
-    await this.reactor?.close(graceMs)
+  protected async stop(graceMs: number, idle: 'close' | 'keep'): Promise<void> {
+    const reactor = this.reactor
+    if (reactor === null) return
+    // 'keep': every open connection counts as busy, so only its peer, the application, or the
+    // deadline closes it (see CloseOptions.idle).
+    if (idle === 'keep') for (const conn of reactor.table.list()) conn.busy = true
+    await reactor.close(graceMs)
   }
+}
+
+/** A count of inherited sockets that does not match the worker threads: one each. */
+export function oneSocketEach(fds: number[], workers: number, source: 'fd' | 'systemd'): Error {
+  const each = `one listening socket per worker thread (${workers})`
+  if (source === 'fd') return invalidArgType('fd', each, fds.length === 1 ? fds[0] : fds)
+  const hint = fds.length > workers ? ": pick by name with listen({ systemd: 'name' })" : ''
+  return serverError('ERR_SOCKET_ACTIVATION', `systemd passed ${fds.length} sockets for ${each}${hint}`)
 }

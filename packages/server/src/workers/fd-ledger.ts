@@ -36,12 +36,15 @@ export class FdLedger {
     this.entries[index] = 0
   }
 
-  /** Supervisor side, once the worker is gone: closes every fd it still owned. */
-  closeAll(): number {
+  /**
+   * Supervisor side, once the worker is gone: closes every fd it still owned, but its
+   * listener with `keepListener` (an inherited socket its replacement takes over).
+   */
+  closeAll(keepListener = false): number {
     let closed = 0
     const entries = this.entries
     for (let i = 0; i < entries.length; i++) {
-      if (entries[i] !== 0) {
+      if (entries[i] !== 0 && !(keepListener && i === LISTENER_ENTRY)) {
         closeQuietly(entries[i] - 1)
         entries[i] = 0
         closed++

@@ -21,11 +21,11 @@ const server = new Server(
 
 port.on('message', (msg: PoolMessage) => {
   if (msg.type !== 'close') return
-  server.close({ graceMs: msg.graceMs }).finally(() => process.exit(0))
+  server.close({ graceMs: msg.graceMs, idle: msg.idle }).finally(() => process.exit(0))
 })
 
 server.listen(data.listen).then(
-  (address) => port.postMessage({ type: 'listening', address } satisfies WorkerMessage),
+  (address) => port.postMessage({ type: 'listening', address, fd: server.listenerFds()[0] } satisfies WorkerMessage),
   (err: Error & Record<string, unknown>) => {
     const props: Record<string, unknown> = {}
     for (const key of ['code', 'errno', 'syscall']) if (err[key] !== undefined) props[key] = err[key]

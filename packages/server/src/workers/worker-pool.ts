@@ -16,8 +16,8 @@ import { createLedgerMemory, FdLedger } from './fd-ledger.js'
 import { Lifecycle } from '../tcp/lifecycle.js'
 import { moduleUrl } from '../tcp/handler-source.js'
 import { resolveHost } from '../tcp/listener.js'
-import type { ResolvedOptions } from '../options.js'
-import type { AddressInfo, IoServer } from '../tcp/server.js'
+import type { ListenOptions, ResolvedListen, ResolvedOptions } from '../options.js'
+import { oneSocketEach, type AddressInfo, type IoServer } from '../tcp/server.js'
 import type { PoolMessage, WorkerData, WorkerMessage, WorkerProtocol } from './worker-protocol.js'
 
 /** A restart within this long of the worker's start counts as "died at once". */
@@ -35,6 +35,10 @@ interface Slot {
   startedAt: number
   restartDelay: number
   timer: NodeJS.Timeout | null
+  /** Where the worker listens: an address (with SO_REUSEPORT), or `{ fd }` it inherits. */
+  listen: ListenOptions
+  /** Its listening socket while it runs, else -1. */
+  fd: number
 }
 
 /**
@@ -47,7 +51,6 @@ export class WorkerPool extends Lifecycle implements IoServer {
   readonly options: ResolvedOptions
   private readonly module: string
   private slots: Slot[] = []
-  private listenArgs: { host: string; port: number; backlog: number } | null = null
 
   /** Use `createServer` (or `createHttpServer`). @internal */
   constructor(
@@ -73,15 +76,27 @@ export class WorkerPool extends Lifecycle implements IoServer {
     return this.slots.flatMap((s) => (s.worker !== null ? [s.worker.threadId] : []))
   }
 
-  protected async start(host: string, port: number, backlog: number): Promise<AddressInfo> {
-    const address = await resolveHost(host)
+  /**
+   * Inherited sockets (`listen({ fd })`, `listen({ systemd })`) are one per worker: a worker
+   * owns its listener (it closes it when it stops), so workers cannot share one fd number.
+   */
+  protected async start(listen: ResolvedListen): Promise<AddressInfo> {
+    const workers = this.options.workers
+    if (listen.kind === 'inherited' && listen.fds.length !== workers) throw oneSocketEach(listen.fds, workers, listen.source)
+    const address = listen.kind === 'address' ? { host: await resolveHost(listen.host), port: listen.port, backlog: listen.backlog } : null
     // Fresh slots for each attempt: workers of a failed earlier attempt find theirs gone.
-    this.slots = Array.from({ length: this.options.workers }, () => ({ worker: null, startedAt: 0, restartDelay: 0, timer: null }))
+    this.slots = Array.from({ length: workers }, (_, i) => ({
+      worker: null,
+      startedAt: 0,
+      restartDelay: 0,
+      timer: null,
+      listen: address ?? { fd: (listen as { fds: number[] }).fds[i] },
+      fd: -1,
+    }))
     try {
       // The first worker binds (port 0 picks one); the others join its port.
-      this.listenArgs = { host: address, port, backlog }
       const bound = await this.spawn(0)
-      this.listenArgs.port = bound.port
+      if (address !== null) for (const slot of this.slots) slot.listen = { ...address, port: bound.port }
       await Promise.all(this.slots.slice(1).map((_, i) => this.spawn(i + 1)))
       return bound
     } catch (err) {
@@ -99,7 +114,7 @@ export class WorkerPool extends Lifecycle implements IoServer {
     const data: WorkerData = {
       module: this.module,
       options: { ...this.options, backend: this.backend, workers: 1, reusePort: true },
-      listen: this.listenArgs!,
+      listen: slot.listen,
       index,
       ledger: memory,
       protocol: this.protocol,
@@ -112,6 +127,7 @@ export class WorkerPool extends Lifecycle implements IoServer {
       worker.on('message', (msg: WorkerMessage) => {
         if (msg.type === 'listening') {
           listening = true
+          slot.fd = msg.fd
           resolve(msg.address)
         } else if (msg.type === 'failed') {
           reject(Object.assign(new Error(msg.message), msg.props))
@@ -122,9 +138,13 @@ export class WorkerPool extends Lifecycle implements IoServer {
         else this.emit('workerError', index, err)
       })
       worker.on('exit', (code) => {
-        // Whatever the worker still held (it crashed, or was terminated) is closed here.
-        new FdLedger(memory).closeAll()
-        if (slot.worker === worker) slot.worker = null
+        // Whatever the worker still held (it crashed, or was terminated) is closed here, but
+        // an inherited listener: its replacement adopts it (connections wait in its queue).
+        new FdLedger(memory).closeAll(slot.listen.fd !== undefined)
+        if (slot.worker === worker) {
+          slot.worker = null
+          slot.fd = -1
+        }
         if (!listening) reject(serverError('ERR_WORKER_EXITED', `worker ${index} exited with code ${code} before listening`))
         else if (this.slots[index] === slot) this.exited(index, code)
       })
@@ -152,14 +172,18 @@ export class WorkerPool extends Lifecycle implements IoServer {
     }, slot.restartDelay)
   }
 
-  protected async stop(graceMs: number): Promise<void> {
+  listenerFds(): number[] {
+    return this.closing ? [] : this.slots.flatMap((s) => (s.worker !== null && s.fd >= 0 ? [s.fd] : []))
+  }
+
+  protected async stop(graceMs: number, idle: 'close' | 'keep'): Promise<void> {
     const exits: Promise<unknown>[] = []
     for (const slot of this.slots) {
       if (slot.timer !== null) clearTimeout(slot.timer)
       const worker = slot.worker
       if (worker === null) continue
       exits.push(new Promise((resolve) => worker.once('exit', resolve)))
-      worker.postMessage({ type: 'close', graceMs } satisfies PoolMessage)
+      worker.postMessage({ type: 'close', graceMs, idle } satisfies PoolMessage)
     }
     await Promise.all(exits)
   }

@@ -1,6 +1,6 @@
 /** Messages between a WorkerPool and its worker threads. */
 import type { HttpLimits } from '../http/limits.js'
-import type { ResolvedOptions } from '../options.js'
+import type { ListenOptions, ResolvedOptions } from '../options.js'
 import type { AddressInfo } from '../tcp/server.js'
 
 /** A protocol the workers run over TCP, described in data (functions cannot cross threads). */
@@ -15,7 +15,8 @@ export interface WorkerData {
   module: string
   /** Server options, with `backend` already resolved by the pool. */
   options: ResolvedOptions
-  listen: { host: string; port: number; backlog: number }
+  /** An address to bind (with SO_REUSEPORT), or `{ fd }`: this worker's inherited socket. */
+  listen: ListenOptions
   index: number
   /** The worker's fd ledger (see FdLedger), read by the pool if the worker dies. */
   ledger: SharedArrayBuffer
@@ -25,8 +26,8 @@ export interface WorkerData {
 
 /** Worker to pool. */
 export type WorkerMessage =
-  | { type: 'listening'; address: AddressInfo }
+  | { type: 'listening'; address: AddressInfo; fd: number }
   | { type: 'failed'; message: string; props: Record<string, unknown> }
 
 /** Pool to worker. */
-export type PoolMessage = { type: 'close'; graceMs: number }
+export type PoolMessage = { type: 'close'; graceMs: number; idle: 'close' | 'keep' }

@@ -1,0 +1,99 @@
+// Zero-downtime restart of io-serve (SIGUSR2) under a bounded load of short exchanges on
+// loopback: a new process takes over the listening sockets, the old one drains and exits, and
+// not one exchange is refused, reset or cut. The load's greeting names the serving process,
+// which shows that the load ran across each handover.
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { describe, expect, it, onTestFinished } from 'vitest'
+import { ExchangeLoad } from './exchange-load.js'
+import { until } from './helpers.js'
+import { adopt, alive, deploymentPass, IO_SERVE, ioServe, kill, listeningPort, type Started } from './processes.js'
+
+/**
+ * The pid in the `n`th (1-based) "handed over to pid N" line of the output `server` shares with
+ * its successors; gives up once the process that should print it (`from`) is gone.
+ */
+async function handedOver(server: Started, n: number, from = server.child.pid!): Promise<number> {
+  await until(() => (server.stdout.match(/handed over to pid \d+/g) ?? []).length >= n || !alive(from))
+  const pids = [...server.stdout.matchAll(/handed over to pid (\d+), draining/g)].map((m) => Number(m[1]))
+  if (pids.length < n) throw new Error(`no handover ${n} (exited ${server.exited}, ${server.code}, ${server.signal}, alive ${alive(from)}):\n${server.stdout}${server.stderr}`)
+  adopt(pids[n - 1])
+  return pids[n - 1]
+}
+
+/** Waits until the load has completed `more` exchanges beyond now (or failed, or run out). */
+async function exchanges(load: ExchangeLoad, more: number): Promise<void> {
+  const target = load.done + more
+  await until(() => load.done >= target || load.failed > 0 || load.over)
+}
+
+describe.skipIf(!existsSync(IO_SERVE) || !deploymentPass('restart.test.ts'))('io-serve restart (SIGUSR2)', () => {
+  it.each([1, 2])('with %i worker(s): two restarts in a row under load, no exchange fails', async (workers) => {
+    const first = ioServe(['whoami', '--port', '0', '--workers', String(workers), '--grace', '10000'])
+    const port = await listeningPort(first)
+    const pids = [first.child.pid!]
+    const load = new ExchangeLoad({ port, concurrency: 8, maxExchanges: 20_000 })
+    try {
+      await exchanges(load, 200)
+      first.child.kill('SIGUSR2')
+      pids.push(await handedOver(first, 1))
+      await until(() => first.exited)
+      expect({ code: first.code, signal: first.signal }).toEqual({ code: 0, signal: null })
+      await exchanges(load, 200)
+      // The successor restarts in turn: it hands over the fds it inherited (3, 4) the same way.
+      kill(pids[1], 'SIGUSR2')
+      pids.push(await handedOver(first, 2, pids[1]))
+      await until(() => !alive(pids[1]))
+      await exchanges(load, 200)
+    } finally {
+      await load.stop()
+    }
+    expect(load.failures).toEqual([])
+    expect(load.over, 'the load ran out before the restarts were done').toBe(false)
+    for (const pid of pids) expect(load.served(pid), `exchanges served by pid ${pid}`).toBeGreaterThan(0)
+    expect(first.stderr).toBe('')
+    kill(pids[2], 'SIGTERM')
+    await until(() => !alive(pids[2]))
+  })
+
+  it('a restart whose successor fails leaves the old process serving; the next one succeeds', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'io-restart-'))
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }))
+    const marker = join(dir, 'fail')
+    writeFileSync(marker, '')
+    const preload = pathToFileURL(new URL('./fixtures/fail-successor.mjs', import.meta.url).pathname).href
+    const server = ioServe(['whoami', '--port', '0'], { env: { ...process.env, IO_TEST_FAIL_SUCCESSOR: marker }, execArgv: ['--import', preload] })
+    const port = await listeningPort(server)
+    const load = new ExchangeLoad({ port, concurrency: 4, maxExchanges: 20_000 })
+    try {
+      await exchanges(load, 50)
+      server.child.kill('SIGUSR2')
+      await until(() => server.stderr.includes('restart failed'))
+      expect(server.stderr).toMatch(/io-serve: restart failed, still serving: the successor process \d+ did not take over: it exited \(code 3\) before listening/)
+      await exchanges(load, 50)
+      expect(server.exited).toBe(false)
+      rmSync(marker)
+      server.child.kill('SIGUSR2')
+      const successor = await handedOver(server, 1)
+      await until(() => server.exited)
+      await exchanges(load, 50)
+      expect(load.served(successor)).toBeGreaterThan(0)
+    } finally {
+      await load.stop()
+    }
+    expect(load.failures).toEqual([])
+    expect(load.served(server.child.pid!)).toBeGreaterThan(0)
+  })
+
+  it.each([
+    [['whoami', '--port', '0', '--grace', 'soon'], /bad --grace "soon"/],
+    [['whoami', '--port', '0', '--grace', '1.5'], /bad --grace "1.5"/],
+  ])('io-serve %j exits 2 with the problem', async (args, message) => {
+    const child = ioServe(args)
+    await until(() => child.exited)
+    expect(child.code).toBe(2)
+    expect(child.stderr).toMatch(message)
+  })
+})
