@@ -292,7 +292,7 @@ export class HttpSession implements ResponseSink, BodySource {
     return this.line[0] === entry ? this.conn.bufferedAmount : entry.heldBytes
   }
 
-  scratch(length: number): Buffer {
+  scratch(length: number): Uint8Array {
     return this.conn.reactor.scratch(length)
   }
 

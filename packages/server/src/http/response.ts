@@ -6,6 +6,7 @@
  */
 import { invalidArgType, serverError as codeError } from '../errors.js'
 import { dateLine } from './date-header.js'
+import { writeLatin1, writeUtf8 } from '../engine/text-write.js'
 import { STATUS_TEXT, bodiless } from './status.js'
 import { TCHAR } from './char-classes.js'
 import type { HttpRequest } from './request.js'
@@ -23,7 +24,7 @@ export interface ResponseSink {
   /** Runs `fn` with the connection's writes held, sent together after it. */
   cork(fn: () => void): void
   /** `length` bytes of output memory valid until the next flush (see Reactor.scratch). */
-  scratch(length: number): Buffer
+  scratch(length: number): Uint8Array
 }
 
 type HeaderValue = string | number | readonly string[]
@@ -244,8 +245,7 @@ export class HttpResponse {
         if (plain !== null) {
           const out = this.sink.scratch(plain.length + length)
           out.set(plain, 0)
-          if (length === chunk.length) writeLatin1(out, chunk, plain.length)
-          else out.write(chunk, plain.length, 'utf8')
+          writeUtf8(out, chunk, plain.length, length)
           this.#written = length
           this.sink.send(this, out)
           this.#done()
@@ -254,11 +254,8 @@ export class HttpResponse {
         const head = this.#headText(length)
         const out = this.sink.scratch(head.length + length)
         // An ASCII body (as many bytes as characters) is the same in latin1: one write for both.
-        if (length === chunk.length) writeLatin1(out, head + chunk, 0)
-        else {
-          writeLatin1(out, head, 0)
-          out.write(chunk, head.length, 'utf8')
-        }
+        writeLatin1(out, head, 0)
+        writeUtf8(out, chunk, head.length, length)
         this.#written = length
         this.sink.send(this, out)
         this.#done()
@@ -434,21 +431,6 @@ function plainHead(status: number, length: number): Buffer | null {
  * of `write(text, at, 'latin1')` (measurable per response); the documented call stands in
  * where a Node has no latin1Write.
  */
-/** Texts up to this many characters are written by writeLatin1's loop. */
-const SHORT_TEXT = 48
-const latin1Write = (Buffer.prototype as unknown as { latin1Write?: (text: string, offset: number) => number }).latin1Write
-function writeLatin1(out: Buffer, text: string, at: number): void {
-  const length = text.length
-  if (length <= SHORT_TEXT) {
-    // A short text (a small body, say) is copied faster by a loop than by a call into C++.
-    // A store into a Uint8Array keeps the low byte of each code unit, as latin1 does.
-    for (let i = 0; i < length; i++) out[at + i] = text.charCodeAt(i)
-    return
-  }
-  if (latin1Write !== undefined) latin1Write.call(out, text, at)
-  else out.write(text, at, 'latin1')
-}
-
 function toBytes(chunk: string | Uint8Array, encoding: BufferEncoding | undefined): Uint8Array {
   if (typeof chunk === 'string') return Buffer.from(chunk, encoding)
   if (chunk instanceof Uint8Array) return chunk

@@ -10,6 +10,7 @@ import { CloseCode, Opcode, headerSize, validCloseCode, writeHeader } from './fr
 import { isUtf8 } from 'node:buffer'
 import type { TopicHub } from './topics.js'
 import type { ResolvedBehaviour } from './behaviour.js'
+import { writeUtf8 } from '../engine/text-write.js'
 
 /** `send` results (the values uWebSockets.js uses): the message was written, or queued past the high-water mark. */
 export const SENT = 1
@@ -116,7 +117,7 @@ export class WebSocket<U = any> implements FrameSink, AsyncIterable<WebSocketMes
       const size = headerSize(length)
       const out = conn.reactor.scratch(size + length)
       writeHeader(out, 0, opcode, length)
-      out.write(data, size, 'utf8')
+      writeUtf8(out, data, size, length)
       ok = conn.write(out)
     } else {
       if (!(data instanceof Uint8Array)) throw invalidArgType('data', 'a string, Buffer or Uint8Array', data)
