@@ -55,7 +55,8 @@ constexpr ByteClass kTarget =
     Class([](int c) { return Alnum(c) || Among("-._~!$&'()*+,;=:@/?%[]", c); });
 constexpr ByteClass kFieldValue =
     Class([](int c) { return c == kHTAB || c == kSP || (c >= 0x21 && c <= 0x7e) || c >= 0x80; });
-constexpr ByteClass kHost = Class([](int c) { return Alnum(c) || Among("-._~!$&'()*+,;=%[]:", c); });
+constexpr ByteClass kHost =
+    Class([](int c) { return Alnum(c) || Among("-._~!$&'()*+,;=%[]:", c); });
 constexpr ByteClass kHex = [] {
   ByteClass t{};
   for (int c = 0; c <= kNoByte; c++) t.at[c] = 255;
@@ -162,9 +163,12 @@ int32_t ConnectionTokens(const Head& h, size_t start, size_t end) {
     size_t s = k;
     while (k < end && kTchar[h.At(k)] == 1) k++;
     size_t n = k - s;
-    if (n == 5 && h.NameIs(s, "close")) flags |= kFlagClose;
-    else if (n == 10 && h.NameIs(s, "keep-alive")) flags |= kFlagKeepAlive;
-    else if (n == 7 && h.NameIs(s, "upgrade")) flags |= kFlagUpgrade;
+    if (n == 5 && h.NameIs(s, "close"))
+      flags |= kFlagClose;
+    else if (n == 10 && h.NameIs(s, "keep-alive"))
+      flags |= kFlagKeepAlive;
+    else if (n == 7 && h.NameIs(s, "upgrade"))
+      flags |= kFlagUpgrade;
     while (k < end && h.At(k) != ',') k++;
   }
   return flags;
@@ -311,7 +315,8 @@ int64_t ParseHead(const uint8_t* bytes, size_t start, size_t head_end, const Hea
         }
         break;
       case 10:
-        if (h.NameIs(name_start, "connection")) flags |= ConnectionTokens(h, value_start, value_end);
+        if (h.NameIs(name_start, "connection"))
+          flags |= ConnectionTokens(h, value_start, value_end);
         break;
       case 14:
         if (h.NameIs(name_start, "content-length")) {
@@ -336,7 +341,7 @@ int64_t ParseHead(const uint8_t* bytes, size_t start, size_t head_end, const Hea
   if (minor == 1 && hosts != 1) return -400;
   if (transfer_encodings > 0) {
     if (minor == 0 || content_lengths > 0) return -400;
-    if ((flags & kFlagChunked) == 0) return -400;     // the final coding is not chunked
+    if ((flags & kFlagChunked) == 0) return -400;      // the final coding is not chunked
     if ((flags & kFlagOtherCoding) != 0) return -501;  // gzip, chunked: not decoded here
   }
   if ((flags & kFlagUpgrade) != 0 && upgrade_start < 0) flags &= ~kFlagUpgrade;

@@ -50,11 +50,13 @@ Napi::Value ParseHttpHeads(const Napi::CallbackInfo& info) {
   const ByteSpan bytes = ArgBytes(info, 0, "bytes");
   int32_t* out = Int32Elements(info, 3, "out", &capacity);
   if (start > end || static_cast<uint64_t>(end) > bytes.length)
-    ThrowRangeError(env, "\"start\" and \"end\" must satisfy 0 <= start <= end <= bytes.length, got " +
-                             std::to_string(start) + ", " + std::to_string(end) + " and " +
-                             std::to_string(bytes.length));
+    ThrowRangeError(env,
+                    "\"start\" and \"end\" must satisfy 0 <= start <= end <= bytes.length, got " +
+                        std::to_string(start) + ", " + std::to_string(end) + " and " +
+                        std::to_string(bytes.length));
   if (scan_from < start || scan_from > end)
-    ThrowRangeError(env, "\"scanFrom\" must be >= start and <= end, got " + std::to_string(scan_from));
+    ThrowRangeError(env,
+                    "\"scanFrom\" must be >= start and <= end, got " + std::to_string(scan_from));
   const size_t needed = http::kBatchHeader + http::RecordCapacity(limits.max_header_count);
   if (capacity < needed)
     ThrowRangeError(env, "\"out\" must hold at least " + std::to_string(needed) +
