@@ -2,10 +2,13 @@
 // C++, in the same order, so that both give the same verdict for the same bytes (which status
 // answers a head that breaks several rules depends on the order they are checked in).
 //
-// Every read goes through Head::At, which answers kNoByte past the head's end: the parser
-// never reads outside bytes[start, headEnd), whatever the bytes are. Within a complete head
-// the TypeScript parser never reads past its end either (each scan stops at the CR of a CRLF,
-// and the head ends with CRLF CRLF), so the bound changes no verdict.
+// Every read of a parse goes through Head::At, which answers kNoByte past the head's end: the
+// parser never reads outside bytes[start, headEnd), whatever the bytes are. Within a complete
+// head the TypeScript parser never reads past its end either (each scan stops at the CR of a
+// CRLF, and the head ends with CRLF CRLF), so the bound changes no verdict. The search for a
+// head's end reads below `end` only. Nothing is ever read back from `out`: another thread may
+// write to it (a view over a SharedArrayBuffer), so what decides where the next record goes is
+// kept in locals.
 #include "protocol/http_head.h"
 
 #include <string.h>
@@ -202,24 +205,39 @@ int Codings(const Head& h, size_t start, size_t end, int32_t* flags) {
 
 // Where the head starting at `start` ends (just past its empty line), or 0 while it has not
 // all arrived. Empty lines before the request line are skipped (RFC 9112 §2.2); the search
-// for the end resumes at `from` (less the 3 bytes an end could straddle).
+// for the end resumes at `from` (less the 3 bytes an end could straddle). Each LF is found with
+// memchr and the CR LF CR LF around it checked: one memchr per line of the head.
 size_t FindHeadEnd(const uint8_t* bytes, size_t start, size_t from, size_t end) {
   size_t s = start;
   while (s + 1 < end && bytes[s] == kCR && bytes[s + 1] == kLF) s += 2;
-  size_t i = from >= s + 3 ? from - 3 : s;
-  if (end - i < 4) return 0;
-  const void* found = memmem(bytes + i, end - i, "\r\n\r\n", 4);
-  return found == nullptr ? 0 : static_cast<size_t>(static_cast<const uint8_t*>(found) - bytes) + 4;
+  const size_t i = from >= s + 3 ? from - 3 : s;  // an end CR LF CR LF starts at i or later
+  size_t lf = i + 1;                              // its first LF is at i + 1 or later
+  while (lf + 2 < end) {
+    const void* found = memchr(bytes + lf, kLF, end - 2 - lf);
+    if (found == nullptr) return 0;
+    lf = static_cast<size_t>(static_cast<const uint8_t*>(found) - bytes);
+    if (bytes[lf - 1] == kCR && bytes[lf + 1] == kCR && bytes[lf + 2] == kLF) return lf + 3;
+    lf++;
+  }
+  return 0;
 }
 
 // What ParseHead returns when the record would not fit: it is parsed again in the next call.
 constexpr int64_t kNoRoom = 0;
 
+// What the batch needs to know of an accepted head, besides its end.
+struct Accepted {
+  int32_t flags;
+  int32_t minor;
+  size_t field_count;
+  int64_t content_length;  // -1: none
+};
+
 // The complete head bytes[start, head_end) into the record at `r`, which has room for
-// `room_fields` fields (and the record header), and its Content-Length into `*body_length`
-// (-1: none). Returns head_end, the refusal's status negated, or kNoRoom.
+// `room_fields` fields (and the record header), and into `*accepted`. Returns head_end, the
+// refusal's status negated, or kNoRoom.
 int64_t ParseHead(const uint8_t* bytes, size_t start, size_t head_end, const HeadLimits& limits,
-                  size_t room_fields, int32_t* r, int64_t* body_length) {
+                  size_t room_fields, int32_t* r, Accepted* accepted) {
   const Head h(bytes, head_end);
   size_t i = start;
   while (h.At(i) == kCR && h.At(i + 1) == kLF) i += 2;  // empty lines before the request line
@@ -362,7 +380,7 @@ int64_t ParseHead(const uint8_t* bytes, size_t start, size_t head_end, const Hea
   r[kUpgradeStart] = static_cast<int32_t>(upgrade_start);
   r[kUpgradeEnd] = static_cast<int32_t>(upgrade_end);
   r[kFieldCount] = static_cast<int32_t>(field_count);
-  *body_length = content_length;
+  *accepted = {flags, minor, field_count, content_length};
   return static_cast<int64_t>(i);
 }
 
@@ -373,11 +391,12 @@ void WriteRefusal(int32_t* r, int64_t verdict) {
 }
 
 // True when nothing after this accepted request can be found without the caller: a body that
-// is not skipped by length, a protocol switch, or a connection that reads no further request.
-bool HandsOff(const int32_t* r) {
-  const int32_t flags = r[kFlags];
-  if ((flags & (kFlagChunked | kFlagUpgrade | kFlagClose)) != 0) return true;
-  return r[kMinor] == 0 && (flags & kFlagKeepAlive) == 0;
+// is not skipped by length (chunked, or not all in bytes[head_end, end)), a protocol switch,
+// or a connection that reads no further request.
+bool HandsOff(const Accepted& head, size_t body_room) {
+  if ((head.flags & (kFlagChunked | kFlagUpgrade | kFlagClose)) != 0) return true;
+  if (head.minor == 0 && (head.flags & kFlagKeepAlive) == 0) return true;
+  return head.content_length > 0 && static_cast<uint64_t>(head.content_length) > body_room;
 }
 
 }  // namespace
@@ -406,9 +425,9 @@ size_t ParseHeads(const uint8_t* bytes, size_t start, size_t end, size_t scan_fr
       break;
     }
     from = 0;  // only the first head's search resumes
-    int64_t length = -1;
+    Accepted head{};
     const size_t room_fields = (room - kRecordHeader) / kFieldElements;
-    const int64_t verdict = ParseHead(bytes, at, head_end, limits, room_fields, r, &length);
+    const int64_t verdict = ParseHead(bytes, at, head_end, limits, room_fields, r, &head);
     if (verdict == kNoRoom) {
       stop = kStopFull;
       break;
@@ -419,13 +438,13 @@ size_t ParseHeads(const uint8_t* bytes, size_t start, size_t end, size_t scan_fr
       stop = kStopRefused;
       break;
     }
-    written += kRecordHeader + kFieldElements * static_cast<size_t>(r[kFieldCount]);
-    if (HandsOff(r) || (length > 0 && static_cast<uint64_t>(length) > end - head_end)) {
+    written += kRecordHeader + kFieldElements * head.field_count;
+    if (HandsOff(head, end - head_end)) {
       at = head_end;
       stop = kStopHandOff;
       break;
     }
-    at = head_end + static_cast<size_t>(std::max<int64_t>(length, 0));
+    at = head_end + static_cast<size_t>(std::max<int64_t>(head.content_length, 0));
   }
   out[kBatchStop] = stop;
   out[kBatchResume] = static_cast<int32_t>(at);

@@ -4,16 +4,21 @@
 // of @io/server's TypeScript parser (src/http/head-parser.ts), byte for byte: the same verdict,
 // the same offsets, the same flags; a test runs both over the HTTP corpus and mutations of it.
 //
-//   parseHttpHeads(bytes, start, end, out: Int32Array, maxHeaderBytes, maxTargetBytes,
-//                  maxHeaderCount, scanFrom = start): count
+//   parseHttpHeads(bytes: Uint8Array, start, end, out: Int32Array, scanFrom = start): count
 //
-// Reads bytes[start, end) only, and writes `out` only. Returns how many records it wrote.
+// Reads bytes[start, end) only, and writes `out` only. Returns how many records it wrote. The
+// limits travel in `out` too (the caller writes them; a call then takes 5 arguments, which
+// Node-API hands over without an allocation, and converts no limit object).
 //
 // Layout of `out` (Int32 elements):
 //
-//   out[0]  STOP    why the batch ended (kStop* below)
-//   out[1]  RESUME  where the caller goes on: the first byte no record accounts for
-//   out[2]  the first record; each record is kRecordHeader + 4 * FIELD_COUNT elements, and
+//   out[0]  MAX_HEADER_BYTES  in: request line + field lines; over it 431 (also for a head
+//                             that has not ended within it)
+//   out[1]  MAX_TARGET_BYTES  in: the request-target; over it 414
+//   out[2]  MAX_HEADER_COUNT  in: field lines per head (1 to 10000); over it 431
+//   out[3]  STOP    out: why the batch ended (kStop* below)
+//   out[4]  RESUME  out: where the caller goes on: the first byte no record accounts for
+//   out[5]  the first record; each record is kRecordHeader + 4 * FIELD_COUNT elements, and
 //           the next one follows it directly.
 //
 // A record, at r:
@@ -62,10 +67,15 @@
 namespace io {
 namespace http {
 
-// out[0] and out[1], then the records.
-constexpr int32_t kBatchStop = 0;
-constexpr int32_t kBatchResume = 1;
-constexpr int32_t kBatchHeader = 2;
+// The limits in, the batch's end out, then the records.
+constexpr int32_t kMaxHeaderBytes = 0;
+constexpr int32_t kMaxTargetBytes = 1;
+constexpr int32_t kMaxHeaderCount = 2;
+constexpr int32_t kBatchStop = 3;
+constexpr int32_t kBatchResume = 4;
+constexpr int32_t kBatchHeader = 5;
+// The most field lines a head may be given room for.
+constexpr int32_t kMaxHeaderCountLimit = 10000;
 
 constexpr int32_t kStopIncomplete = 0;
 constexpr int32_t kStopFull = 1;
@@ -112,9 +122,10 @@ constexpr size_t RecordCapacity(size_t max_header_count) {
   return kRecordHeader + kFieldElements * max_header_count;
 }
 
-// The batch described above over bytes[start, end) of `bytes`, into out[0, capacity).
-// Requires start <= scan_from <= end <= INT32_MAX and capacity >= kBatchHeader +
-// RecordCapacity(limits.max_header_count); `bytes` may be null only when start == end.
+// The batch described above over bytes[start, end) of `bytes`, into out[0, capacity), under
+// `limits` (the binding reads them from out[0, 3) and checks them). Requires start <= scan_from <=
+// end <= INT32_MAX and capacity >= kBatchHeader + RecordCapacity(limits.max_header_count); `bytes`
+// may be null only when start == end.
 size_t ParseHeads(const uint8_t* bytes, size_t start, size_t end, size_t scan_from,
                   const HeadLimits& limits, int32_t* out, size_t capacity);
 

@@ -1,5 +1,7 @@
 // HTTP/1.1 request heads parsed natively, a whole batch of pipelined requests per call; the
 // layout of the records is described on HTTP_HEAD (and in native/src/protocol/http_head.h).
+import { types } from 'node:util'
+import { invalidArgType, outOfRange } from './errors.js'
 import { native } from './native.js'
 
 /** The limits the head parser applies; @io/server's HttpLimits has these three among its own. */
@@ -8,16 +10,17 @@ export interface HttpHeadLimits {
   maxHeaderBytes: number
   /** The request-target alone, in bytes: over it 414. */
   maxTargetBytes: number
-  /** Field lines per head: over it 431. At most 10000. */
+  /** Field lines per head: over it 431. From 1 to 10000. */
   maxHeaderCount: number
 }
 
 /**
- * Where things are in the `out` array of {@link parseHttpHeads}. `out[STOP]` says why the
- * batch ended ({@link HTTP_HEAD_STOP}) and `out[RESUME]` where the caller goes on; the records
- * start at `BATCH_HEADER`, one per request, each `RECORD_HEADER + FIELD_ELEMENTS *
- * out[r + FIELD_COUNT]` elements long, the next one right after it (see
- * {@link httpHeadRecordLength}). In a record at `r`:
+ * Where things are in the `out` array of {@link parseHttpHeads}. Its first elements carry the
+ * limits in (MAX_HEADER_BYTES, MAX_TARGET_BYTES, MAX_HEADER_COUNT: parseHttpHeads writes them
+ * from its `limits`), then `out[STOP]` says why the batch ended ({@link HTTP_HEAD_STOP}) and
+ * `out[RESUME]` where the caller goes on. The records start at `BATCH_HEADER`, one per
+ * request, each `RECORD_HEADER + FIELD_ELEMENTS * out[r + FIELD_COUNT]` elements long, the next
+ * one right after it (see {@link httpHeadRecordLength}). In a record at `r`:
  *
  * - `out[r + STATUS]`: the head's end (> 0) when the request is accepted, or the status it is
  *   refused with, negated (-400, -414, -417, -431, -501, -505). A refusal is the batch's last
@@ -33,9 +36,12 @@ export interface HttpHeadLimits {
  * Every offset is absolute in the bytes parsed.
  */
 export const HTTP_HEAD: Readonly<{
-  STOP: 0
-  RESUME: 1
-  BATCH_HEADER: 2
+  MAX_HEADER_BYTES: 0
+  MAX_TARGET_BYTES: 1
+  MAX_HEADER_COUNT: 2
+  STOP: 3
+  RESUME: 4
+  BATCH_HEADER: 5
   STATUS: 0
   METHOD_START: 1
   METHOD_END: 2
@@ -51,6 +57,7 @@ export const HTTP_HEAD: Readonly<{
   FIELD_COUNT: 12
   RECORD_HEADER: 13
   FIELD_ELEMENTS: 4
+  MAX_HEADER_COUNT_LIMIT: 10000
 }> = Object.freeze({ ...native.httpHeadLayout })
 
 /**
@@ -124,7 +131,18 @@ export function parseHttpHeads(
   limits: HttpHeadLimits,
   scanFrom: number = start,
 ): number {
-  return native.parseHttpHeads(bytes, start, end, out, limits.maxHeaderBytes, limits.maxTargetBytes, limits.maxHeaderCount, scanFrom)
+  if (!(out instanceof Int32Array) && !types.isInt32Array(out)) throw invalidArgType('out', 'an Int32Array', out)
+  out[HTTP_HEAD.MAX_HEADER_BYTES] = limit(limits.maxHeaderBytes, 'maxHeaderBytes', 0)
+  out[HTTP_HEAD.MAX_TARGET_BYTES] = limit(limits.maxTargetBytes, 'maxTargetBytes', 0)
+  out[HTTP_HEAD.MAX_HEADER_COUNT] = limit(limits.maxHeaderCount, 'maxHeaderCount', 1, HTTP_HEAD.MAX_HEADER_COUNT_LIMIT)
+  return native.parseHttpHeads(bytes, start, end, out, scanFrom)
+}
+
+/** `value`, checked: an integer in [min, max]. */
+function limit(value: number, name: string, min: number, max = 0x7fff_ffff): number {
+  if (typeof value !== 'number' || !Number.isInteger(value)) throw invalidArgType(name, 'an integer', value)
+  if (value < min || value > max) throw outOfRange(name, `>= ${min} and <= ${max}`, value)
+  return value
 }
 
 /** The elements `out` needs for `requests` records of up to `maxHeaderCount` fields each. */
