@@ -4,11 +4,13 @@
 // of @io/server's TypeScript parser (src/http/head-parser.ts), byte for byte: the same verdict,
 // the same offsets, the same flags; a test runs both over the HTTP corpus and mutations of it.
 //
-//   parseHttpHeads(bytes: Uint8Array, start, end, out: Int32Array, scanFrom = start): count
+//   parseHttpHeads(bytes: Uint8Array (or any view), start, end, out: Int32Array,
+//                  scanFrom = start): count
 //
 // Reads bytes[start, end) only, and writes `out` only. Returns how many records it wrote. The
-// limits travel in `out` too (the caller writes them; a call then takes 5 arguments, which
-// Node-API hands over without an allocation, and converts no limit object).
+// limits travel in `out` too (the caller writes them): a call takes 5 arguments, which
+// node-addon-api's CallbackInfo holds without a heap allocation (above 6 it allocates), and
+// reads no limits object.
 //
 // Layout of `out` (Int32 elements):
 //
