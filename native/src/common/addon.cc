@@ -30,6 +30,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   io::InitUring(env, exports);
   io::InitMultiplex(env, exports);
   io::InitSignal(env, exports);
+  io::InitHttpHead(env, exports);
   return exports;
 }
 

@@ -31,5 +31,6 @@ void InitSocketBatch(Napi::Env env, Napi::Object exports);  // batch.cc (readBat
 void InitUring(Napi::Env env, Napi::Object exports);      // uring.cc
 void InitMultiplex(Napi::Env env, Napi::Object exports);  // multiplex.cc (select, poll)
 void InitSignal(Napi::Env env, Napi::Object exports);     // sigio.cc
+void InitHttpHead(Napi::Env env, Napi::Object exports);   // protocol/http_head_binding.cc (parseHttpHeads)
 
 }  // namespace io

@@ -76,3 +76,13 @@ export {
   type ResolvedBackend,
 } from './backend-resolver.js'
 export { probeUring, type UringCapability, type UringProbe } from './uring-probe.js'
+export {
+  parseHttpHeads,
+  httpHeadsCapacity,
+  httpHeadRecordLength,
+  httpHeadContentLength,
+  HTTP_HEAD,
+  HTTP_HEAD_STOP,
+  HTTP_HEAD_FLAG,
+  type HttpHeadLimits,
+} from './http-head.js'

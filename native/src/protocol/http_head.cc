@@ -1,0 +1,455 @@
+// The request head parser: the rules of @io/server's TypeScript parser (head-parser.ts) in
+// C++, in the same order, so that both give the same verdict for the same bytes (which status
+// answers a head that breaks several rules depends on the order they are checked in).
+//
+// Every read of a parse goes through Head::At, which answers kNoByte past the head's end: the
+// parser never reads outside bytes[start, headEnd), whatever the bytes are. Within a complete
+// head the TypeScript parser never reads past its end either (each scan stops at the CR of a
+// CRLF, and the head ends with CRLF CRLF), so the bound changes no verdict. The search for a
+// head's end reads below `end` only. Nothing is ever read back from `out`: another thread may
+// write to it (a view over a SharedArrayBuffer), so what decides where the next record goes is
+// kept in locals.
+#include "protocol/http_head.h"
+
+#include <string.h>
+
+#include <algorithm>
+
+namespace io {
+namespace http {
+namespace {
+
+constexpr int kCR = 13;
+constexpr int kLF = 10;
+constexpr int kSP = 32;
+constexpr int kHTAB = 9;
+constexpr int kColon = 58;
+// What At() answers past the end: no table holds it, and it equals no byte.
+constexpr int kNoByte = 256;
+
+// Most decimal digits a Content-Length may have (a body limit stops it far earlier).
+constexpr size_t kMaxLengthDigits = 15;
+
+// A 257-entry byte class: index kNoByte is the "no byte" past the end (0, or 255 for HEX).
+struct ByteClass {
+  uint8_t at[kNoByte + 1];
+  constexpr uint8_t operator[](int c) const { return at[c]; }
+};
+
+constexpr bool Among(const char* chars, int c) {
+  for (; *chars != '\0'; chars++)
+    if (static_cast<unsigned char>(*chars) == c) return true;
+  return false;
+}
+constexpr bool Alnum(int c) {
+  return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+template <typename Member>
+constexpr ByteClass Class(Member member) {
+  ByteClass t{};
+  for (int c = 0; c < 256; c++) t.at[c] = member(c) ? 1 : 0;
+  return t;
+}
+
+// The byte classes of char-classes.ts (RFC 9110 §5.6.2, RFC 9112 §3 and §5, RFC 3986 §2-3).
+constexpr ByteClass kTchar = Class([](int c) { return Alnum(c) || Among("!#$%&'*+-.^_`|~", c); });
+constexpr ByteClass kTarget =
+    Class([](int c) { return Alnum(c) || Among("-._~!$&'()*+,;=:@/?%[]", c); });
+constexpr ByteClass kFieldValue =
+    Class([](int c) { return c == kHTAB || c == kSP || (c >= 0x21 && c <= 0x7e) || c >= 0x80; });
+constexpr ByteClass kHost =
+    Class([](int c) { return Alnum(c) || Among("-._~!$&'()*+,;=%[]:", c); });
+constexpr ByteClass kHex = [] {
+  ByteClass t{};
+  for (int c = 0; c <= kNoByte; c++) t.at[c] = 255;
+  for (int c = 0; c < 10; c++) t.at['0' + c] = static_cast<uint8_t>(c);
+  for (int c = 0; c < 6; c++) {
+    t.at['A' + c] = static_cast<uint8_t>(10 + c);
+    t.at['a' + c] = static_cast<uint8_t>(10 + c);
+  }
+  return t;
+}();
+
+constexpr int kOrigin = 1;
+constexpr int kAbsolute = 2;
+constexpr int kAsterisk = 3;
+
+// One complete head, bytes[.., end): the bounded view the parser reads through.
+class Head {
+ public:
+  Head(const uint8_t* bytes, size_t end) : bytes_(bytes), end_(end) {}
+
+  int At(size_t k) const { return k < end_ ? bytes_[k] : kNoByte; }
+
+  // True when the bytes at `at` are `name`, ASCII case-insensitively (`name` is lower-case,
+  // or matched exactly: 'HEAD').
+  bool NameIs(size_t at, const char* name) const {
+    for (size_t k = 0; name[k] != '\0'; k++) {
+      int c = At(at + k);
+      int want = static_cast<unsigned char>(name[k]);
+      if (c != want && (c | 0x20) != want) return false;
+    }
+    return true;
+  }
+
+  bool ValueIs(size_t start, size_t end, const char* value) const {
+    return end - start == strlen(value) && NameIs(start, value);
+  }
+
+ private:
+  const uint8_t* bytes_;
+  size_t end_;
+};
+
+// origin-form, absolute-form (scheme://authority...), or `*`; anything else is refused.
+int TargetForm(const Head& h, size_t s, size_t e, int32_t* flags) {
+  for (size_t k = s; k < e; k++) {
+    if (h.At(k) == '%' && (kHex[h.At(k + 1)] == 255 || kHex[h.At(k + 2)] == 255 || k + 2 >= e))
+      return -400;
+  }
+  if (h.At(s) == '/') return kOrigin;
+  if (e - s == 1 && h.At(s) == '*') return kAsterisk;
+  size_t k = s;
+  while (k < e && ((h.At(k) | 0x20) >= 'a' && (h.At(k) | 0x20) <= 'z')) k++;
+  if (k > s && h.At(k) == kColon && h.At(k + 1) == '/' && h.At(k + 2) == '/' && k + 3 < e) {
+    *flags |= kFlagAbsoluteForm;
+    return kAbsolute;
+  }
+  return -400;
+}
+
+// 1*DIGIT and nothing else; -1 when malformed or longer than kMaxLengthDigits.
+int64_t Decimal(const Head& h, size_t start, size_t end) {
+  if (start == end || end - start > kMaxLengthDigits) return -1;
+  int64_t n = 0;
+  for (size_t k = start; k < end; k++) {
+    int d = h.At(k) - '0';
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+// uri-host [ ":" port ] (RFC 9110 §7.2); empty is allowed.
+bool ValidHost(const Head& h, size_t start, size_t end) {
+  if (start == end) return true;
+  size_t k = start;
+  if (h.At(k) == '[') {
+    while (k < end && h.At(k) != ']') {
+      int c = h.At(k);
+      if (c != '[' && c != kColon && c != '.' && kHex[c] == 255 && (c | 0x20) != 'v') return false;
+      k++;
+    }
+    if (k == end) return false;
+    k++;
+  } else {
+    while (k < end && h.At(k) != kColon) {
+      int c = h.At(k);
+      if (kHost[c] != 1 || c == '[' || c == ']' || c == '@') return false;
+      k++;
+    }
+  }
+  if (k == end) return true;
+  if (h.At(k) != kColon) return false;
+  for (k++; k < end; k++)
+    if (h.At(k) < '0' || h.At(k) > '9') return false;
+  return true;
+}
+
+// The Connection options acted on: close, keep-alive, upgrade.
+int32_t ConnectionTokens(const Head& h, size_t start, size_t end) {
+  int32_t flags = 0;
+  size_t k = start;
+  while (k < end) {
+    while (k < end && (h.At(k) == kSP || h.At(k) == kHTAB || h.At(k) == ',')) k++;
+    size_t s = k;
+    while (k < end && kTchar[h.At(k)] == 1) k++;
+    size_t n = k - s;
+    if (n == 5 && h.NameIs(s, "close"))
+      flags |= kFlagClose;
+    else if (n == 10 && h.NameIs(s, "keep-alive"))
+      flags |= kFlagKeepAlive;
+    else if (n == 7 && h.NameIs(s, "upgrade"))
+      flags |= kFlagUpgrade;
+    while (k < end && h.At(k) != ',') k++;
+  }
+  return flags;
+}
+
+// One Transfer-Encoding field line (several form one list): keeps kFlagChunked set exactly
+// when the list so far ends with chunked, notes other codings; -400 for a malformed list or
+// chunked given twice.
+int Codings(const Head& h, size_t start, size_t end, int32_t* flags) {
+  size_t k = start;
+  int count = 0;
+  while (k < end) {
+    while (k < end && (h.At(k) == kSP || h.At(k) == kHTAB)) k++;
+    size_t s = k;
+    while (k < end && kTchar[h.At(k)] == 1) k++;
+    size_t n = k - s;
+    if (n == 0) return -400;
+    while (k < end && (h.At(k) == kSP || h.At(k) == kHTAB)) k++;
+    if (k < end && h.At(k) != ',') return -400;  // parameters, or bytes that are no list
+    k++;
+    count++;
+    if (n == 7 && h.NameIs(s, "chunked")) {
+      if ((*flags & kFlagSawChunked) != 0) return -400;
+      *flags |= kFlagChunked | kFlagSawChunked;
+    } else {
+      *flags = (*flags & ~kFlagChunked) | kFlagOtherCoding;
+    }
+  }
+  return count == 0 ? -400 : 0;
+}
+
+// Where the head starting at `start` ends (just past its empty line), or 0 while it has not
+// all arrived. Empty lines before the request line are skipped (RFC 9112 §2.2); the search
+// for the end resumes at `from` (less the 3 bytes an end could straddle). Each LF is found with
+// memchr and the CR LF CR LF around it checked: one memchr per line of the head.
+size_t FindHeadEnd(const uint8_t* bytes, size_t start, size_t from, size_t end) {
+  size_t s = start;
+  while (s + 1 < end && bytes[s] == kCR && bytes[s + 1] == kLF) s += 2;
+  const size_t i = from >= s + 3 ? from - 3 : s;  // an end CR LF CR LF starts at i or later
+  size_t lf = i + 1;                              // its first LF is at i + 1 or later
+  while (lf + 2 < end) {
+    const void* found = memchr(bytes + lf, kLF, end - 2 - lf);
+    if (found == nullptr) return 0;
+    lf = static_cast<size_t>(static_cast<const uint8_t*>(found) - bytes);
+    if (bytes[lf - 1] == kCR && bytes[lf + 1] == kCR && bytes[lf + 2] == kLF) return lf + 3;
+    lf++;
+  }
+  return 0;
+}
+
+// What ParseHead returns when the record would not fit: it is parsed again in the next call.
+constexpr int64_t kNoRoom = 0;
+
+// What the batch needs to know of an accepted head, besides its end.
+struct Accepted {
+  int32_t flags;
+  int32_t minor;
+  size_t field_count;
+  int64_t content_length;  // -1: none
+};
+
+// The complete head bytes[start, head_end) into the record at `r`, which has room for
+// `room_fields` fields (and the record header), and into `*accepted`. Returns head_end, the
+// refusal's status negated, or kNoRoom.
+int64_t ParseHead(const uint8_t* bytes, size_t start, size_t head_end, const HeadLimits& limits,
+                  size_t room_fields, int32_t* r, Accepted* accepted) {
+  const Head h(bytes, head_end);
+  size_t i = start;
+  while (h.At(i) == kCR && h.At(i + 1) == kLF) i += 2;  // empty lines before the request line
+  if (head_end - i > limits.max_header_bytes) return -431;
+
+  // method SP
+  const size_t method_start = i;
+  while (kTchar[h.At(i)] == 1) i++;
+  if (i == method_start || h.At(i) != kSP) return -400;
+  const size_t method_end = i++;
+
+  // request-target SP
+  const size_t target_start = i;
+  while (kTarget[h.At(i)] == 1) i++;
+  const size_t target_end = i;
+  if (target_end - target_start > limits.max_target_bytes) return -414;
+  if (target_end == target_start || h.At(i) != kSP) return -400;
+  i++;
+  int32_t flags = 0;
+  const int form = TargetForm(h, target_start, target_end, &flags);
+  if (form < 0) return form;
+
+  // HTTP-version CRLF
+  if (h.At(i) != 'H' || h.At(i + 1) != 'T' || h.At(i + 2) != 'T' || h.At(i + 3) != 'P' ||
+      h.At(i + 4) != '/')
+    return -400;
+  const int major = h.At(i + 5) - '0';
+  int minor = h.At(i + 7) - '0';
+  if (major < 0 || major > 9 || h.At(i + 6) != '.' || minor < 0 || minor > 9) return -400;
+  if (h.At(i + 8) != kCR || h.At(i + 9) != kLF) return -400;
+  if (major != 1) return -505;
+  minor = minor == 0 ? 0 : 1;
+  i += 10;
+  const size_t fields_start = i;
+  if (form == kAsterisk && !(method_end - method_start == 7 && h.NameIs(method_start, "OPTIONS")))
+    return -400;
+
+  // field lines, up to the empty line
+  size_t field_count = 0;
+  int64_t content_length = -1;
+  int64_t upgrade_start = -1;
+  int64_t upgrade_end = -1;
+  int hosts = 0;
+  int transfer_encodings = 0;
+  int content_lengths = 0;
+  int32_t* fields = r + kRecordHeader;
+  for (;;) {
+    if (h.At(i) == kCR) {
+      if (h.At(i + 1) != kLF) return -400;
+      i += 2;
+      break;
+    }
+    // A line starting with whitespace (obs-fold, or whitespace before the first field) has
+    // no name: refused here.
+    const size_t name_start = i;
+    while (kTchar[h.At(i)] == 1) i++;
+    const size_t name_end = i;
+    if (name_end == name_start || h.At(i) != kColon) return -400;
+    i++;
+    while (h.At(i) == kSP || h.At(i) == kHTAB) i++;
+    const size_t value_start = i;
+    while (kFieldValue[h.At(i)] == 1) i++;
+    size_t value_end = i;
+    if (h.At(i) != kCR || h.At(i + 1) != kLF) return -400;
+    i += 2;
+    while (value_end > value_start && (h.At(value_end - 1) == kSP || h.At(value_end - 1) == kHTAB))
+      value_end--;
+    if (field_count == limits.max_header_count) return -431;
+    if (field_count == room_fields) return kNoRoom;
+    int32_t* f = fields + kFieldElements * field_count++;
+    f[0] = static_cast<int32_t>(name_start);
+    f[1] = static_cast<int32_t>(name_end);
+    f[2] = static_cast<int32_t>(value_start);
+    f[3] = static_cast<int32_t>(value_end);
+
+    // The fields that decide framing and connection handling.
+    switch (name_end - name_start) {
+      case 4:
+        if (h.NameIs(name_start, "host")) {
+          if (++hosts > 1 || !ValidHost(h, value_start, value_end)) return -400;
+        }
+        break;
+      case 6:
+        if (h.NameIs(name_start, "expect")) {
+          if (!h.ValueIs(value_start, value_end, "100-continue")) return -417;
+          if (minor == 1) flags |= kFlagExpectContinue;
+        }
+        break;
+      case 7:
+        if (h.NameIs(name_start, "upgrade")) {
+          upgrade_start = static_cast<int64_t>(value_start);
+          upgrade_end = static_cast<int64_t>(value_end);
+        }
+        break;
+      case 10:
+        if (h.NameIs(name_start, "connection"))
+          flags |= ConnectionTokens(h, value_start, value_end);
+        break;
+      case 14:
+        if (h.NameIs(name_start, "content-length")) {
+          if (++content_lengths > 1) return -400;
+          content_length = Decimal(h, value_start, value_end);
+          if (content_length < 0) return -400;
+        }
+        break;
+      case 17:
+        if (h.NameIs(name_start, "transfer-encoding")) {
+          transfer_encodings++;
+          const int coding = Codings(h, value_start, value_end, &flags);
+          if (coding < 0) return coding;
+        }
+        break;
+      default:
+        break;
+    }
+  }
+
+  // Framing (RFC 9112 §6.1-§6.3) and Host (§3.2).
+  if (minor == 1 && hosts != 1) return -400;
+  if (transfer_encodings > 0) {
+    if (minor == 0 || content_lengths > 0) return -400;
+    if ((flags & kFlagChunked) == 0) return -400;      // the final coding is not chunked
+    if ((flags & kFlagOtherCoding) != 0) return -501;  // gzip, chunked: not decoded here
+  }
+  if ((flags & kFlagUpgrade) != 0 && upgrade_start < 0) flags &= ~kFlagUpgrade;
+  if (method_end - method_start == 4 && h.NameIs(method_start, "HEAD")) flags |= kFlagHead;
+
+  r[kStatus] = static_cast<int32_t>(i);
+  r[kMethodStart] = static_cast<int32_t>(method_start);
+  r[kMethodEnd] = static_cast<int32_t>(method_end);
+  r[kTargetStart] = static_cast<int32_t>(target_start);
+  r[kTargetEnd] = static_cast<int32_t>(target_end);
+  r[kMinor] = minor;
+  r[kFlags] = flags;
+  // The two halves of a 64-bit two's complement value: -1 gives -1 and -1.
+  const uint64_t length_bits = static_cast<uint64_t>(content_length);
+  r[kContentLengthHigh] = static_cast<int32_t>(content_length < 0 ? -1 : content_length >> 32);
+  r[kContentLengthLow] = static_cast<int32_t>(static_cast<uint32_t>(length_bits));
+  r[kFieldsStart] = static_cast<int32_t>(fields_start);
+  r[kUpgradeStart] = static_cast<int32_t>(upgrade_start);
+  r[kUpgradeEnd] = static_cast<int32_t>(upgrade_end);
+  r[kFieldCount] = static_cast<int32_t>(field_count);
+  *accepted = {flags, minor, field_count, content_length};
+  return static_cast<int64_t>(i);
+}
+
+// A refusal's record: its status, nothing else.
+void WriteRefusal(int32_t* r, int64_t verdict) {
+  std::fill(r, r + kRecordHeader, 0);
+  r[kStatus] = static_cast<int32_t>(verdict);
+}
+
+// True when nothing after this accepted request can be found without the caller: a body that
+// is not skipped by length (chunked, or not all in bytes[head_end, end)), a protocol switch,
+// or a connection that reads no further request.
+bool HandsOff(const Accepted& head, size_t body_room) {
+  if ((head.flags & (kFlagChunked | kFlagUpgrade | kFlagClose)) != 0) return true;
+  if (head.minor == 0 && (head.flags & kFlagKeepAlive) == 0) return true;
+  return head.content_length > 0 && static_cast<uint64_t>(head.content_length) > body_room;
+}
+
+}  // namespace
+
+size_t ParseHeads(const uint8_t* bytes, size_t start, size_t end, size_t scan_from,
+                  const HeadLimits& limits, int32_t* out, size_t capacity) {
+  size_t written = kBatchHeader;
+  size_t count = 0;
+  size_t at = start;
+  size_t from = scan_from;
+  int32_t stop = kStopIncomplete;
+  for (;;) {
+    const size_t head_end = bytes == nullptr ? 0 : FindHeadEnd(bytes, at, from, end);
+    if (head_end == 0 && end - at <= limits.max_header_bytes) break;  // incomplete
+    // A record follows: a refusal needs its header, an accepted head also its fields.
+    const size_t room = capacity - written;
+    if (room < kRecordHeader) {
+      stop = kStopFull;
+      break;
+    }
+    int32_t* r = out + written;
+    if (head_end == 0) {  // no end within maxHeaderBytes
+      WriteRefusal(r, -431);
+      count++;
+      stop = kStopRefused;
+      break;
+    }
+    from = 0;  // only the first head's search resumes
+    Accepted head{};
+    const size_t room_fields = (room - kRecordHeader) / kFieldElements;
+    const int64_t verdict = ParseHead(bytes, at, head_end, limits, room_fields, r, &head);
+    if (verdict == kNoRoom) {
+      stop = kStopFull;
+      break;
+    }
+    count++;
+    if (verdict < 0) {
+      WriteRefusal(r, verdict);
+      stop = kStopRefused;
+      break;
+    }
+    written += kRecordHeader + kFieldElements * head.field_count;
+    if (HandsOff(head, end - head_end)) {
+      at = head_end;
+      stop = kStopHandOff;
+      break;
+    }
+    at = head_end + static_cast<size_t>(std::max<int64_t>(head.content_length, 0));
+  }
+  out[kBatchStop] = stop;
+  out[kBatchResume] = static_cast<int32_t>(at);
+  return count;
+}
+
+}  // namespace http
+}  // namespace io
