@@ -4,8 +4,34 @@ import { describe, expect, it } from 'vitest'
 import type { HttpRequest, HttpResponse } from '@io/server'
 import { BACKENDS, backendLabel, until } from './helpers.js'
 import { HttpClient, get, header, httpServer } from './http-helpers.js'
+import { serverSideFd, untilServerRead } from './socket-probes.js'
 
 describe.each(BACKENDS.map((b) => [backendLabel(b), b] as const))('HTTP API on %s', (_label, backend) => {
+  it('answers once a request whose leading empty lines and head arrive split (one byte per read, and inside the empty lines)', async () => {
+    const paths: string[] = []
+    const { server, port } = await httpServer({ backend }, (req, res) => {
+      paths.push(req.path)
+      res.end('ok')
+    })
+    const c = await HttpClient.open(port)
+    const fd = serverSideFd(server, c.raw.socket.localPort!)
+    // Empty lines: a search resumed inside them must not take two for the end of a head (the
+    // request would wait for more bytes, or be read twice). Split one byte per read, then as
+    // five bytes and the rest; each response is awaited before anything more is sent.
+    for (const byte of Buffer.from(`\r\n\r\n\r\n${get('/one')}`, 'latin1')) {
+      await c.send(Buffer.from([byte]))
+      await untilServerRead(fd)
+    }
+    expect((await c.response()).body.toString()).toBe('ok')
+    await c.send('\r\n\r\n\r')
+    await untilServerRead(fd)
+    await c.send(`\n\r\n\r\n${get('/two')}`)
+    expect((await c.response()).body.toString()).toBe('ok')
+    await c.send(get('/three'))
+    expect((await c.response()).body.toString()).toBe('ok')
+    expect(paths).toEqual(['/one', '/two', '/three'])
+  })
+
   it('exposes the request line and fields lazily, lower-cased and joined', async () => {
     let seen: Record<string, unknown> = {}
     const { port } = await httpServer({ backend }, (req, res) => {

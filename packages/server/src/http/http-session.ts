@@ -15,6 +15,7 @@
 import { serverError } from '../errors.js'
 import type { Connection } from '../engine/connection.js'
 import { ChunkedDecoder } from './chunked-decoder.js'
+import { CR, LF } from './char-classes.js'
 import { HeadFlag, INCOMPLETE, RequestHead, findHeadEnd, parseHead } from './head-parser.js'
 import type { HttpLimits } from './limits.js'
 import { HttpRequest, type BodySource } from './request.js'
@@ -120,6 +121,14 @@ export class HttpSession implements ResponseSink, BodySource {
         // One pass over a head that arrived whole; a head that trickles in is parsed only once
         // its end is seen (each arrival costs a scan of the new bytes, never a re-parse).
         const head = this.app.head
+        if (buf[i] === CR) {
+          // Empty lines before a request line (RFC 9112 §2.2) are dropped here, so that a search
+          // resumed over a head that trickles in never takes two of them for the head's end.
+          const from = i
+          while (i + 1 < end && buf[i] === CR && buf[i + 1] === LF) i += 2
+          this.scanned = Math.max(0, this.scanned - (i - from))
+          if (i === end) break
+        }
         let verdict: number
         if (this.scanned === 0) verdict = parseHead(buf, i, end, this.app.limits, head)
         else {
