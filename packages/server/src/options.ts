@@ -284,26 +284,44 @@ export interface CloseOptions {
    * closes them at once; 'keep' leaves each connection to finish on its own: it closes when
    * the peer ends it, when the application ends it or sets `busy = false` after its work, or
    * at the deadline. 'keep' suits protocols where the server cannot tell that a client is
-   * done (raw TCP), so that a restart cuts no exchange.
+   * done (raw TCP), so that a restart cuts no exchange. An HTTP connection finishes with its
+   * next response, which says `Connection: close`.
    */
   idle?: 'close' | 'keep'
+  /**
+   * Drain delay: `draining` becomes true (and `'draining'` is emitted) at once, but the server
+   * goes on accepting and serving for this long before it closes as above, so that a load
+   * balancer polling a readiness check has time to take it out first. HTTP responses sent
+   * meanwhile say `Connection: close`. Calling `close()` again ends the delay at once.
+   * `Infinity` waits for that call. Default 0.
+   */
+  delayMs?: number
 }
 
 /** Close options with defaults filled in. */
 export interface ResolvedClose {
   graceMs: number
   idle: 'close' | 'keep'
+  delayMs: number
+}
+
+/** Longest wait a timer can make (setTimeout fires at once past it): longer waits have no end. */
+const LONGEST_TIMER_MS = 2 ** 31 - 1
+
+/** A duration >= 0 (Infinity allowed); past what a timer can wait, Infinity. */
+function duration(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || Number.isNaN(value)) throw invalidArgType(name, 'a number', value)
+  if (value < 0) throw outOfRange(name, '>= 0', value)
+  return value > LONGEST_TIMER_MS ? Infinity : value
 }
 
 /** Validates close options. */
 export function resolveClose(options: CloseOptions | undefined): ResolvedClose {
-  if (options === undefined) return { graceMs: DEFAULT_GRACE_MS, idle: 'close' }
+  if (options === undefined) return { graceMs: DEFAULT_GRACE_MS, idle: 'close', delayMs: 0 }
   if (options === null || typeof options !== 'object') throw invalidArgType('options', 'an object', options)
-  rejectUnknown(options, ['graceMs', 'idle'], 'close')
-  const grace = options.graceMs ?? DEFAULT_GRACE_MS
-  if (typeof grace !== 'number' || Number.isNaN(grace)) throw invalidArgType('graceMs', 'a number', grace)
-  if (grace < 0) throw outOfRange('graceMs', '>= 0', grace)
+  rejectUnknown(options, ['graceMs', 'idle', 'delayMs'], 'close')
   const idle = options.idle ?? 'close'
   if (idle !== 'close' && idle !== 'keep') throw outOfRange('idle', "'close' or 'keep'", idle)
-  return { graceMs: grace, idle }
+  return { graceMs: duration('graceMs', options.graceMs, DEFAULT_GRACE_MS), idle, delayMs: duration('delayMs', options.delayMs, 0) }
 }

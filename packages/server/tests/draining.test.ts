@@ -94,6 +94,28 @@ describe.each(BACKENDS.map((b) => [backendLabel(b), b] as const))('draining on %
     expect(errors).toEqual(['ERR_SERVER_CLOSE_TIMEOUT'])
     await until(() => c.closed)
   })
+
+  it('close({ delayMs }): draining at once, but accepting and serving until close() is called again', async () => {
+    const s = createServer({ backend }, echoHandlers)
+    server = s
+    const { port } = await s.listen({ port: 0, host: '127.0.0.1' })
+    const before = await client(port)
+    const seen: boolean[] = []
+    s.on('draining', () => seen.push(s.draining))
+    let done = false
+    const delayed = s.close({ delayMs: 60_000 }).then(() => (done = true))
+    expect(seen).toEqual([true])
+    const late = await client(port) // still accepted
+    late.socket.write('late')
+    before.socket.write('before')
+    await until(() => late.bytes === 4 && before.bytes === 6)
+    expect(done).toBe(false)
+    const again = s.close()
+    await Promise.all([delayed, again])
+    await untilRefused(port)
+    await until(() => late.closed && before.closed)
+    expect(seen).toEqual([true])
+  })
 })
 
 describe('close options', () => {
@@ -102,6 +124,9 @@ describe('close options', () => {
     [{ idle: 1 }, RangeError, /"idle" must be 'close' or 'keep'/],
     [{ grace: 1 }, TypeError, /unknown close option "grace" \(did you mean "graceMs"\?\)/],
     [{ graceMs: -1 }, RangeError, /"graceMs" must be >= 0/],
+    [{ delayMs: -1 }, RangeError, /"delayMs" must be >= 0/],
+    [{ delayMs: '5s' }, TypeError, /"delayMs" must be a number/],
+    [{ delayMs: NaN }, TypeError, /"delayMs" must be a number/],
   ])('%j is refused, and the server stays up', async (options, type, message) => {
     const s = createServer({}, echoHandlers)
     server = s

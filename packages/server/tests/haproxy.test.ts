@@ -1,8 +1,10 @@
 // Behind a real load balancer: HAProxy (Debian package `haproxy`, installed here with apt-get
 // when missing and running as root; skipped with the reason otherwise) in TCP mode in front of
-// two io-serve whoami processes on loopback. HAProxy connects to them from 127.0.0.2, the only
-// address they trust for the PROXY protocol; test clients connect from 127.0.0.1. Whether a
-// server is UP or DOWN is read from HAProxy's runtime API (`show stat`), never guessed.
+// two io-serve whoami processes on loopback, and in HTTP mode in front of two io-serve
+// whoami-http processes checked on their readiness path. HAProxy connects to them from
+// 127.0.0.2, the only address they trust for the PROXY protocol; test clients connect from
+// 127.0.0.1. Whether a server is UP or DOWN is read from HAProxy's runtime API (`show stat`),
+// never guessed.
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
@@ -11,8 +13,10 @@ import { join } from 'node:path'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { sockets } from '@io/core'
 import { ExchangeLoad } from './exchange-load.js'
-import { exampleConfig, haproxyConfig, type HaproxyListener } from './haproxy-config.js'
+import { exampleConfig, exampleHttpConfig, haproxyConfig, type HaproxyListener } from './haproxy-config.js'
 import { client, until } from './helpers.js'
+import { HttpClient, get } from './http-helpers.js'
+import { HttpLoad } from './http-load.js'
 import { alive, deploymentPass, IO_SERVE, ioServe, kill, listeningPort, start, type Started } from './processes.js'
 
 const PROXY_SOURCE = '127.0.0.2'
@@ -115,6 +119,42 @@ async function backend(extra: string[] = []): Promise<{ process: Started; addres
   return { process, address: `127.0.0.1:${await listeningPort(process)}`, pid: process.child.pid! }
 }
 
+/**
+ * An io-serve whoami-http process with the readiness path /readyz, trusting HAProxy's source
+ * address for the PROXY protocol.
+ */
+async function httpBackend(extra: string[] = []): Promise<{ process: Started; address: string; pid: number }> {
+  const process = ioServe(['whoami-http', '--port', '0', '--ready-path', '/readyz', '--proxy-protocol', `${PROXY_SOURCE}/32`, ...extra])
+  return { process, address: `127.0.0.1:${await listeningPort(process)}`, pid: process.child.pid! }
+}
+
+/** HAProxy in HTTP mode (PROXY v2 towards the servers, checks on /readyz) in front of `servers`. */
+function startHttpHaproxy(servers: Array<{ address: string }>): Promise<Balancer> {
+  const list = servers.map((s, i) => ({ name: `io${i + 1}`, address: s.address }))
+  return startHaproxy([{ name: 'web', sendProxy: 'v2', http: { check: '/readyz' }, servers: list }])
+}
+
+/**
+ * Restarts each server in turn with SIGUSR2 under `load`, waiting for 200 completions before
+ * the first and after each; stops the load. Returns the pids of every generation.
+ */
+async function rollingRestart(servers: Array<{ process: Started; pid: number }>, load: ExchangeLoad | HttpLoad): Promise<number[]> {
+  const pids = servers.map((s) => s.pid)
+  try {
+    await until(() => load.done >= 200 || load.failed > 0)
+    for (const server of servers) {
+      server.process.child.kill('SIGUSR2')
+      pids.push(Number((await server.process.line(/handed over to pid (\d+)/))[1]))
+      await until(() => server.process.exited)
+      const served = load.done
+      await until(() => load.done >= served + 200 || load.failed > 0 || load.over)
+    }
+  } finally {
+    await load.stop()
+  }
+  return pids
+}
+
 /** The greeting a client gets through `port`. */
 async function greeting(port: number): Promise<{ line: string; localPort: number }> {
   const c = await client(port)
@@ -125,12 +165,15 @@ async function greeting(port: number): Promise<{ line: string; localPort: number
 }
 
 describe.skipIf(haproxy.path === null)('behind HAProxy', () => {
-  it('docs/deploy.md shows the configuration these tests generate', () => {
+  it.each([
+    ['TCP', exampleConfig()],
+    ['HTTP', exampleHttpConfig()],
+  ])('docs/deploy.md shows the %s configuration these tests generate, and HAProxy accepts it', (_mode, config) => {
     const page = readFileSync(new URL('../../../docs/deploy.md', import.meta.url), 'utf8')
-    expect(page).toContain(exampleConfig())
+    expect(page).toContain(config)
     const dir = mkdtempSync(join(tmpdir(), 'io-haproxy-'))
     onTestFinished(() => rmSync(dir, { recursive: true, force: true }))
-    writeFileSync(join(dir, 'example.cfg'), exampleConfig())
+    writeFileSync(join(dir, 'example.cfg'), config)
     const check = spawnSync(haproxy.path!, ['-c', '-f', join(dir, 'example.cfg')], { encoding: 'utf8' })
     expect(check.status, check.stdout + check.stderr).toBe(0)
   })
@@ -176,20 +219,7 @@ describe.skipIf(haproxy.path === null)('behind HAProxy', () => {
     const list = servers.map((s, i) => ({ name: `io${i + 1}`, address: s.address }))
     const balancer = await startHaproxy([{ name: 'app', sendProxy: 'v2', servers: list }])
     const load = new ExchangeLoad({ port: balancer.ports.app, concurrency: 8, maxExchanges: 20_000 })
-    const pids = servers.map((s) => s.pid)
-    try {
-      await until(() => load.done >= 200 || load.failed > 0)
-      for (const server of servers) {
-        server.process.child.kill('SIGUSR2')
-        const successor = Number((await server.process.line(/handed over to pid (\d+)/))[1])
-        pids.push(successor)
-        await until(() => server.process.exited)
-        const served = load.done
-        await until(() => load.done >= served + 200 || load.failed > 0 || load.over)
-      }
-    } finally {
-      await load.stop()
-    }
+    const pids = await rollingRestart(servers, load)
     expect(load.failures).toEqual([])
     expect(load.over, 'the load ran out before the restarts were done').toBe(false)
     for (const pid of pids) expect(load.served(pid), `exchanges served by pid ${pid}`).toBeGreaterThan(0)
@@ -225,5 +255,64 @@ describe.skipIf(haproxy.path === null)('behind HAProxy', () => {
     expect(alive(survivor.pid)).toBe(true)
     const states = await serverStatus(balancer.statsSocket)
     expect([states.get('app_servers/io1'), states.get('app_servers/io2')]).toEqual(['DOWN', 'UP'])
+  })
+
+  it('HTTP mode: each backend sees the original client address through PROXY v2', async () => {
+    const servers = await Promise.all([httpBackend(), httpBackend()])
+    const balancer = await startHttpHaproxy(servers)
+    const pids = new Set<number>()
+    for (let i = 0; i < 4; i++) {
+      const c = await HttpClient.open(balancer.ports.web)
+      await c.send(get('/'))
+      const r = await c.response()
+      const line = r.body.toString()
+      const match = /^client 127\.0\.0\.1:(\d+) via 127\.0\.0\.2:\d+ pid (\d+)\n$/.exec(line)
+      expect([r.status, match !== null], line).toEqual([200, true])
+      expect(Number(match![1]), 'the client port HAProxy saw').toBe(c.raw.socket.localPort)
+      pids.add(Number(match![2]))
+      c.destroy()
+    }
+    expect([...pids].sort(), 'roundrobin reached both').toEqual(servers.map((s) => s.pid).sort())
+  })
+
+  it('HTTP mode: a rolling restart of each backend in turn under steady keep-alive load: no request fails', async () => {
+    const servers = await Promise.all([httpBackend(['--grace', '10000']), httpBackend(['--grace', '10000'])])
+    const balancer = await startHttpHaproxy(servers)
+    const load = new HttpLoad({ port: balancer.ports.web, connections: 8, maxRequests: 40_000 })
+    const pids = await rollingRestart(servers, load)
+    expect(load.failures).toEqual([])
+    expect(load.over, 'the load ran out before the restarts were done').toBe(false)
+    for (const pid of pids) expect(load.served(pid), `requests served by pid ${pid}`).toBeGreaterThan(0)
+    for (const server of servers) expect({ code: server.process.code, signal: server.process.signal }).toEqual({ code: 0, signal: null })
+    const states = await serverStatus(balancer.statsSocket)
+    expect([states.get('web_servers/io1'), states.get('web_servers/io2')]).toEqual(['UP', 'UP'])
+  })
+
+  it('HTTP mode: SIGTERM with --drain-delay: the check sees 503 and takes the backend out while it still serves; no request fails', async () => {
+    const servers = await Promise.all([httpBackend(['--drain-delay', '60000']), httpBackend(['--drain-delay', '60000'])])
+    const balancer = await startHttpHaproxy(servers)
+    const load = new HttpLoad({ port: balancer.ports.web, connections: 8, maxRequests: 40_000 })
+    const [stopped, survivor] = servers
+    try {
+      await until(() => (load.served(stopped.pid) >= 100 && load.served(survivor.pid) >= 100) || load.failed > 0)
+      stopped.process.child.kill('SIGTERM')
+      await balancer.until(['web_servers/io1'], 'DOWN')
+      // Out of the balancer, and still serving: the delay runs until the second SIGTERM.
+      expect(stopped.process.exited).toBe(false)
+      const served = load.served(survivor.pid)
+      await until(() => load.served(survivor.pid) >= served + 200 || load.failed > 0 || load.over)
+      stopped.process.child.kill('SIGTERM') // ends the drain delay: the close proper
+      await until(() => stopped.process.exited)
+      const after = load.served(survivor.pid)
+      await until(() => load.served(survivor.pid) >= after + 200 || load.failed > 0 || load.over)
+    } finally {
+      await load.stop()
+    }
+    expect(load.failures).toEqual([])
+    expect(load.over, 'the load ran out before the test was done').toBe(false)
+    expect({ code: stopped.process.code, signal: stopped.process.signal }).toEqual({ code: 0, signal: null })
+    expect(stopped.process.stdout).not.toMatch(/handed over/)
+    const states = await serverStatus(balancer.statsSocket)
+    expect([states.get('web_servers/io1'), states.get('web_servers/io2')]).toEqual(['DOWN', 'UP'])
   })
 })

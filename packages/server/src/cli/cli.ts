@@ -6,7 +6,8 @@
  *
  * Prints one line with the address once listening, e.g.
  * `io-serve echo listening on 127.0.0.1:9000 (backend epoll, 1 worker)`, and on SIGINT or
- * SIGTERM closes gracefully (2 s grace) and exits with status 0. A second signal exits at once.
+ * SIGTERM closes gracefully (after the --drain-delay, with 2 s grace) and exits with status 0.
+ * A second signal ends the drain delay, or once it is over exits at once.
  * On SIGUSR2 it restarts without dropping a connection: a new copy of the process takes over
  * the listening sockets (see tcp/handover.ts), then this one drains and exits.
  * `--help` prints the usage, `--version` the package version; both exit 0. Bad arguments print
@@ -14,7 +15,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { createHttpServer } from '../http/http-server.js'
+import { createHttpServer, type HttpServerOptions } from '../http/http-server.js'
 import { createServer } from '../tcp/create-server.js'
 import { handedOverFds, reportReady, startSuccessor } from '../tcp/handover.js'
 import type { ListenOptions, ServerOptions } from '../options.js'
@@ -24,6 +25,7 @@ const COMMANDS: Record<string, { module: string; summary: string; protocol: 'tcp
   echo: { module: './echo.js', summary: 'writes back every byte it reads (TCP)', protocol: 'tcp' },
   whoami: { module: './whoami.js', summary: 'greets with the client address it sees and its pid, then echoes (TCP)', protocol: 'tcp' },
   hello: { module: './hello.js', summary: 'answers every HTTP request with 200 Hello World!', protocol: 'http' },
+  'whoami-http': { module: './whoami-http.js', summary: 'answers every HTTP request with the client address it sees and its pid', protocol: 'http' },
   'ws-echo': { module: './ws-echo.js', summary: 'echoes every WebSocket message, as the same type (up to 16 MiB)', protocol: 'http' },
 }
 
@@ -34,7 +36,7 @@ const USAGE = `usage: io-serve <command> --port P [--host H] [--backend ${BACKEN
 
 commands:
 ${Object.entries(COMMANDS)
-  .map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`)
+  .map(([name, c]) => `  ${name.padEnd(11)} ${c.summary}`)
   .join('\n')}
 
 options:
@@ -51,11 +53,18 @@ options:
   --proxy-timeout MS
                  a trusted peer's header must arrive within MS (default 5000)
   --grace MS     how long a shutdown or restart waits for connections (default 2000)
+  --drain-delay MS
+                 on SIGINT or SIGTERM, drain (readiness fails) but serve on for MS before
+                 closing, so that a load balancer takes this server out first (default 0)
+  --ready-path PATH
+                 HTTP commands: answer GET PATH with 200 ready, and 503 draining once
+                 stopping, for load balancers' health checks (e.g. /readyz)
   -h, --help     print this and exit
   --version      print the version and exit
 
 signals:
-  SIGINT, SIGTERM  close gracefully and exit 0 (a second one exits at once)
+  SIGINT, SIGTERM  close gracefully (after --drain-delay) and exit 0; a second one ends the
+                   drain delay, or once it is over exits at once
   SIGUSR2          restart: a new process takes over the sockets, this one drains and exits
 `
 
@@ -71,6 +80,8 @@ interface Args {
   workers: number
   proxyProtocol: ServerOptions['proxyProtocol']
   graceMs: number
+  drainDelayMs: number
+  readinessPath: string | undefined
 }
 
 /** A non-negative integer option, or exit 2. */
@@ -99,6 +110,8 @@ function parse(argv: string[]): Args {
         'proxy-protocol': { type: 'string' },
         'proxy-timeout': { type: 'string' },
         grace: { type: 'string' },
+        'drain-delay': { type: 'string' },
+        'ready-path': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
       },
@@ -143,7 +156,26 @@ function parse(argv: string[]): Args {
   const proxyProtocol =
     trusted === undefined ? undefined : { trusted: trusted.split(',').filter((t) => t !== ''), timeoutMs: count('proxy-timeout', values['proxy-timeout'], 5000, 1) }
   if (trusted === undefined && values['proxy-timeout'] !== undefined) fail('--proxy-timeout needs --proxy-protocol')
-  return { command, listen, backend: values.backend ?? 'auto', workers, proxyProtocol, graceMs: count('grace', values.grace, 2000) }
+  const readinessPath = values['ready-path']
+  if (readinessPath !== undefined && COMMANDS[command].protocol !== 'http') {
+    fail(`--ready-path is for the HTTP commands (${httpCommands()}); ${command} serves raw TCP`)
+  }
+  return {
+    command,
+    listen,
+    backend: values.backend ?? 'auto',
+    workers,
+    proxyProtocol,
+    graceMs: count('grace', values.grace, 2000),
+    drainDelayMs: count('drain-delay', values['drain-delay'], 0),
+    readinessPath,
+  }
+}
+
+function httpCommands(): string {
+  return Object.keys(COMMANDS)
+    .filter((name) => COMMANDS[name].protocol === 'http')
+    .join(', ')
 }
 
 async function main(): Promise<void> {
@@ -153,7 +185,10 @@ async function main(): Promise<void> {
   const module = new URL(command.module, import.meta.url)
   let server
   try {
-    server = command.protocol === 'http' ? createHttpServer(options, module) : createServer(options, module)
+    server =
+      command.protocol === 'http'
+        ? createHttpServer({ ...(options as HttpServerOptions), readinessPath: args.readinessPath }, module)
+        : createServer(options, module)
   } catch (err) {
     fail((err as Error).message)
   }
@@ -163,10 +198,18 @@ async function main(): Promise<void> {
   const address = await server.listen(listen)
   let stopping = false
   let successor: ReturnType<typeof startSuccessor> | null = null
+  let delayUntil = 0
   const stop = () => {
-    if (stopping) process.exit(1)
+    if (stopping) {
+      if (Date.now() >= delayUntil) process.exit(1)
+      delayUntil = 0
+      void server.close() // a second signal during the drain delay ends it: the close proper starts
+      return
+    }
     stopping = true
-    server.close({ graceMs: args.graceMs }).then(
+    // The drain delay: readiness fails at once, service goes on while balancers notice.
+    delayUntil = Date.now() + args.drainDelayMs
+    server.close({ graceMs: args.graceMs, delayMs: args.drainDelayMs }).then(
       () => process.exit(0),
       () => process.exit(1),
     )

@@ -16,6 +16,7 @@ import { HttpSession, type HttpApp } from './http-session.js'
 import type { HttpLimits } from './limits.js'
 import type { HttpRequest } from './request.js'
 import type { HttpResponse } from './response.js'
+import { answerReadiness } from './readiness.js'
 import { upgradeRequired, type WebSocketRouter } from '../ws/router.js'
 
 /** A request handler: sync, or async (its promise is awaited for errors only). */
@@ -36,6 +37,10 @@ export interface HttpProtocolOptions {
   error?: HttpErrorHandler
   /** The server's WebSocket routes, if it has any. */
   websockets?: WebSocketRouter
+  /** The path the server answers itself with its readiness (see readiness.ts), or null. */
+  readinessPath?: string | null
+  /** True once the server drains: responses close their connections, the readiness path says 503. */
+  draining?: () => boolean
 }
 
 /** Where time comes from: Node's clock and timers, unless a test steps them. */
@@ -55,6 +60,8 @@ export class HttpProtocol implements FullHandlers, HttpApp {
   private readonly onUpgrade: UpgradeHandler | undefined
   private readonly onError: HttpErrorHandler | undefined
   private readonly websockets: WebSocketRouter | undefined
+  private readonly readinessPath: string | null
+  private readonly isDraining: () => boolean
   /** Sessions with a partial head, for the headers timeout. */
   private readonly heads = new Set<HttpSession>()
   private stopSweep: (() => void) | null = null
@@ -67,6 +74,13 @@ export class HttpProtocol implements FullHandlers, HttpApp {
     this.onUpgrade = options.upgrade
     this.onError = options.error
     this.websockets = options.websockets
+    this.readinessPath = options.readinessPath ?? null
+    this.isDraining = options.draining ?? notDraining
+  }
+
+  /** True once the server drains (its close() was called, even if a drain delay runs). */
+  get draining(): boolean {
+    return this.isDraining()
   }
 
   // ---- connection handlers ---------------------------------------------------------------
@@ -117,6 +131,10 @@ export class HttpProtocol implements FullHandlers, HttpApp {
   // ---- HttpApp ---------------------------------------------------------------------------
 
   dispatch(req: HttpRequest, res: HttpResponse): void {
+    if (this.readinessPath !== null && req.path === this.readinessPath) {
+      answerReadiness(req, res, this.isDraining())
+      return
+    }
     if (this.websockets !== undefined && this.websockets.active && this.websockets.match(req.path) !== null) {
       // A WebSocket route asked for without a proper upgrade.
       const required = upgradeRequired()
@@ -173,6 +191,7 @@ export class HttpProtocol implements FullHandlers, HttpApp {
   }
 
   upgrade(req: HttpRequest, conn: Connection, head: Buffer): boolean {
+    if (this.readinessPath !== null && req.path === this.readinessPath) return false // answered as a request
     const behaviour = this.websockets?.active ? this.websockets.match(req.path) : null
     if (behaviour !== null) {
       conn.protocol = null
@@ -217,4 +236,8 @@ export class HttpProtocol implements FullHandlers, HttpApp {
       if (session.headSince >= 0 && session.headSince <= deadline) session.timedOut()
     }
   }
+}
+
+function notDraining(): boolean {
+  return false
 }

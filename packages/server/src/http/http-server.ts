@@ -14,6 +14,7 @@ import type { HttpRequest } from './request.js'
 import type { HttpResponse } from './response.js'
 import type { WebSocketBehaviour } from '../ws/behaviour.js'
 import { HTTP_LIMIT_NAMES, resolveLimits, type HttpLimits } from './limits.js'
+import { resolveReadinessPath } from './readiness.js'
 
 /** Options of `createHttpServer`: the server's (see ServerOptions), the HTTP limits, and hooks. */
 export interface HttpServerOptions extends Omit<ServerOptions, 'allowHalfOpen'>, Partial<HttpLimits> {
@@ -25,6 +26,13 @@ export interface HttpServerOptions extends Omit<ServerOptions, 'allowHalfOpen'>,
    * exception, as with the TCP server's handlers.
    */
   error?: HttpErrorHandler
+  /**
+   * A path the server answers itself, before the handler, for load balancers' health checks
+   * and readiness probes ('/readyz', say; any query is allowed): GET and HEAD get `200 ready`
+   * while the server serves, and `503 draining` (with `Connection: close`) from the moment
+   * `close()` is called; other methods get 405. Default: none. See docs/deploy.md.
+   */
+  readinessPath?: string
 }
 
 /** What a handler module of an HTTP server with workers exports by default. */
@@ -34,12 +42,26 @@ export type HttpHandlerModule =
 
 const HOOKS = ['upgrade', 'error'] as const
 
+/** What the HTTP layer of each server (or worker) runs with, besides the handler and hooks. */
+export interface HttpSettings {
+  limits: HttpLimits
+  highWaterMark: number
+  readinessPath: string | null
+  /** True once the server drains (see HttpProtocolOptions.draining). */
+  draining: () => boolean
+}
+
 /** Splits HTTP options into the TCP server's and the HTTP layer's, checking both. */
-function splitOptions(options: HttpServerOptions | undefined): { tcp: ResolvedOptions; limits: HttpLimits; hooks: Pick<HttpServerOptions, 'upgrade' | 'error'> } {
+function splitOptions(options: HttpServerOptions | undefined): {
+  tcp: ResolvedOptions
+  limits: HttpLimits
+  readinessPath: string | null
+  hooks: Pick<HttpServerOptions, 'upgrade' | 'error'>
+} {
   if (options === undefined) options = {}
   if (options === null || typeof options !== 'object') throw invalidArgType('options', 'an object', options)
   const tcpNames = ['backend', 'workers', 'idleTimeoutMs', 'highWaterMark', 'noDelay', 'readBufferSize', 'maxEvents', 'reusePort', 'poisonChunks', 'proxyProtocol']
-  rejectUnknown(options, [...tcpNames, ...HTTP_LIMIT_NAMES, ...HOOKS], 'HTTP server')
+  rejectUnknown(options, [...tcpNames, ...HTTP_LIMIT_NAMES, ...HOOKS, 'readinessPath'], 'HTTP server')
   const o = options as Record<string, unknown>
   const tcpInput: Record<string, unknown> = {}
   for (const name of tcpNames) if (o[name] !== undefined) tcpInput[name] = o[name]
@@ -48,14 +70,14 @@ function splitOptions(options: HttpServerOptions | undefined): { tcp: ResolvedOp
   if (tcpInput.idleTimeoutMs === undefined) tcpInput.idleTimeoutMs = limits.keepAliveTimeoutMs
   const tcp = resolveOptions({ ...(tcpInput as ServerOptions), allowHalfOpen: true })
   for (const hook of HOOKS) if (o[hook] !== undefined && typeof o[hook] !== 'function') throw invalidArgType(hook, 'a function', o[hook])
-  return { tcp, limits, hooks: { upgrade: options.upgrade, error: options.error } }
+  const readinessPath = resolveReadinessPath(o.readinessPath)
+  return { tcp, limits, readinessPath, hooks: { upgrade: options.upgrade, error: options.error } }
 }
 
 /** The protocol for `handler` (a function or a handler module's export), with WebSocket routes on `router`. */
 export function httpProtocol(
   exported: unknown,
-  limits: HttpLimits,
-  highWaterMark: number,
+  settings: HttpSettings,
   hooks: Pick<HttpServerOptions, 'upgrade' | 'error'> = {},
   router: WebSocketRouter | null = null,
 ): HttpProtocol {
@@ -74,7 +96,7 @@ export function httpProtocol(
   let protocol: HttpProtocol | null = null
   const websockets = router ?? new WebSocketRouter((err, req) => protocol!.report(err, req))
   if (routes !== undefined) for (const pattern of Object.keys(routes)) websockets.add(pattern, routes[pattern])
-  protocol = new HttpProtocol({ limits, highWaterMark, handler: handler as HttpHandler, upgrade, error, websockets })
+  protocol = new HttpProtocol({ ...settings, handler: handler as HttpHandler, upgrade, error, websockets })
   return protocol
 }
 
@@ -138,7 +160,7 @@ function notFound(_req: HttpRequest, res: HttpResponse): void {
 export function createHttpServer(options?: HttpServerOptions & { workers?: 1 }, handler?: HttpHandler | HttpHandlerModule): HttpServer
 export function createHttpServer(options: HttpServerOptions | undefined, handler: HttpHandler | HttpHandlerModule | string | URL): HttpServer | WorkerPool
 export function createHttpServer(options?: HttpServerOptions, handler: HttpHandler | HttpHandlerModule | string | URL = notFound): HttpServer | WorkerPool {
-  const { tcp, limits, hooks } = splitOptions(options)
+  const { tcp, limits, readinessPath, hooks } = splitOptions(options)
   if (tcp.workers > 1) {
     if (!isModuleSpecifier(handler)) {
       throw invalidArgType('handler', 'a module path or URL when workers > 1 (functions cannot be sent to worker threads)', handler)
@@ -146,11 +168,14 @@ export function createHttpServer(options?: HttpServerOptions, handler: HttpHandl
     for (const hook of HOOKS) {
       if (hooks[hook] !== undefined) throw invalidArgType(hook, `exported by the handler module when workers > 1 (as { handler, ${hook} })`, hooks[hook])
     }
-    return new WorkerPool(tcp, handler, { name: 'http', limits })
+    return new WorkerPool(tcp, handler, { name: 'http', limits, readinessPath })
   }
   let protocol: HttpProtocol | null = null
+  let server: HttpServer | null = null
   const router = new WebSocketRouter((err, req) => protocol!.report(err, req))
-  const wrap = (exported: unknown): HandlerSpec => (protocol = httpProtocol(exported, limits, tcp.highWaterMark, hooks, router)) as unknown as HandlerSpec
-  if (isModuleSpecifier(handler)) return new HttpServer(tcp, handler, router, wrap)
-  return new HttpServer(tcp, wrap(handler), router, null)
+  // Requests come only once the server listens: `server` is set by then.
+  const settings: HttpSettings = { limits, highWaterMark: tcp.highWaterMark, readinessPath, draining: () => server!.draining }
+  const wrap = (exported: unknown): HandlerSpec => (protocol = httpProtocol(exported, settings, hooks, router)) as unknown as HandlerSpec
+  server = isModuleSpecifier(handler) ? new HttpServer(tcp, handler, router, wrap) : new HttpServer(tcp, wrap(handler), router, null)
+  return server
 }

@@ -36,6 +36,8 @@ export interface HttpApp {
   upgrade(req: HttpRequest, conn: Connection, head: Buffer): boolean
   /** A session started or stopped waiting for a request head (headers timeout). */
   waitingForHead(session: HttpSession, waiting: boolean): void
+  /** True once the server drains: every response is the last of its connection. */
+  readonly draining: boolean
 }
 
 /** Most requests in flight on one connection before reading pauses (pipelining depth). */
@@ -288,7 +290,8 @@ export class HttpSession implements ResponseSink, BodySource {
   }
 
   keepAlive(res: HttpResponse): boolean {
-    if (this.conn.reactor.closing) return false // a graceful close: this response is the last
+    // A graceful close, or its drain delay: this response is the last (the client moves on).
+    if (this.conn.reactor.closing || this.app.draining) return false
     // Answered before the body the client holds back for 100 Continue: it never comes.
     if (this.reading === res && res.req.bodyExpectsContinue) return false
     // After the last request this connection reads, the connection closes.

@@ -125,8 +125,10 @@ export class Server<U = any> extends Lifecycle implements IoServer {
     const reactor = this.reactor
     if (reactor === null) return
     // 'keep': every open connection counts as busy, so only its peer, the application, or the
-    // deadline closes it (see CloseOptions.idle).
-    if (idle === 'keep') for (const conn of reactor.table.list()) conn.busy = true
+    // deadline closes it (see CloseOptions.idle). Not one that has ended its side already (an
+    // HTTP response with Connection: close during the drain delay): it is done, and only waits
+    // for its peer's end, which a half-open connection may never send.
+    if (idle === 'keep') for (const conn of reactor.table.list()) if (!conn.writableEnded) conn.busy = true
     await reactor.close(graceMs)
   }
 }

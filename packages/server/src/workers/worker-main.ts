@@ -12,16 +12,29 @@ import type { PoolMessage, WorkerData, WorkerMessage } from './worker-protocol.j
 const data = workerData as WorkerData
 const port = parentPort!
 const protocol = data.protocol
-const server = new Server(
+const poolDraining = new Int32Array(data.drain)
+const server: Server = new Server(
   data.options,
   data.module,
   new FdLedger(data.ledger),
-  protocol === null ? null : (exported) => httpProtocol(exported, protocol.limits, data.options.highWaterMark) as unknown as HandlerSpec,
+  protocol === null
+    ? null
+    : (exported) =>
+        httpProtocol(exported, {
+          limits: protocol.limits,
+          highWaterMark: data.options.highWaterMark,
+          readinessPath: protocol.readinessPath,
+          draining: () => server.draining || Atomics.load(poolDraining, 0) !== 0,
+        }) as unknown as HandlerSpec,
 )
 
+let exiting = false
 port.on('message', (msg: PoolMessage) => {
-  if (msg.type !== 'close') return
-  server.close({ graceMs: msg.graceMs, idle: msg.idle }).finally(() => process.exit(0))
+  // 'drain': draining from now on, serving until 'close' (the second close() ends the delay).
+  const closed = server.close({ graceMs: msg.graceMs, idle: msg.idle, delayMs: msg.type === 'drain' ? Infinity : 0 })
+  if (exiting) return
+  exiting = true
+  closed.finally(() => process.exit(0))
 })
 
 server.listen(data.listen).then(

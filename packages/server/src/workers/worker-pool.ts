@@ -2,7 +2,9 @@
  * `workers: n`: n worker threads, each running its own Server (its own reactor and its own
  * SO_REUSEPORT listener on the same port, so the kernel spreads connections between them).
  * This thread only supervises: it starts the workers, restarts one that dies (with a growing
- * delay if it keeps dying at once), and forwards `close()`.
+ * delay if it keeps dying at once), and forwards `close()`: the workers learn that the pool is
+ * draining the moment `close()` is called (an HTTP readiness path answers 503 at once), and
+ * close once the pool's drain delay is over.
  *
  * The handlers must be a module (path or URL) with the handlers as its default export: each
  * worker imports it, since functions cannot be sent to another thread.
@@ -16,7 +18,7 @@ import { createLedgerMemory, FdLedger } from './fd-ledger.js'
 import { Lifecycle } from '../tcp/lifecycle.js'
 import { moduleUrl } from '../tcp/handler-source.js'
 import { resolveHost } from '../tcp/listener.js'
-import type { ListenOptions, ResolvedListen, ResolvedOptions } from '../options.js'
+import type { ListenOptions, ResolvedClose, ResolvedListen, ResolvedOptions } from '../options.js'
 import { oneSocketEach, type AddressInfo, type IoServer } from '../tcp/server.js'
 import type { PoolMessage, WorkerData, WorkerMessage, WorkerProtocol } from './worker-protocol.js'
 
@@ -51,6 +53,8 @@ export class WorkerPool extends Lifecycle implements IoServer {
   readonly options: ResolvedOptions
   private readonly module: string
   private slots: Slot[] = []
+  /** See WorkerData.drain. */
+  private readonly drainFlag = new SharedArrayBuffer(4)
 
   /** Use `createServer` (or `createHttpServer`). @internal */
   constructor(
@@ -118,6 +122,7 @@ export class WorkerPool extends Lifecycle implements IoServer {
       index,
       ledger: memory,
       protocol: this.protocol,
+      drain: this.drainFlag,
     }
     const worker = new Worker(workerEntry(), { workerData: data })
     slot.worker = worker
@@ -176,15 +181,24 @@ export class WorkerPool extends Lifecycle implements IoServer {
     return this.closing ? [] : this.slots.flatMap((s) => (s.worker !== null && s.fd >= 0 ? [s.fd] : []))
   }
 
+  protected override drainStarted(close: ResolvedClose): void {
+    Atomics.store(new Int32Array(this.drainFlag), 0, 1)
+    this.tell({ type: 'drain', graceMs: close.graceMs, idle: close.idle })
+  }
+
   protected async stop(graceMs: number, idle: 'close' | 'keep'): Promise<void> {
     const exits: Promise<unknown>[] = []
     for (const slot of this.slots) {
       if (slot.timer !== null) clearTimeout(slot.timer)
       const worker = slot.worker
-      if (worker === null) continue
-      exits.push(new Promise((resolve) => worker.once('exit', resolve)))
-      worker.postMessage({ type: 'close', graceMs, idle } satisfies PoolMessage)
+      if (worker !== null) exits.push(new Promise((resolve) => worker.once('exit', resolve)))
     }
+    this.tell({ type: 'close', graceMs, idle })
     await Promise.all(exits)
+  }
+
+  /** Posts `message` to every running worker. */
+  private tell(message: PoolMessage): void {
+    for (const slot of this.slots) slot.worker?.postMessage(message)
   }
 }

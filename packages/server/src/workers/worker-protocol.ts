@@ -7,6 +7,8 @@ import type { AddressInfo } from '../tcp/server.js'
 export interface WorkerProtocol {
   name: 'http'
   limits: HttpLimits
+  /** The HTTP server's `readinessPath`, or null. */
+  readinessPath: string | null
 }
 
 /** `workerData` of each worker. */
@@ -22,6 +24,11 @@ export interface WorkerData {
   ledger: SharedArrayBuffer
   /** The protocol wrapped around what the module exports; none for plain TCP handlers. */
   protocol: WorkerProtocol | null
+  /**
+   * One Int32 the pool sets to 1 (Atomics) the moment its close() is called, shared by all
+   * workers: a readiness path says 503 at once, not when the 'drain' message arrives.
+   */
+  drain: SharedArrayBuffer
 }
 
 /** Worker to pool. */
@@ -29,5 +36,9 @@ export type WorkerMessage =
   | { type: 'listening'; address: AddressInfo; fd: number }
   | { type: 'failed'; message: string; props: Record<string, unknown> }
 
-/** Pool to worker. */
-export type PoolMessage = { type: 'close'; graceMs: number; idle: 'close' | 'keep' }
+/**
+ * Pool to worker. 'drain': the pool's close() was called; the worker drains (its `draining` is
+ * true) but serves on until 'close', which the pool sends after its drain delay. A worker that
+ * started too late for 'drain' closes on 'close' alone.
+ */
+export type PoolMessage = { type: 'drain' | 'close'; graceMs: number; idle: 'close' | 'keep' }
