@@ -241,7 +241,8 @@ int64_t ParseHead(const uint8_t* bytes, size_t start, size_t head_end, const Hea
   const Head h(bytes, head_end);
   size_t i = start;
   while (h.At(i) == kCR && h.At(i + 1) == kLF) i += 2;  // empty lines before the request line
-  if (head_end - i > limits.max_header_bytes) return -431;
+  // A head over maxHeaderBytes is refused with 431 where a field line starts past the limit, as
+  // the TypeScript parser does: a fault in the bytes before that point is reported instead.
 
   // method SP
   const size_t method_start = i;
@@ -285,6 +286,7 @@ int64_t ParseHead(const uint8_t* bytes, size_t start, size_t head_end, const Hea
   int content_lengths = 0;
   int32_t* fields = r + kRecordHeader;
   for (;;) {
+    if (i - start > limits.max_header_bytes) return -431;
     if (h.At(i) == kCR) {
       if (h.At(i + 1) != kLF) return -400;
       i += 2;

@@ -75,10 +75,11 @@ describe.skipIf(!existsSync(IO_SERVE) || !deploymentPass('restart.test.ts'))('io
       successor = await handedOver(first, 1)
       await until(() => first.exited)
       expect({ code: first.code, signal: first.signal }).toEqual({ code: 0, signal: null })
-      // The old process closed every connection after one more response: each was told so.
+      // The old process closed every connection after one more response: each was told so,
+      // and the clients went on over new connections.
       await until(() => load.closing >= connections || load.failed > 0)
-      expect(load.closing).toBe(connections)
       await exchanges(load, 200)
+      expect(load.opened).toBeGreaterThanOrEqual(2 * connections)
       kill(successor, 'SIGUSR2')
       third = await handedOver(first, 2, successor)
       await until(() => !alive(successor))
@@ -94,8 +95,12 @@ describe.skipIf(!existsSync(IO_SERVE) || !deploymentPass('restart.test.ts'))('io
     }
     expect(load.failures).toEqual([])
     expect(load.over, 'the load ran out before the restarts were done').toBe(false)
-    expect(load.closing).toBe(2 * connections)
-    expect(load.opened).toBe(3 * connections)
+    // Each restart closed every connection after one response that said so. A client's next
+    // connection may still be accepted by the old process (both accept from one queue until it
+    // stops) and be closed the same way: one more Connection: close, one more connection.
+    expect(load.closing).toBeGreaterThanOrEqual(2 * connections)
+    expect(load.opened).toBeGreaterThanOrEqual(3 * connections)
+    expect(load.opened).toBeLessThanOrEqual(connections + load.closing)
     expect(first.stderr).toBe('')
   })
 
