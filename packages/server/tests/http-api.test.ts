@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import type { HttpRequest, HttpResponse } from '@io/server'
 import { BACKENDS, backendLabel, until } from './helpers.js'
 import { HttpClient, get, header, httpServer } from './http-helpers.js'
-import { serverSideFd, untilServerRead } from './socket-probes.js'
+import { serverSideConnection, serverSideFd, untilServerRead } from './socket-probes.js'
 
 describe.each(BACKENDS.map((b) => [backendLabel(b), b] as const))('HTTP API on %s', (_label, backend) => {
   it('answers once a request whose leading empty lines and head arrive split (one byte per read, and inside the empty lines)', async () => {
@@ -30,6 +30,34 @@ describe.each(BACKENDS.map((b) => [backendLabel(b), b] as const))('HTTP API on %
     await c.send(get('/three'))
     expect((await c.response()).body.toString()).toBe('ok')
     expect(paths).toEqual(['/one', '/two', '/three'])
+  })
+
+  it('an idle keep-alive connection holds no session: let go once the responses are out, kept while one is pending', async () => {
+    let later: HttpResponse | null = null
+    const { server, port } = await httpServer({ backend }, (req, res) => {
+      if (req.path === '/later') later = res
+      else res.end(req.path)
+    })
+    const c = await HttpClient.open(port)
+    const conn = serverSideConnection(server, c.raw.socket.localPort!)
+    await c.send(get('/one'))
+    expect((await c.response()).body.toString()).toBe('/one')
+    expect(conn.protocol, 'after a response from a handler that ended it at once').toBeNull()
+    // Pipelined behind a response still pending: the session stays, and the line's order holds.
+    await c.send(get('/later') + get('/two'))
+    await until(() => later !== null)
+    expect(conn.protocol).not.toBeNull()
+    later!.end('/later')
+    expect((await c.response()).body.toString()).toBe('/later')
+    expect((await c.response()).body.toString()).toBe('/two')
+    expect(conn.protocol, 'after a response ended later').toBeNull()
+    // Half a head is kept in the session until the rest comes.
+    await c.send('GET /three HTTP/1.1\r\nHo')
+    await untilServerRead(conn.fd)
+    expect(conn.protocol).not.toBeNull()
+    await c.send('st: example.com\r\n\r\n')
+    expect((await c.response()).body.toString()).toBe('/three')
+    expect(conn.protocol).toBeNull()
   })
 
   it('exposes the request line and fields lazily, lower-cased and joined', async () => {

@@ -4,6 +4,7 @@
  */
 import { sockets } from '@io/core'
 import type { Server } from '@io/server'
+import type { Connection } from '../src/engine/connection.js'
 import type { Reactor } from '../src/engine/reactor.js'
 import { client, loopTurn } from './helpers.js'
 
@@ -15,10 +16,15 @@ const peekBuffer = Buffer.alloc(1)
  * reactor's table (it is there from accept on, before any handler runs).
  */
 export function serverSideFd(server: Server, clientPort: number): number {
+  return serverSideConnection(server, clientPort).fd
+}
+
+/** `server`'s Connection for the client at local port `clientPort` (see serverSideFd). */
+export function serverSideConnection(server: Server, clientPort: number): Connection {
   const reactor = (server as unknown as { reactor: Reactor }).reactor
   const conn = reactor.table.list().find((c) => sockets.getpeername(c.fd).port === clientPort)
   if (conn === undefined) throw new Error(`no connection from port ${clientPort}`)
-  return conn.fd
+  return conn
 }
 
 /**

@@ -9,8 +9,9 @@
  * many were pipelined), body bytes, and an incomplete head or chunk-size line carried over to
  * the next read.
  *
- * A session is made with the connection's first bytes and kept for its life: an idle
- * keep-alive connection holds it (a few fields, and an empty line of responses).
+ * A session is made with a request's first bytes and let go once every response has gone out
+ * and nothing is partly received: an idle keep-alive connection holds no session (a few
+ * hundred bytes of heap per connection less), and its next request makes a new one.
  */
 import { serverError } from '../errors.js'
 import type { Connection } from '../engine/connection.js'
@@ -69,6 +70,8 @@ export class HttpSession implements ResponseSink, BodySource {
   private fresh: HttpRequest[] | null = null
   private freshStart = 0
   private freshEnd = 0
+  /** Inside `received`: the session is not let go before its loop is done. */
+  private inReceived = false
 
   constructor(
     readonly conn: Connection,
@@ -109,6 +112,7 @@ export class HttpSession implements ResponseSink, BodySource {
     let i = 0
     const end = buf.length
     this.fresh = null
+    this.inReceived = true
     try {
       while (i < end && (!this.last || this.reading !== null)) {
         if (this.reading !== null) {
@@ -175,6 +179,15 @@ export class HttpSession implements ResponseSink, BodySource {
         buf.copy(copy, 0, this.freshStart, this.freshEnd)
         for (const req of fresh) req.rebase(copy, this.freshStart)
       }
+      this.inReceived = false
+      this.release()
+    }
+  }
+
+  /** Nothing in flight, nothing partly received, reading not paused: the connection lets it go. */
+  private release(): void {
+    if (this.line.length === 0 && this.reading === null && this.input === null && !this.last && this.pauses === 0 && this.headSince < 0) {
+      if (this.conn.protocol === this) this.conn.protocol = null
     }
   }
 
@@ -356,6 +369,7 @@ export class HttpSession implements ResponseSink, BodySource {
     if (this.line.length === 0) {
       this.conn.busy = false
       if (this.last) this.conn.end()
+      else if (!this.inReceived) this.release()
     }
   }
 
