@@ -38,7 +38,8 @@ export class FrameReader {
   private phase = 0
   /** Opcode of the fragmented message in progress (Text/Binary), or 0. */
   private messageOpcode = 0
-  private parts: Buffer[] = []
+  /** Pieces of a message that came in several reads or frames (made on first use). */
+  private parts: Buffer[] | null = null
   private messageLength = 0
   private control: Buffer | null = null
 
@@ -111,7 +112,7 @@ export class FrameReader {
     this.fin = fin
     this.remaining = length
     this.phase = 0
-    this.key = buf.readUInt32BE(i + size - 4)
+    this.key = buf.readInt32BE(i + size - 4) // an int32 stays a small integer, not a heap number
     if (opcode === Opcode.Text || opcode === Opcode.Binary) this.messageOpcode = opcode
     return i + size
   }
@@ -129,14 +130,14 @@ export class FrameReader {
     if (this.opcode >= Opcode.Close) {
       // Control frames are small: collected, even when whole, and handed over as a copy.
       this.control = this.control === null ? Buffer.from(buf.subarray(start, end)) : Buffer.concat([this.control, buf.subarray(start, end)])
-    } else if (this.phase === 0 && n === this.remaining && this.fin && this.parts.length === 0) {
+    } else if (this.phase === 0 && n === this.remaining && this.fin && this.parts === null) {
       // A whole message in one frame in this read: a view, no copy.
       this.phase += n
       this.remaining = 0
       this.frameDone(buf, start, end)
       return
     } else {
-      this.parts.push(Buffer.from(buf.subarray(start, end)))
+      ;(this.parts ??= []).push(Buffer.from(buf.subarray(start, end)))
       this.messageLength += n
     }
     this.phase += n
@@ -156,12 +157,13 @@ export class FrameReader {
     }
     if (!this.fin) return // more fragments to come
     let data: Buffer
+    const parts = this.parts
     if (end > start) data = buf.subarray(start, end)
-    else if (this.parts.length === 1) data = this.parts[0]
-    else data = this.parts.length === 0 ? EMPTY : Buffer.concat(this.parts, this.messageLength)
+    else if (parts === null) data = EMPTY
+    else data = parts.length === 1 ? parts[0] : Buffer.concat(parts, this.messageLength)
     const isBinary = this.messageOpcode === Opcode.Binary
     this.messageOpcode = 0
-    this.parts = []
+    this.parts = null
     this.messageLength = 0
     if (!isBinary && !isUtf8(data)) {
       this.failed(CloseCode.InvalidPayload, 'a text message that is not UTF-8')
