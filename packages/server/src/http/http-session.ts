@@ -186,9 +186,7 @@ export class HttpSession implements ResponseSink, BodySource {
 
   /** Nothing in flight, nothing partly received, reading not paused: the connection lets it go. */
   private release(): void {
-    if (this.line.length === 0 && this.reading === null && this.input === null && !this.last && this.pauses === 0 && this.headSince < 0) {
-      if (this.conn.protocol === this) this.conn.protocol = null
-    }
+    if (this.idle && this.pauses === 0 && this.headSince < 0 && this.conn.protocol === this) this.conn.protocol = null
   }
 
   /** A request head was parsed: framing, then the handler. Returns true when the connection was upgraded. */
