@@ -9,14 +9,12 @@
  * itself after `maxExchanges`, or when told to.
  */
 import { connect, type Socket } from 'node:net'
+import { BoundedLoad, type LoadFailure } from './bounded-load.js'
 import { payload } from './helpers.js'
 
 /** A failed exchange: why, the pid that greeted it (if one did before it failed), and its number. */
-export interface Failure {
-  reason: string
+export interface Failure extends LoadFailure {
   pid: number | null
-  /** 1 for the first exchange the load started, 2 for the next... */
-  seq: number
 }
 
 /** Options of {@link ExchangeLoad}. */
@@ -33,65 +31,15 @@ export interface ExchangeLoadOptions {
 
 const GREETING = /^client \S+ (?:via \S+ )?pid (\d+)\n/
 
-export class ExchangeLoad {
-  /** Exchanges that completed, by the pid that served them. */
-  readonly servedBy = new Map<number, number>()
-  readonly failures: Failure[] = []
-  /** Exchanges that completed. */
-  done = 0
-  private stopping = false
-  private running = 0
-  private count = 0
-  private readonly finished: Promise<void>
-  private finish!: () => void
-
+export class ExchangeLoad extends BoundedLoad<Failure> {
   constructor(private readonly options: ExchangeLoadOptions) {
-    this.finished = new Promise((resolve) => (this.finish = resolve))
-    for (let i = 0; i < options.concurrency; i++) this.next()
+    super(options.maxExchanges)
+    this.begin(options.concurrency)
   }
 
-  /** Exchanges started so far. */
-  get started(): number {
-    return this.count
-  }
-
-  /** Exchanges that failed. */
-  get failed(): number {
-    return this.failures.length
-  }
-
-  /** True once the load has stopped by itself (`maxExchanges` started and finished). */
-  get over(): boolean {
-    return this.count >= this.options.maxExchanges && this.running === 0
-  }
-
-  /** Completed exchanges served by `pid`. */
-  served(pid: number): number {
-    return this.servedBy.get(pid) ?? 0
-  }
-
-  /** Starts no new exchange; resolves once those in flight are over. */
-  stop(): Promise<void> {
-    this.stopping = true
-    if (this.running === 0) this.finish()
-    return this.finished
-  }
-
-  private next(): void {
-    if (this.stopping || this.count >= this.options.maxExchanges) {
-      if (this.running === 0) this.finish()
-      return
-    }
-    const seq = ++this.count
-    this.running++
-    exchange(this.options.port, this.options.host ?? '127.0.0.1', payload(this.options.size ?? 64, seq)).then((result) => {
-      this.running--
-      if (typeof result === 'number') {
-        this.done++
-        this.servedBy.set(result, this.served(result) + 1)
-      } else this.failures.push({ ...result, seq })
-      this.next()
-    })
+  protected attempt(): Promise<number | Omit<Failure, 'seq'>> {
+    const { port, host = '127.0.0.1', size = 64 } = this.options
+    return exchange(port, host, payload(size, this.started))
   }
 }
 

@@ -11,13 +11,11 @@
  */
 import { Agent, request, type IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
+import { BoundedLoad, type LoadFailure } from './bounded-load.js'
 
 /** A failed request: why, the status if one came, and its number. */
-export interface HttpFailure {
-  reason: string
+export interface HttpFailure extends LoadFailure {
   status: number | null
-  /** 1 for the first request the load started, 2 for the next... */
-  seq: number
 }
 
 /** Options of {@link HttpLoad}. */
@@ -35,76 +33,28 @@ export interface HttpLoadOptions {
 /** A body naming the process that served it ("... pid 4242"), as io-serve whoami-http answers. */
 const PID = /pid (\d+)\n?$/
 
-export class HttpLoad {
-  /** Requests answered 2xx, by the pid their body names (0 when it names none). */
-  readonly servedBy = new Map<number, number>()
-  readonly failures: HttpFailure[] = []
-  /** Requests answered 2xx. */
-  done = 0
+export class HttpLoad extends BoundedLoad<HttpFailure> {
   /** Responses that said `Connection: close`. */
   closing = 0
   /** Connections the clients opened. */
   opened = 0
-  private stopping = false
-  private running = 0
-  private count = 0
   private readonly agents: Agent[] = []
   private readonly sockets = new WeakSet<Socket>()
-  private readonly finished: Promise<void>
-  private finish!: () => void
 
   constructor(private readonly options: HttpLoadOptions) {
-    this.finished = new Promise((resolve) => (this.finish = resolve))
-    for (let i = 0; i < options.connections; i++) {
-      const agent = new Agent({ keepAlive: true, maxSockets: 1 })
-      this.agents.push(agent)
-      this.next(agent)
-    }
-  }
-
-  /** Requests started so far. */
-  get started(): number {
-    return this.count
-  }
-
-  /** Requests that failed. */
-  get failed(): number {
-    return this.failures.length
-  }
-
-  /** True once the load has stopped by itself (`maxRequests` started and finished). */
-  get over(): boolean {
-    return this.count >= this.options.maxRequests && this.running === 0
-  }
-
-  /** Requests answered by `pid`. */
-  served(pid: number): number {
-    return this.servedBy.get(pid) ?? 0
+    super(options.maxRequests)
+    for (let i = 0; i < options.connections; i++) this.agents.push(new Agent({ keepAlive: true, maxSockets: 1 }))
+    this.begin(options.connections)
   }
 
   /** Starts no new request; resolves once those in flight are over, with the sockets closed. */
-  async stop(): Promise<void> {
-    this.stopping = true
-    if (this.running === 0) this.finish()
-    await this.finished
+  override async stop(): Promise<void> {
+    await super.stop()
     for (const agent of this.agents) agent.destroy()
   }
 
-  private next(agent: Agent): void {
-    if (this.stopping || this.count >= this.options.maxRequests) {
-      if (this.running === 0) this.finish()
-      return
-    }
-    const seq = ++this.count
-    this.running++
-    this.send(agent).then((result) => {
-      this.running--
-      if (typeof result === 'number') {
-        this.done++
-        this.servedBy.set(result, this.served(result) + 1)
-      } else this.failures.push({ ...result, seq })
-      this.next(agent)
-    })
+  protected attempt(lane: number): Promise<number | Omit<HttpFailure, 'seq'>> {
+    return this.send(this.agents[lane])
   }
 
   /** One request: resolves with the pid its body names (or 0), or why it failed. Never rejects. */
