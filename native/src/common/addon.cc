@@ -31,6 +31,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   io::InitMultiplex(env, exports);
   io::InitSignal(env, exports);
   io::InitHttpHead(env, exports);
+  io::InitWebSocketMask(env, exports);
   return exports;
 }
 

@@ -32,5 +32,6 @@ void InitUring(Napi::Env env, Napi::Object exports);      // uring.cc
 void InitMultiplex(Napi::Env env, Napi::Object exports);  // multiplex.cc (select, poll)
 void InitSignal(Napi::Env env, Napi::Object exports);     // sigio.cc
 void InitHttpHead(Napi::Env env, Napi::Object exports);   // protocol/http_head_binding.cc (parseHttpHeads)
+void InitWebSocketMask(Napi::Env env, Napi::Object exports);  // protocol/ws_mask_binding.cc (maskWebSocketPayload)
 
 }  // namespace io

@@ -108,6 +108,26 @@ ByteSpan ArgBytes(const Napi::CallbackInfo& info, size_t i, const char* name) {
   return span;
 }
 
+int64_t ArgOffset(const Napi::CallbackInfo& info, size_t i, const char* name, int64_t fallback) {
+  double d;
+  // In range first, so that the cast is defined; the cast and compare then see fractions
+  // (std::trunc is a libm call on baseline x86-64).
+  if (napi_get_value_double(info.Env(), info[i], &d) == napi_ok && d >= 0 && d <= INT32_MAX &&
+      static_cast<double>(static_cast<int64_t>(d)) == d)
+    return static_cast<int64_t>(d);
+  if (fallback >= 0) return ArgIntOr(info, i, name, 0, INT32_MAX, fallback);
+  return ArgInt(info, i, name, 0, INT32_MAX);  // throws: not an integer, or out of range
+}
+
+ByteSpan ArgView(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  size_t length = 0;
+  void* data = nullptr;
+  // napi_get_buffer_info takes every view and asks for no element type.
+  if (napi_get_buffer_info(info.Env(), info[i], &data, &length) == napi_ok)
+    return {static_cast<uint8_t*>(data), data == nullptr ? 0 : length};
+  return ArgBytes(info, i, name);
+}
+
 ByteSpan ArgBytesRange(const Napi::CallbackInfo& info, size_t i, const char* name) {
   ByteSpan span = ArgBytes(info, i, name);
   int64_t offset = ArgIntOr(info, i + 1, "offset", 0, static_cast<int64_t>(span.length), 0);

@@ -39,6 +39,16 @@ ByteSpan ArgBytes(const Napi::CallbackInfo& info, size_t i, const char* name);
 // (buffer, offset?, length?) at i, i+1, i+2, checked against the buffer's size.
 ByteSpan ArgBytesRange(const Napi::CallbackInfo& info, size_t i, const char* name);
 
+// For calls made per read on a hot path, where the fixed cost of a call decides whether going
+// native pays: each reads a value of the expected type with one Node-API call, and only a value
+// of another type takes the general path above (which converts it or throws).
+// An integer in [0, INT32_MAX]; `fallback` when undefined and fallback >= 0. Never coerces, so
+// runs no JavaScript.
+int64_t ArgOffset(const Napi::CallbackInfo& info, size_t i, const char* name,
+                  int64_t fallback = -1);
+// The bytes of the view at info[i] (any TypedArray or DataView), anything else through ArgBytes.
+ByteSpan ArgView(const Napi::CallbackInfo& info, size_t i, const char* name);
+
 // An array of Buffers/TypedArrays/DataViews at info[i], at most IOV_MAX of them. Reading the
 // elements runs JavaScript (getters, proxies on the prototype chain), so this only collects the
 // values; IoVectorsOf() turns them into iovecs afterwards, when no JavaScript can run between

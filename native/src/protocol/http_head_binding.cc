@@ -19,29 +19,6 @@
 namespace io {
 namespace {
 
-// An integer argument in [0, INT32_MAX]; `fallback` when undefined and fallback >= 0.
-int64_t OffsetArg(const Napi::CallbackInfo& info, size_t i, const char* name,
-                  int64_t fallback = -1) {
-  double d;
-  // In range first, so that the cast is defined; the cast and compare then see fractions
-  // (std::trunc is a libm call on baseline x86-64).
-  if (napi_get_value_double(info.Env(), info[i], &d) == napi_ok && d >= 0 && d <= INT32_MAX &&
-      static_cast<double>(static_cast<int64_t>(d)) == d)
-    return static_cast<int64_t>(d);
-  if (fallback >= 0) return ArgIntOr(info, i, name, 0, INT32_MAX, fallback);
-  return ArgInt(info, i, name, 0, INT32_MAX);  // throws: not an integer, or out of range
-}
-
-// The bytes of the view at info[i] (any TypedArray or DataView: napi_get_buffer_info takes
-// every view, and asks for no element type), anything else through ArgBytes.
-ByteSpan BytesArg(const Napi::CallbackInfo& info, size_t i, const char* name) {
-  size_t length = 0;
-  void* data = nullptr;
-  if (napi_get_buffer_info(info.Env(), info[i], &data, &length) == napi_ok)
-    return {static_cast<uint8_t*>(data), data == nullptr ? 0 : length};
-  return ArgBytes(info, i, name);
-}
-
 // The elements of the Int32Array at info[i] (null and 0 when it is detached), or TypeError.
 int32_t* Int32Elements(const Napi::CallbackInfo& info, size_t i, const char* name, size_t* length) {
   napi_typedarray_type type;
@@ -67,11 +44,11 @@ size_t LimitIn(Napi::Env env, const int32_t* out, int32_t at, const char* name, 
 
 Napi::Value ParseHttpHeads(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const int64_t start = OffsetArg(info, 1, "start");
-  const int64_t end = OffsetArg(info, 2, "end");
-  const int64_t scan_from = OffsetArg(info, 4, "scanFrom", start);
+  const int64_t start = ArgOffset(info, 1, "start");
+  const int64_t end = ArgOffset(info, 2, "end");
+  const int64_t scan_from = ArgOffset(info, 4, "scanFrom", start);
   // Every number is converted: now the views, whose conversion runs no JavaScript either.
-  const ByteSpan bytes = BytesArg(info, 0, "bytes");
+  const ByteSpan bytes = ArgView(info, 0, "bytes");
   size_t capacity = 0;
   int32_t* out = Int32Elements(info, 3, "out", &capacity);
   if (start > end || static_cast<uint64_t>(end) > bytes.length)

@@ -86,3 +86,4 @@ export {
   HTTP_HEAD_FLAG,
   type HttpHeadLimits,
 } from './http-head.js'
+export { maskWebSocketPayload } from './ws-mask.js'

@@ -2,6 +2,7 @@
  * WebSocket frames (RFC 6455 §5): the header a server writes, and unmasking what a client sent.
  * The server never masks (§5.1) and never sets RSV bits: no extension is negotiated.
  */
+import { maskWebSocketPayload } from '@io/core'
 
 /** Opcodes (§5.2). */
 export const enum Opcode {
@@ -61,31 +62,35 @@ export function writeHeader(out: Uint8Array, at: number, opcode: number, length:
 }
 
 /**
+ * Payloads from this many bytes on are unmasked in native code: a native call costs about as
+ * much as unmasking 50-100 bytes here, and from there on native is ahead (16 KB: about 1.6 µs
+ * against 10 µs).
+ */
+const NATIVE_UNMASK_FROM = 64
+
+/**
  * XORs `buf[start, end)` with the 4-byte masking key, in place; `phase` is how many payload
  * bytes of the frame came before `start` (a frame split across reads).
  */
 export function unmask(buf: Uint8Array, start: number, end: number, key: number, phase: number): void {
+  if (end - start >= NATIVE_UNMASK_FROM) return maskWebSocketPayload(buf, start, end, key, phase)
+  // The key rotated so that its first byte is the one byte `start` meets.
+  const r = (phase & 3) << 3
+  const k = r === 0 ? key : (key << r) | (key >>> (32 - r))
+  const k0 = k >>> 24
+  const k1 = (k >>> 16) & 0xff
+  const k2 = (k >>> 8) & 0xff
+  const k3 = k & 0xff
   let i = start
-  // Byte by byte up to a 4-byte boundary of the memory, then 32 bits at a time.
-  while (i < end && ((buf.byteOffset + i) & 3) !== 0) {
-    buf[i] ^= keyByte(key, phase + i - start)
-    i++
+  for (; i + 4 <= end; i += 4) {
+    buf[i] ^= k0
+    buf[i + 1] ^= k1
+    buf[i + 2] ^= k2
+    buf[i + 3] ^= k3
   }
-  const words = (end - i) >>> 2
-  if (words > 0) {
-    const p = phase + i - start
-    // The 4 key bytes that meet this word, as a little-endian uint32.
-    const k = (keyByte(key, p) | (keyByte(key, p + 1) << 8) | (keyByte(key, p + 2) << 16) | (keyByte(key, p + 3) << 24)) | 0
-    const view = new Int32Array(buf.buffer, buf.byteOffset + i, words)
-    for (let w = 0; w < words; w++) view[w] ^= k
-    i += words << 2
-  }
-  for (; i < end; i++) buf[i] ^= keyByte(key, phase + i - start)
-}
-
-/** Byte `n % 4` of the masking key (the key as sent: big-endian). */
-function keyByte(key: number, n: number): number {
-  return (key >>> (24 - 8 * (n & 3))) & 0xff
+  if (i < end) buf[i++] ^= k0
+  if (i < end) buf[i++] ^= k1
+  if (i < end) buf[i] ^= k2
 }
 
 /** A close code a peer may send (§7.4.1, §7.4.2; 1012-1014 are registered since). */
