@@ -12,6 +12,7 @@ import type { Connection } from '../engine/connection.js'
 import { PROTOCOL, type FullHandlers } from '../engine/handlers.js'
 import { IdleSweeper, type SweepClock } from '../engine/idle-sweeper.js'
 import { RequestHead } from './head-parser.js'
+import { HeadBatch } from './head-batch.js'
 import { HttpSession, type HttpApp } from './http-session.js'
 import type { HttpLimits } from './limits.js'
 import type { HttpRequest } from './request.js'
@@ -56,6 +57,7 @@ export class HttpProtocol implements FullHandlers, HttpApp {
   readonly limits: HttpLimits
   readonly highWaterMark: number
   readonly head: RequestHead
+  readonly headBatch: HeadBatch
   private readonly handler: HttpHandler
   private readonly onUpgrade: UpgradeHandler | undefined
   private readonly onError: HttpErrorHandler | undefined
@@ -70,6 +72,7 @@ export class HttpProtocol implements FullHandlers, HttpApp {
     this.limits = options.limits
     this.highWaterMark = options.highWaterMark
     this.head = new RequestHead(options.limits.maxHeaderCount)
+    this.headBatch = new HeadBatch(options.limits)
     this.handler = options.handler
     this.onUpgrade = options.upgrade
     this.onError = options.error

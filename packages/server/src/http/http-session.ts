@@ -17,6 +17,7 @@ import { serverError } from '../errors.js'
 import type { Connection } from '../engine/connection.js'
 import { ChunkedDecoder } from './chunked-decoder.js'
 import { CR, LF } from './char-classes.js'
+import type { HeadBatch } from './head-batch.js'
 import { HeadFlag, INCOMPLETE, RequestHead, findHeadEnd, parseHead } from './head-parser.js'
 import type { HttpLimits } from './limits.js'
 import { HttpRequest, type BodySource } from './request.js'
@@ -31,6 +32,8 @@ export interface HttpApp {
   readonly highWaterMark: number
   /** The shared head table (parsing is synchronous: one is enough per server). */
   readonly head: RequestHead
+  /** The native parser's records of the read being parsed (shared likewise). */
+  readonly headBatch: HeadBatch
   /** Calls the request handler; reports what it throws or rejects with. */
   dispatch(req: HttpRequest, res: HttpResponse): void
   /** Hands an upgrade request's connection over, or returns false (then the request is answered 426/400). */
@@ -136,7 +139,7 @@ export class HttpSession implements ResponseSink, BodySource {
           if (i === end) break
         }
         let verdict: number
-        if (this.scanned === 0) verdict = parseHead(buf, i, end, this.app.limits, head)
+        if (this.scanned === 0) verdict = this.app.headBatch.next(buf, i, end, head)
         else {
           const headEnd = findHeadEnd(buf, i, i + this.scanned, end)
           verdict = headEnd < 0 ? INCOMPLETE : parseHead(buf, i, headEnd, this.app.limits, head)
@@ -171,6 +174,7 @@ export class HttpSession implements ResponseSink, BodySource {
       }
       if (i >= 0 && i < end && (!this.last || this.reading !== null)) this.input = Buffer.from(buf.subarray(i, end))
     } finally {
+      this.app.headBatch.clear()
       const fresh = this.fresh
       if (fresh !== null) {
         // The heads parsed from the read buffer move to one copy: the buffer is reused.
