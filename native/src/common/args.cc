@@ -203,4 +203,12 @@ socklen_t ArgSocketAddress(const Napi::CallbackInfo& info, size_t i, sockaddr_st
   throw error;
 }
 
+Napi::TypedArray ArgTypedArray(const Napi::CallbackInfo& info, size_t i, const char* name,
+                               napi_typedarray_type type, const char* type_name) {
+  Napi::Value v = info[i];
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != type)
+    ThrowTypeError(info.Env(), std::string("\"") + name + "\" must be " + type_name);
+  return v.As<Napi::TypedArray>();
+}
+
 }  // namespace io

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "errors.h"
+
 namespace io {
 
 // A non-negative integer fd (TypeError if not an integer, RangeError if negative or > INT_MAX).
@@ -55,6 +57,26 @@ ByteSpan ArgView(const Napi::CallbackInfo& info, size_t i, const char* name);
 // it and the syscall. The values stay alive as long as the callback's handle scope.
 std::vector<napi_value> ArgViews(const Napi::CallbackInfo& info, size_t i, const char* name);
 std::vector<iovec> IoVectorsOf(napi_env env, const std::vector<napi_value>& views);
+
+// A typed array argument of the given type (TypeError naming `type_name` otherwise).
+Napi::TypedArray ArgTypedArray(const Napi::CallbackInfo& info, size_t i, const char* name,
+                               napi_typedarray_type type, const char* type_name);
+
+// Data pointer and element count of a typed array, taken only after every JS call of the
+// binding ran. A detached buffer has no data: that is an argument error, not a crash.
+template <typename T>
+T* Elements(Napi::Env env, Napi::TypedArray array, const char* name, size_t* length) {
+  size_t len = array.ElementLength();
+  void* data = nullptr;
+  napi_value ab;
+  size_t offset;
+  if (napi_get_typedarray_info(env, array, nullptr, &len, &data, &ab, &offset) != napi_ok)
+    ThrowTypeError(env, std::string("\"") + name + "\" is not usable");
+  if (data == nullptr && len != 0)
+    ThrowTypeError(env, std::string("\"") + name + "\" is detached");
+  *length = len;
+  return static_cast<T*>(data);
+}
 
 Napi::Function ArgFunction(const Napi::CallbackInfo& info, size_t i, const char* name);
 std::string ArgString(const Napi::CallbackInfo& info, size_t i, const char* name);

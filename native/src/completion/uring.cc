@@ -26,8 +26,10 @@ constexpr int64_t kMaxCqEntries = 65536;   // IORING_MAX_CQ_ENTRIES
 // Loop wakeups run at most this many reap -> callback rounds before yielding to the rest of
 // Node's loop (timers, other handles); the eventfd is signalled to come back for the rest.
 constexpr int kRoundsPerWakeup = 8;
-// A reap takes what the kernel holds with at most this many extra io_uring_enter calls.
-constexpr int kDrainsPerCollect = 4;
+// Deferred completion work one io_uring_enter runs without being asked for more (Linux >= 6.13,
+// IO_LOCAL_TW_DEFAULT_MAX). A reap enters again while work is flagged, at most as many times as
+// it takes to fill the completion arrays at this rate.
+constexpr unsigned kWorkPerEnter = 20;
 // Closing the ring waits at most this long for cancelled operations to complete. Cancelled
 // socket operations complete at once; only a zero-copy send whose pages the network still
 // holds can take longer, and its memory is then deliberately kept rather than freed.
@@ -71,6 +73,7 @@ Napi::Function Uring::Define(Napi::Env env) {
                           Method<&Uring::Accept>("accept"),
                           Method<&Uring::Recv>("recv"),
                           Method<&Uring::RecvMultishot>("recvMultishotGroup"),
+                          Method<&Uring::RecvOnceEach>("recvOnceEach"),
                           Method<&Uring::Send>("send"),
                           Method<&Uring::Writev>("writev"),
                           Method<&Uring::Connect>("connect"),
@@ -214,16 +217,19 @@ void Uring::Discard(const io_uring_cqe& cqe) {
 // "Whatever the kernel holds" needs io_uring_enter(GETEVENTS) whenever the kernel flags it:
 // overflowed CQEs (IORING_SQ_CQ_OVERFLOW), and with DEFER_TASKRUN completions whose work waits
 // for this thread (IORING_SQ_TASKRUN). Since 6.13 one enter runs at most
-// max(20, min_complete) of those work items, so when one plain enter did not bring everything
-// in, the next asks for as many completions as there is room for, with a zero timeout: the
-// kernel finishes that much work and returns (-ETIME) instead of waiting.
+// max(20, min_complete) of those work items, so a busy ring takes several plain enters
+// (min_complete 0, no timeout), each running the next 20, until the flag is down or the arrays
+// could be full. Asking for a room's worth of completions with a zero timeout would run more
+// per enter, but then the kernel arms an already expired hrtimer and goes through its sleep
+// path each time: under HTTP keep-alive that cost more CPU than the extra enters.
 int Uring::Collect(unsigned min_complete, int timeout_ms) {
   Completions out;
   if (!CompletionArrays(&out)) return -EFAULT;
   if (min_complete > capacity_) min_complete = capacity_;
   Deadline deadline(timeout_ms);
   unsigned taken = 0;
-  int drains = 0;
+  unsigned drains = 0;
+  const unsigned max_drains = 1 + capacity_ / kWorkPerEnter;
   for (;;) {
     unsigned n = taken;
     queue_.Reap(capacity_ - taken, [&](const io_uring_cqe& cqe) {
@@ -237,12 +243,10 @@ int Uring::Collect(unsigned min_complete, int timeout_ms) {
     if (taken >= min_complete || timeout_ms == 0) {
       // Enough taken: bring in what is already there, without waiting. Bounded, because under
       // load new work keeps arriving and the caller should see this batch first.
-      if (!(queue_.Pending() > 0 || queue_.NeedsEnter()) || drains == kDrainsPerCollect)
+      if (!(queue_.Pending() > 0 || queue_.NeedsEnter()) || drains == max_drains)
         return static_cast<int>(taken);
-      // The first try is the cheap one (no timer); only if work is still left does the next
-      // ask for room-sized batches, whose zero timeout the kernel handles as a (short) wait.
-      unsigned ask = drains++ == 0 ? 0 : capacity_ - taken;
-      rc = queue_.Enter(true, ask, ask == 0 ? -1 : 0);
+      drains++;
+      rc = queue_.Enter(true, 0, -1);
     } else {
       // Nothing in flight and nothing queued: waiting would never end.
       if (slots_.live() == 0 && queue_.Pending() == 0 && queue_.CqReady() == 0)

@@ -99,12 +99,15 @@ class Uring : public LoopSource<Uring> {
   template <typename Match>
   uint32_t TargetLive(uint32_t token, uint8_t opcode, Match match);
   BufferGroup* FindGroup(uint16_t gid);
+  BufferGroup* ArgGroup(Napi::Env env, uint16_t gid);
+  void QueueRecvFromGroup(int fd, BufferGroup* group, uint32_t token, uint32_t mode);
 
   void PollAdd(const Napi::CallbackInfo& info);
   Napi::Value PollRemove(const Napi::CallbackInfo& info);
   void Accept(const Napi::CallbackInfo& info);
   void Recv(const Napi::CallbackInfo& info);
   void RecvMultishot(const Napi::CallbackInfo& info);
+  void RecvOnceEach(const Napi::CallbackInfo& info);
   void Send(const Napi::CallbackInfo& info);
   void Writev(const Napi::CallbackInfo& info);
   void Connect(const Napi::CallbackInfo& info);

@@ -189,17 +189,53 @@ void Uring::RecvMultishot(const Napi::CallbackInfo& info) {
   uint32_t token = ArgToken(info, 2);
   // mode: kRecvModeMultishot, or single-shot, optionally asking the kernel to poll first.
   uint32_t mode = static_cast<uint32_t>(ArgInt(info, 3, "mode", 0, kRecvModeSingleShot | kRecvModePollFirst));
-  bool single_shot = (mode & kRecvModeSingleShot) != 0 || !multishot_recv_;
   CheckOpen(env);
+  QueueRecvFromGroup(fd, ArgGroup(env, gid), token, mode);
+  Queued();
+}
+
+// recvOnceEach(groupId, arms: Int32Array, count): a single-shot recv from the group for each of
+// the first `count` triples of `arms`, [fd, token (its 32 bits), pollFirst (0 or 1)], queued
+// in order: re-arming a batch of connections costs one call instead of one per connection.
+// Every entry is checked before any is queued, so a bad one queues nothing.
+void Uring::RecvOnceEach(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  uint16_t gid = static_cast<uint16_t>(ArgInt(info, 0, "groupId", 0, 65535));
+  Napi::TypedArray arms_arg = ArgTypedArray(info, 1, "arms", napi_int32_array, "an Int32Array");
+  size_t count = static_cast<size_t>(ArgInt(info, 2, "count", 0, INT32_MAX));
+  CheckOpen(env);
+  BufferGroup* group = ArgGroup(env, gid);
+  size_t length;
+  const int32_t* arms = Elements<int32_t>(env, arms_arg, "arms", &length);
+  if (count > length / 3) ThrowRangeError(env, "\"count\" must be at most arms.length / 3");
+  for (size_t i = 0; i < count; i++) {
+    if (arms[3 * i] < 0) ThrowRangeError(env, "\"arms\" holds a negative fd at entry " + std::to_string(i));
+    if (arms[3 * i + 2] != 0 && arms[3 * i + 2] != 1)
+      ThrowRangeError(env, "\"arms\" holds a pollFirst other than 0 or 1 at entry " + std::to_string(i));
+  }
+  for (size_t i = 0; i < count; i++) {
+    uint32_t mode = kRecvModeSingleShot | (arms[3 * i + 2] != 0 ? kRecvModePollFirst : 0);
+    QueueRecvFromGroup(arms[3 * i], group, static_cast<uint32_t>(arms[3 * i + 1]), mode);
+  }
+  if (count > 0) Queued();
+}
+
+BufferGroup* Uring::ArgGroup(Napi::Env env, uint16_t gid) {
   BufferGroup* group = FindGroup(gid);
   if (group == nullptr)
     ThrowCodeError(env, "ERR_URING_BUFFER_RING_CLOSED", "the buffer ring is not registered with this Uring");
+  return group;
+}
+
+// One recv selecting its buffer from `group`; arguments already checked.
+void Uring::QueueRecvFromGroup(int fd, BufferGroup* group, uint32_t token, uint32_t mode) {
+  bool single_shot = (mode & kRecvModeSingleShot) != 0 || !multishot_recv_;
   uint32_t slot = Begin(OpKind::kRecvMultishot, token);
   slots_[slot].group = group;
   group->ops_in_flight++;
   io_uring_sqe* sqe = Prepare(kOpRecv, fd, slot);
   sqe->flags = kSqeBufferSelect;
-  sqe->buf_group = gid;
+  sqe->buf_group = group->gid;
   // len 0: each completion takes at most one whole buffer. Single-shot (asked for, or before
   // 6.0) the recv completes once, without IORING_CQE_F_MORE, which callers treat as "re-arm".
   // Poll first (5.19; asked for only where multishot recv, 6.0, exists): the caller expects
@@ -207,7 +243,6 @@ void Uring::RecvMultishot(const Napi::CallbackInfo& info) {
   // EAGAIN and arms its poll at once.
   if (!single_shot) sqe->ioprio = kRecvMultishot;
   else if ((mode & kRecvModePollFirst) != 0 && multishot_recv_) sqe->ioprio = kRecvSendPollFirst;
-  Queued();
 }
 
 void Uring::Send(const Napi::CallbackInfo& info) {

@@ -47,14 +47,6 @@ constexpr int32_t kSkip = 3;
 constexpr int32_t kWouldBlock = 4;
 constexpr size_t kMinRoom = 16 * 1024;
 
-// A typed array argument of the given type, with its element count.
-Napi::TypedArray ArgTypedArray(const Napi::CallbackInfo& info, size_t i, const char* name,
-                               napi_typedarray_type type, const char* type_name) {
-  Napi::Value v = info[i];
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != type)
-    ThrowTypeError(info.Env(), std::string("\"") + name + "\" must be " + type_name);
-  return v.As<Napi::TypedArray>();
-}
 
 size_t ElementSize(napi_typedarray_type type) {
   switch (type) {
@@ -74,21 +66,6 @@ size_t ElementSize(napi_typedarray_type type) {
   }
 }
 
-// Data pointer and length of a typed array, taken only after every JS call of the binding ran.
-// A detached buffer has no data: that is an argument error, not a crash.
-template <typename T>
-T* Elements(Napi::Env env, Napi::TypedArray array, const char* name, size_t* length) {
-  size_t len = array.ElementLength();
-  void* data = nullptr;
-  napi_value ab;
-  size_t offset;
-  if (napi_get_typedarray_info(env, array, nullptr, &len, &data, &ab, &offset) != napi_ok)
-    ThrowTypeError(env, std::string("\"") + name + "\" is not usable");
-  if (data == nullptr && len != 0)
-    ThrowTypeError(env, std::string("\"") + name + "\" is detached");
-  *length = len;
-  return static_cast<T*>(data);
-}
 
 Napi::Value ReadBatch(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();

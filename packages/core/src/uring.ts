@@ -183,6 +183,8 @@ interface NativeUring extends Omit<LoopSource, 'start' | 'close'> {
   stop(): void
   /** @internal recvMultishot after its checks. */
   recvMultishotGroup(fd: number, groupId: number, token: number, mode: number): void
+  /** @internal recvOnceFromRing after its checks (layout of `arms` there). */
+  recvOnceEach(groupId: number, arms: Int32Array, count: number): void
   /** @internal close(fd, token). */
   closeFd(fd: number, token: number): void
   /** @internal close(). */
@@ -350,9 +352,7 @@ export class Uring extends NativeUringClass implements LoopSource<[onComplete: (
    * where the kernel lacks multishot recv (before 6.0).
    */
   recvFromRing(fd: number, ring: BufferRing, token: number, options?: { multishot?: boolean; pollFirst?: boolean }): void {
-    if (!(ring instanceof BufferRing)) {
-      throw invalidArgType('ring', 'a BufferRing', ring)
-    }
+    if (!(ring instanceof BufferRing)) throw invalidArgType('ring', 'a BufferRing', ring)
     let mode = 0
     if (options !== undefined) {
       if (options === null || typeof options !== 'object') throw invalidArgType('options', 'an object', options)
@@ -362,8 +362,28 @@ export class Uring extends NativeUringClass implements LoopSource<[onComplete: (
       if (typeof pollFirst !== 'boolean') throw invalidArgType('options.pollFirst', 'a boolean', pollFirst)
       if (!multishot) mode = pollFirst ? RECV_SINGLE_SHOT | RECV_POLL_FIRST : RECV_SINGLE_SHOT
     }
+    this.recvMultishotGroup(fd, this.#groupOf(ring), token, mode)
+  }
+
+  /** The group id of `ring`, a BufferRing of this Uring (checked). */
+  #groupOf(ring: BufferRing): number {
+    if (!(ring instanceof BufferRing)) throw invalidArgType('ring', 'a BufferRing', ring)
     if (ring.uring !== this) throw codeError('ERR_URING_BUFFER_RING_FOREIGN', 'the BufferRing belongs to another Uring')
-    this.recvMultishotGroup(fd, ring.groupId, token, mode)
+    return ring.groupId
+  }
+
+  /**
+   * Single-shot recvs into a {@link BufferRing} of this ring for many sockets in one call, as
+   * `count` calls of {@link recvFromRing} with `{ multishot: false }` would queue them, in
+   * order. Entry `i` of `arms` is three integers: `arms[3 * i]` the fd,
+   * `arms[3 * i + 1]` the token (its 32 bits: write it with `| 0`, read back as unsigned in
+   * {@link completionTokens}), and `arms[3 * i + 2]` 1 for `pollFirst`, else 0. Every entry is
+   * checked before any is queued.
+   * @throws TypeError unless `arms` is an Int32Array; RangeError for a `count` beyond
+   *   `arms.length / 3`, a negative fd or a pollFirst other than 0 or 1.
+   */
+  recvOnceFromRing(ring: BufferRing, arms: Int32Array, count: number): void {
+    this.recvOnceEach(this.#groupOf(ring), arms, count)
   }
 
   /**

@@ -395,4 +395,45 @@ describeUring('Uring operations', () => {
     expect(() => r.recvFromRing(a, buffers, 6, { multishot: 'no' as never })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }))
     expect(r.inFlight).toBe(0)
   })
+
+  it('recvOnceFromRing queues one single-shot recv per entry, each with its token, in one call', () => {
+    const r = ring()
+    if (!r.features.bufferRings) return
+    const pairs = [unixPair(), unixPair(), unixPair()]
+    const buffers = new BufferRing(r, { count: 4, size: 8 })
+    // Token 0xFFFFFFF0 is written as its 32 bits and comes back unsigned; the last entry is left out by count.
+    const tokens = [7, 0xfffffff0, 9]
+    const arms = new Int32Array(3 * 4)
+    pairs.forEach(([a], i) => arms.set([a, tokens[i] | 0, i % 2], 3 * i))
+    arms.set([pairs[0][0], 99, 0], 9)
+    r.recvOnceFromRing(buffers, arms, 3)
+    expect(r.inFlight).toBe(3)
+    r.submit()
+    pairs.forEach(([, b], i) => sockets.write(b, Buffer.from(`w${i}`)))
+    const got = new Map<number, string>()
+    for (const c of reap(r, 3)) {
+      expect(c.flags & IORING_CQE_F_MORE).toBe(0)
+      got.set(c.token, Buffer.from(buffers.view(bufferIdOf(c.flags), c.result)).toString())
+      buffers.recycle(bufferIdOf(c.flags))
+    }
+    expect(got).toEqual(new Map([[7, 'w0'], [0xfffffff0, 'w1'], [9, 'w2']]))
+    expect(r.inFlight).toBe(0)
+  })
+
+  it('recvOnceFromRing checks every entry before it queues any', () => {
+    const r = ring()
+    if (!r.features.bufferRings) return
+    const [a] = unixPair()
+    const buffers = new BufferRing(r, { count: 2, size: 8 })
+    const arms = Int32Array.of(a, 1, 0, -1, 2, 0)
+    expect(() => r.recvOnceFromRing(buffers, arms, 2)).toThrow(RangeError)
+    expect(() => r.recvOnceFromRing(buffers, Int32Array.of(a, 1, 0, a, 2, 2), 2)).toThrow(RangeError)
+    expect(() => r.recvOnceFromRing(buffers, arms, 3)).toThrow(RangeError)
+    expect(() => r.recvOnceFromRing(buffers, [a, 1, 0] as never, 1)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }))
+    expect(() => r.recvOnceFromRing(buffers, Uint32Array.of(a, 1, 0) as never, 1)).toThrow(TypeError)
+    expect(() => r.recvOnceFromRing({} as never, arms, 1)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }))
+    expect(r.inFlight).toBe(0)
+    r.recvOnceFromRing(buffers, arms, 0)
+    expect(r.inFlight).toBe(0)
+  })
 })

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { HeldInput } from '../src/engine/held-input.js'
 import { UringEngine } from '../src/engine/uring-engine.js'
-import { sockets } from '@io/core'
+import { Uring, sockets } from '@io/core'
 import { createServer, echoHandlers, resolveServerBackend, type Connection, type Server } from '@io/server'
 import { client, payload, until } from './helpers.js'
 
@@ -15,6 +15,25 @@ if (unavailable !== null) console.warn(`io_uring engine tests skipped: ${unavail
 const { MSG_PEEK, MSG_DONTWAIT } = sockets.constants
 
 let server: Server | null = null
+
+/** Records the fd of every recv the engine hands to the ring through `recvOnceFromRing`. */
+function recordArmedFds(): number[] {
+  const fds: number[] = []
+  const original = Uring.prototype.recvOnceFromRing
+  vi.spyOn(Uring.prototype, 'recvOnceFromRing').mockImplementation(function (this: Uring, ring, arms, count) {
+    for (let i = 0; i < count; i++) fds.push(arms[3 * i])
+    original.call(this, ring, arms, count)
+  })
+  return fds
+}
+
+/** Starts an io_uring server with `handlers` and connects one client to it. */
+async function serveOne(handlers: Parameters<typeof createServer>[1]) {
+  server = createServer({ backend: 'uring' }, handlers) as Server
+  const { port } = await server.listen({ port: 0, host: '127.0.0.1' })
+  return client(port)
+}
+
 afterEach(async () => {
   vi.restoreAllMocks()
   await server?.close({ graceMs: 0 })
@@ -104,5 +123,58 @@ describe.skipIf(unavailable !== null)('io_uring engine', () => {
     await until(() => received.reduce((sum, b) => sum + b.length, 0) === sent.length)
     expect(Buffer.concat(received).equals(sent)).toBe(true)
     c.socket.destroy()
+  })
+
+  it('a recv re-armed in a batch is left out when the connection pauses before the batch ends', async () => {
+    // resume() inside `data` re-arms at once (the recv waits for the end of the batch), and
+    // the pause() after it must win: no recv in flight, every byte left in the kernel.
+    const armed = recordArmedFds()
+    const received: Buffer[] = []
+    let paused: Connection | null = null
+    let mark = -1
+    const c = await serveOne({
+      data(conn, chunk) {
+        received.push(Buffer.from(chunk))
+        if (paused !== null) return
+        paused = conn
+        conn.pause()
+        conn.resume()
+        conn.pause()
+        mark = armed.length
+      },
+    })
+    c.socket.write('first')
+    await until(() => paused !== null)
+    const rest = payload(256 * 1024, 3)
+    c.socket.write(rest)
+    const peek = Buffer.alloc(48 * 1024)
+    await until(() => sockets.recv(paused!.fd, peek, 0, peek.length, MSG_PEEK | MSG_DONTWAIT) === peek.length)
+    expect(armed.slice(mark)).not.toContain(paused!.fd)
+    const engine = (server as unknown as { reactor: { engine: { held: HeldInput } } }).reactor.engine
+    expect(engine.held.bytes(paused!)).toBe(0) // no recv took anything after the pause
+    paused!.resume()
+    await until(() => received.reduce((sum, b) => sum + b.length, 0) === 5 + rest.length)
+    expect(Buffer.concat(received).equals(Buffer.concat([Buffer.from('first'), rest]))).toBe(true)
+    c.socket.destroy()
+  })
+
+  it('a recv re-armed in a batch is left out when the connection closes before the batch ends', async () => {
+    const armed = recordArmedFds()
+    let fd = -1
+    let mark = -1
+    const c = await serveOne({
+      data(conn) {
+        fd = conn.fd
+        conn.pause()
+        conn.resume() // re-arms: the recv waits for the end of the batch
+        conn.destroy()
+        mark = armed.length
+      },
+    })
+    c.socket.write('bye')
+    await until(() => c.closed)
+    await until(() => server!.connections === 0)
+    expect(fd).toBeGreaterThanOrEqual(0)
+    expect(armed.slice(mark)).not.toContain(fd)
   })
 })

@@ -8,7 +8,9 @@
  *   the buffer the kernel filled (up to `readBufferSize`, at most 64 KB); `data` gets a view of
  *   it, and the buffer goes back to the kernel once the batch's output is flushed (the same
  *   lifetime rule as the epoll engine's read arena). The next recv is armed once `data`
- *   returned, unless the connection paused. One recv in flight is what bounds memory: a
+ *   returned, unless the connection paused: the batch's re-armed recvs are queued together,
+ *   in one native call once its output is flushed, and a connection that paused or closed
+ *   meanwhile is left out. One recv in flight is what bounds memory: a
  *   multishot recv keeps filling ring buffers while the application is busy, and a paused
  *   connection would have to keep all of them (measured: tens of MB per connection from a
  *   client that never reads). With one, at most one chunk arrives after `pause()`, and the
@@ -66,6 +68,8 @@ const RECV_ARMED = 1
 const POLL_ARMED = 2
 /** A hang-up poll is armed (while paused). */
 const HANGUP_ARMED = 4
+/** With RECV_ARMED: the recv waits in `arms`, not yet handed to the ring (see `queueArms`). */
+const RECV_WAITING = 8
 
 const { ENOBUFS, ECANCELED } = osConstants.errno
 const { SOL_SOCKET, SO_ERROR } = sockets.constants
@@ -77,10 +81,6 @@ const { SOL_SOCKET, SO_ERROR } = sockets.constants
  */
 const MAX_RING_BUFFER_SIZE = 64 * 1024
 
-/** Options of every recv: one completion, then re-armed by the engine (see the module comment). */
-const SINGLE_SHOT = Object.freeze({ multishot: false })
-/** The same after a recv that took less than a buffer: the socket is empty, poll first. */
-const SINGLE_SHOT_POLL_FIRST = Object.freeze({ multishot: false, pollFirst: true })
 
 export class UringEngine implements Engine {
   /**
@@ -99,6 +99,15 @@ export class UringEngine implements Engine {
   private readonly held = new HeldInput()
   /** Armed operations per connection slot. */
   private state = new Uint8Array(64)
+  /**
+   * Recvs armed while a batch runs, handed to the ring together at its end: `arms` holds
+   * [fd, token, pollFirst] per recv (the layout of `Uring.recvOnceFromRing`), `armed` the
+   * connections.
+   */
+  private arms = new Int32Array(3 * 64)
+  private readonly armed: Array<Connection | undefined> = []
+  /** Inside `onComplete`: recvs wait in `arms` for the end of the batch. */
+  private inBatch = false
   private acceptor: Acceptor | null = null
   private listenFd = -1
 
@@ -137,6 +146,7 @@ export class UringEngine implements Engine {
     const results = this.uring.completionResults
     const flags = this.uring.completionFlags
     const reactor = this.reactor
+    this.inBatch = true
     reactor.beginBatch()
     try {
       for (let i = 0; i < count; i++) {
@@ -163,8 +173,48 @@ export class UringEngine implements Engine {
         // The flush is done: no queued output is a view of these buffers any more.
         for (const id of this.toRecycle) this.buffers.recycle(id)
         this.toRecycle.length = 0
+        this.inBatch = false
+        this.queueArms()
       }
     }
+  }
+
+  /**
+   * Hands the recvs armed in this batch to the ring, in one call. A connection closed since
+   * is left out (its slot may already be another connection's); one paused since or whose
+   * input ended gets none either, so a paused connection has no recv in flight.
+   */
+  private queueArms(): void {
+    const { arms, armed, state } = this
+    let n = 0
+    for (let i = 0; i < armed.length; i++) {
+      const conn = armed[i]!
+      if ((conn.flags & Flag.Closed) !== 0) continue
+      const slot = slotOf(conn.token)
+      if ((conn.flags & (Flag.Paused | Flag.ReadEnded)) !== 0) {
+        state[slot] &= ~(RECV_ARMED | RECV_WAITING)
+        if ((conn.flags & Flag.Paused) !== 0) this.watchHangup(conn)
+        continue
+      }
+      state[slot] &= ~RECV_WAITING
+      if (n !== i) {
+        arms[3 * n] = arms[3 * i]
+        arms[3 * n + 1] = arms[3 * i + 1]
+        arms[3 * n + 2] = arms[3 * i + 2]
+        armed[n] = conn
+      }
+      n++
+    }
+    armed.length = n
+    if (n === 0) return
+    try {
+      this.uring.recvOnceFromRing(this.buffers, arms, n)
+    } catch (err) {
+      // Only a ring that is gone gets here: these connections cannot read any more.
+      for (const conn of armed.splice(0)) this.reactor.failed(conn, err)
+      return
+    }
+    armed.length = 0
   }
 
   private received(conn: Connection | undefined, result: number, flags: number): void {
@@ -202,10 +252,23 @@ export class UringEngine implements Engine {
     }
   }
 
-  /** `drained`: the last recv took less than a buffer, so the socket is most likely empty. */
+  /**
+   * Arms a single-shot recv: at the end of the batch, or at once outside one. `drained`: the
+   * last recv took less than a buffer, so the socket is most likely empty (poll first).
+   */
   private armRecv(conn: Connection, drained = false): void {
-    this.state[slotOf(conn.token)] |= RECV_ARMED
-    this.uring.recvFromRing(conn.fd, this.buffers, conn.token, drained ? SINGLE_SHOT_POLL_FIRST : SINGLE_SHOT)
+    this.state[slotOf(conn.token)] |= RECV_ARMED | RECV_WAITING
+    const i = this.armed.length
+    if (3 * i + 3 > this.arms.length) {
+      const grown = new Int32Array(this.arms.length * 2)
+      grown.set(this.arms)
+      this.arms = grown
+    }
+    this.arms[3 * i] = conn.fd
+    this.arms[3 * i + 1] = conn.token | 0
+    this.arms[3 * i + 2] = drained ? 1 : 0
+    this.armed.push(conn)
+    if (!this.inBatch) this.queueArms()
   }
 
   attach(conn: Connection): boolean {
@@ -294,7 +357,10 @@ export class UringEngine implements Engine {
   /** Operations in flight on the fd: cancel them and close through the ring. */
   closeSocket(conn: Connection): void {
     const slot = slotOf(conn.token)
-    if (this.state[slot] === 0) closeQuietly(conn.fd)
+    // A recv still waiting in `arms` is not in flight: queueArms leaves it out.
+    const state = this.state[slot]
+    const inFlight = (state & RECV_WAITING) !== 0 ? state & ~(RECV_ARMED | RECV_WAITING) : state
+    if (inFlight === 0) closeQuietly(conn.fd)
     else this.uring.close(conn.fd, (conn.token | CLOSE) >>> 0)
     this.state[slot] = 0
   }
