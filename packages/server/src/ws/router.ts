@@ -41,7 +41,7 @@ export class WebSocketRouter {
       throw Object.assign(new TypeError(`"pattern" must be a path starting with "/", got ${JSON.stringify(pattern)}`), { code: 'ERR_INVALID_ARG_VALUE' })
     }
     const prefix = pattern.endsWith('*')
-    this.routes.push({ pattern: prefix ? pattern.slice(0, -1) : pattern, prefix, behaviour: resolveBehaviour(behaviour) })
+    this.routes.push({ pattern: prefix ? pattern.slice(0, -1) : pattern, prefix, behaviour: resolveBehaviour(behaviour, this.hub) })
   }
 
   /** True once a route was added. */
@@ -113,7 +113,7 @@ export class WebSocketRouter {
       }\r\n`,
       'latin1',
     )
-    const ws = new WebSocket(conn, behaviour, this.hub, userData)
+    const ws = new WebSocket(conn, behaviour, userData)
     conn.protocol = ws
     conn.handlers = this.handlers
     const tick = IdleSweeper.tickMs(conn.reactor.options.idleTimeoutMs)
@@ -121,7 +121,7 @@ export class WebSocketRouter {
     conn.lastTick = conn.reactor.tick
     if (conn.isPaused) conn.resume()
     behaviour.open?.(ws)
-    if (head.length > 0 && !ws.closed) ws.reader.read(head)
+    if (head.length > 0 && !ws.closed) ws.read(head)
   }
 }
 
