@@ -95,34 +95,34 @@ export abstract class FrameReader {
     let i = 0
     while (i < end && (this.flags & ReaderBit.Stopped) === 0) {
       if (this.#remaining === EXPECT_HEADER) {
-        const next = this.#header(buf, i, end)
+        const next = this.header(buf, i, end)
         if (next < 0) {
           // The header is split: wait for the rest.
-          if ((this.flags & ReaderBit.Stopped) === 0) this.#partialInput().carry = Buffer.from(buf.subarray(i, end))
+          if ((this.flags & ReaderBit.Stopped) === 0) this.partialInput().carry = Buffer.from(buf.subarray(i, end))
           return
         }
         i = next
-        if ((this.#remaining as number) === 0) this.#frameDone(buf, i, i)
+        if ((this.#remaining as number) === 0) this.frameDone(buf, i, i)
         continue
       }
       const n = Math.min(this.#remaining, end - i)
-      this.#payload(buf, i, i + n)
+      this.payload(buf, i, i + n)
       i += n
     }
   }
 
-  #partialInput(): PartialInput {
+  private partialInput(): PartialInput {
     return (this.#partial ??= new PartialInput())
   }
 
   /** Parses the header at `i`; returns where the payload starts, or -1 (incomplete, or failed). */
-  #header(buf: Buffer, i: number, end: number): number {
+  private header(buf: Buffer, i: number, end: number): number {
     if (end - i < 2) return -1
     const b0 = buf[i]
     const b1 = buf[i + 1]
     // What the first two bytes can refuse, before waiting for the rest of the header.
-    if ((b0 & 0x70) !== 0) return this.#failed(CloseCode.ProtocolError, 'RSV bits set without an extension')
-    if ((b1 & 0x80) === 0) return this.#failed(CloseCode.ProtocolError, 'a client frame must be masked')
+    if ((b0 & 0x70) !== 0) return this.failed(CloseCode.ProtocolError, 'RSV bits set without an extension')
+    if ((b1 & 0x80) === 0) return this.failed(CloseCode.ProtocolError, 'a client frame must be masked')
     const len7 = b1 & 0x7f
     const size = 2 + (len7 === 126 ? 2 : len7 === 127 ? 8 : 0) + 4
     if (end - i < size) return -1
@@ -132,24 +132,24 @@ export abstract class FrameReader {
     if (len7 === 126) length = (buf[i + 2] << 8) | buf[i + 3]
     else if (len7 === 127) {
       const high = buf.readUInt32BE(i + 2)
-      if (high > 0x1fffff) return this.#failed(high >= 0x80000000 ? CloseCode.ProtocolError : CloseCode.TooBig, 'frame length out of range')
+      if (high > 0x1fffff) return this.failed(high >= 0x80000000 ? CloseCode.ProtocolError : CloseCode.TooBig, 'frame length out of range')
       length = high * 0x1_0000_0000 + buf.readUInt32BE(i + 6)
     }
     const flags = this.flags
     const messageOpcode = (flags & ReaderBit.Message) >> ReaderBit.MessageShift
     if (opcode >= Opcode.Close) {
-      if (opcode > Opcode.Pong) return this.#failed(CloseCode.ProtocolError, `reserved opcode ${opcode}`)
-      if (!fin) return this.#failed(CloseCode.ProtocolError, 'a control frame must not be fragmented')
-      if (length > 125) return this.#failed(CloseCode.ProtocolError, 'a control frame carries at most 125 bytes')
+      if (opcode > Opcode.Pong) return this.failed(CloseCode.ProtocolError, `reserved opcode ${opcode}`)
+      if (!fin) return this.failed(CloseCode.ProtocolError, 'a control frame must not be fragmented')
+      if (length > 125) return this.failed(CloseCode.ProtocolError, 'a control frame carries at most 125 bytes')
     } else if (opcode === Opcode.Continuation) {
-      if (messageOpcode === 0) return this.#failed(CloseCode.ProtocolError, 'a continuation frame with no message to continue')
+      if (messageOpcode === 0) return this.failed(CloseCode.ProtocolError, 'a continuation frame with no message to continue')
     } else if (opcode === Opcode.Text || opcode === Opcode.Binary) {
-      if (messageOpcode !== 0) return this.#failed(CloseCode.ProtocolError, 'a new message inside a fragmented one')
+      if (messageOpcode !== 0) return this.failed(CloseCode.ProtocolError, 'a new message inside a fragmented one')
     } else {
-      return this.#failed(CloseCode.ProtocolError, `reserved opcode ${opcode}`)
+      return this.failed(CloseCode.ProtocolError, `reserved opcode ${opcode}`)
     }
     if (opcode < Opcode.Close && (this.#partial?.messageLength ?? 0) + length > this.maxPayloadLength) {
-      return this.#failed(CloseCode.TooBig, `message over ${this.maxPayloadLength} bytes`)
+      return this.failed(CloseCode.TooBig, `message over ${this.maxPayloadLength} bytes`)
     }
     let next = (flags & ~(ReaderBit.Opcode | ReaderBit.Fin)) | (b0 & (ReaderBit.Opcode | ReaderBit.Fin))
     if (opcode === Opcode.Text || opcode === Opcode.Binary) next = (next & ~ReaderBit.Message) | (opcode << ReaderBit.MessageShift)
@@ -160,21 +160,21 @@ export abstract class FrameReader {
     return i + size
   }
 
-  #failed(code: number, reason: string): number {
+  private failed(code: number, reason: string): number {
     this.flags |= ReaderBit.Stopped
     this.fail(code, reason)
     return -1
   }
 
   /** Payload bytes `buf[start, end)` of the current frame. */
-  #payload(buf: Buffer, start: number, end: number): void {
+  private payload(buf: Buffer, start: number, end: number): void {
     const n = end - start
     unmask(buf, start, end, this.#key, this.#phase)
     const whole = this.#phase === 0 && n === this.#remaining
     if ((this.flags & ReaderBit.Opcode) >= Opcode.Close) {
       // Control frames are small: handed over as a copy, even when whole.
       if (!whole) {
-        const partial = this.#partialInput()
+        const partial = this.partialInput()
         const control = partial.control
         partial.control = control === null ? Buffer.from(buf.subarray(start, end)) : Buffer.concat([control, buf.subarray(start, end)])
       }
@@ -182,23 +182,23 @@ export abstract class FrameReader {
       // A whole message in one frame in this read: a view, no copy.
       this.#phase = n
       this.#remaining = 0
-      this.#frameDone(buf, start, end)
+      this.frameDone(buf, start, end)
       return
     } else {
-      const partial = this.#partialInput()
+      const partial = this.partialInput()
       ;(partial.parts ??= []).push(Buffer.from(buf.subarray(start, end)))
       partial.messageLength += n
     }
     this.#phase += n
     this.#remaining -= n
-    if (this.#remaining === 0) this.#frameDone(buf, whole ? start : end, end)
+    if (this.#remaining === 0) this.frameDone(buf, whole ? start : end, end)
   }
 
   /**
    * The current frame is complete; `buf[start, end)` is its payload when it was read whole
    * (a data frame's only when it is its message's only frame).
    */
-  #frameDone(buf: Buffer, start: number, end: number): void {
+  private frameDone(buf: Buffer, start: number, end: number): void {
     this.#remaining = EXPECT_HEADER
     const flags = this.flags
     const opcode = flags & ReaderBit.Opcode
@@ -222,7 +222,7 @@ export abstract class FrameReader {
     this.flags = flags & ~ReaderBit.Message
     this.#partial = null // a data frame completes with nothing carried or collected
     if (!isBinary && !isUtf8(data)) {
-      this.#failed(CloseCode.InvalidPayload, 'a text message that is not UTF-8')
+      this.failed(CloseCode.InvalidPayload, 'a text message that is not UTF-8')
       return
     }
     this.message(data, isBinary)

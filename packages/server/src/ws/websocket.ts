@@ -71,18 +71,17 @@ export class WebSocket<U = any> extends FrameReader implements AsyncIterable<Web
   // One object per connection, every field set here in this order (one hidden class), and
   // only what an idle WebSocket needs: the rest waits in `#extras` until first used.
   /** @internal The connection it runs on. */
-  readonly conn: Connection
+  readonly conn: Connection<U>
   /** @internal Its route's handlers and limits, and the topics of its server. */
   readonly behaviour: ResolvedBehaviour<U>
-  #userData: U
   #extras: SocketExtras | null = null
 
   /** @internal Made once the handshake is accepted. */
-  constructor(conn: Connection, behaviour: ResolvedBehaviour<U>, userData: U) {
+  constructor(conn: Connection<U>, behaviour: ResolvedBehaviour<U>, userData: U) {
     super()
     this.conn = conn
     this.behaviour = behaviour
-    this.#userData = userData
+    conn.userData = userData // the connection's own slot: one field less here
   }
 
   /** @internal */
@@ -90,12 +89,12 @@ export class WebSocket<U = any> extends FrameReader implements AsyncIterable<Web
     return this.behaviour.maxPayloadLength
   }
 
-  #more(): SocketExtras {
+  private more(): SocketExtras {
     return (this.#extras ??= new SocketExtras())
   }
 
   /** Closing or closed: nothing more is sent. */
-  #ended(): boolean {
+  private ended(): boolean {
     return (this.flags & (SocketBit.Closing | SocketBit.Closed)) !== 0
   }
 
@@ -111,7 +110,7 @@ export class WebSocket<U = any> extends FrameReader implements AsyncIterable<Web
 
   /** What the behaviour's `upgrade` attached (`ctx.accept(userData)`). */
   getUserData(): U {
-    return this.#userData
+    return this.conn.userData
   }
 
   /** The peer's address. */
@@ -141,7 +140,7 @@ export class WebSocket<U = any> extends FrameReader implements AsyncIterable<Web
    * connection is then closed).
    */
   send(data: string | Uint8Array, isBinary: boolean = typeof data !== 'string'): number {
-    if (this.#ended() || !this.roomFor()) return DROPPED
+    if (this.ended() || !this.roomFor()) return DROPPED
     const opcode = isBinary ? Opcode.Binary : Opcode.Text
     const conn = this.conn
     let ok: boolean
@@ -154,13 +153,13 @@ export class WebSocket<U = any> extends FrameReader implements AsyncIterable<Web
       ok = conn.write(out)
     } else {
       if (!(data instanceof Uint8Array)) throw invalidArgType('data', 'a string, Buffer or Uint8Array', data)
-      ok = this.#frame(opcode, data)
+      ok = this.frame(opcode, data)
     }
     return ok ? SENT : BUFFERED
   }
 
   /** Writes one frame; true while under the high-water mark. */
-  #frame(opcode: number, data: Uint8Array): boolean {
+  private frame(opcode: number, data: Uint8Array): boolean {
     const conn = this.conn
     const length = data.byteLength
     const size = headerSize(length)
@@ -178,7 +177,7 @@ export class WebSocket<U = any> extends FrameReader implements AsyncIterable<Web
 
   /** @internal A whole frame already made (a publish): queued as it is, shared. */
   sendFrame(frame: Uint8Array): boolean {
-    if (this.#ended() || !this.roomFor()) return false
+    if (this.ended() || !this.roomFor()) return false
     this.conn.write(frame)
     return true
   }
@@ -192,10 +191,10 @@ export class WebSocket<U = any> extends FrameReader implements AsyncIterable<Web
 
   /** Sends a ping (payload at most 125 bytes). */
   ping(data: string | Uint8Array = EMPTY): void {
-    if (this.#ended()) return
+    if (this.ended()) return
     const bytes = typeof data === 'string' ? Buffer.from(data) : data
     if (bytes.byteLength > 125) throw outOfRange('data', 'at most 125 bytes (a ping)', bytes.byteLength)
-    this.#frame(Opcode.Ping, bytes)
+    this.frame(Opcode.Ping, bytes)
   }
 
   /**
@@ -203,14 +202,14 @@ export class WebSocket<U = any> extends FrameReader implements AsyncIterable<Web
    * then ends the connection once the client answers (or at once, if it already has).
    */
   end(code: number = CloseCode.Normal, reason: string = ''): void {
-    if (this.#ended()) return
+    if (this.ended()) return
     if (!Number.isInteger(code) || (code !== CloseCode.Normal && !validCloseCode(code))) {
       throw outOfRange('code', 'a valid close code (1000, 1001-1003, 1007-1014, 3000-4999)', code)
     }
     const text = Buffer.from(reason, 'utf8')
     if (text.length > 123) throw outOfRange('reason', 'at most 123 bytes in UTF-8', reason)
-    this.#sendClose(code, text)
-    const more = this.#more()
+    this.sendClose(code, text)
+    const more = this.more()
     more.closeCode = code
     more.closeReason = text
     this.conn.end() // the client's Close (or its FIN) ends the connection
@@ -232,7 +231,7 @@ export class WebSocket<U = any> extends FrameReader implements AsyncIterable<Web
     checkTopic(topic)
     if ((this.flags & SocketBit.Closed) !== 0) return false
     if (!this.behaviour.hub.subscribe(this, topic)) return false
-    const more = this.#more()
+    const more = this.more()
     ;(more.topics ??= new Set()).add(topic)
     return true
   }
@@ -262,7 +261,7 @@ export class WebSocket<U = any> extends FrameReader implements AsyncIterable<Web
   }
 
   [Symbol.asyncIterator](): AsyncIterator<WebSocketMessage> {
-    const more = this.#more()
+    const more = this.more()
     more.queue ??= []
     return {
       next: () => {
@@ -272,7 +271,7 @@ export class WebSocket<U = any> extends FrameReader implements AsyncIterable<Web
           if (queue.length < QUEUE_RESUME && this.conn.isPaused) this.conn.resume()
           return Promise.resolve({ value: message, done: false })
         }
-        if (this.#ended()) return Promise.resolve({ value: undefined, done: true })
+        if (this.ended()) return Promise.resolve({ value: undefined, done: true })
         return new Promise((resolve) => (more.waiter = { resolve }))
       },
       return: () => {
@@ -308,25 +307,25 @@ export class WebSocket<U = any> extends FrameReader implements AsyncIterable<Web
   control(opcode: Opcode, payload: Buffer): void {
     this.flags &= ~SocketBit.Pinged
     if (opcode === Opcode.Ping) {
-      if ((this.flags & SocketBit.Closing) === 0) this.#frame(Opcode.Pong, payload)
+      if ((this.flags & SocketBit.Closing) === 0) this.frame(Opcode.Pong, payload)
       this.behaviour.ping?.(this, payload)
     } else if (opcode === Opcode.Pong) {
       this.behaviour.pong?.(this, payload)
     } else {
-      this.#peerClosed(payload)
+      this.peerClosed(payload)
     }
   }
 
   /** @internal */
   fail(code: number, _reason: string): void {
-    if (this.#ended()) return
-    this.#sendClose(code, EMPTY)
-    this.#more().closeCode = code
+    if (this.ended()) return
+    this.sendClose(code, EMPTY)
+    this.more().closeCode = code
     this.conn.end()
   }
 
   /** The client's Close frame: check it, answer it (unless we started), end the connection. */
-  #peerClosed(payload: Buffer): void {
+  private peerClosed(payload: Buffer): void {
     this.stopReading() // nothing after a Close frame is read (§5.5.1)
     let code: number = CloseCode.NoStatus
     let reason: Buffer<ArrayBufferLike> = EMPTY
@@ -338,8 +337,8 @@ export class WebSocket<U = any> extends FrameReader implements AsyncIterable<Web
       if (!isUtf8(reason)) return this.fail(CloseCode.InvalidPayload, 'a close reason that is not UTF-8')
     }
     if ((this.flags & SocketBit.Closing) === 0) {
-      this.#sendClose(code === CloseCode.NoStatus ? -1 : code, EMPTY)
-      const more = this.#more()
+      this.sendClose(code === CloseCode.NoStatus ? -1 : code, EMPTY)
+      const more = this.more()
       more.closeCode = code
       more.closeReason = Buffer.from(reason)
     }
@@ -347,13 +346,13 @@ export class WebSocket<U = any> extends FrameReader implements AsyncIterable<Web
   }
 
   /** Sends a Close frame (code -1: without a code). Nothing is sent after it. */
-  #sendClose(code: number, reason: Buffer): void {
+  private sendClose(code: number, reason: Buffer): void {
     const payload = code < 0 ? EMPTY : Buffer.allocUnsafe(2 + reason.length)
     if (code >= 0) {
       payload.writeUInt16BE(code, 0)
       reason.copy(payload, 2)
     }
-    this.#frame(Opcode.Close, payload)
+    this.frame(Opcode.Close, payload)
     this.flags |= SocketBit.Closing
   }
 
