@@ -216,6 +216,34 @@ describe.each(BACKENDS.map((b) => [backendLabel(b), b] as const))('WebSocket API
     expect(closes).toEqual([1006])
     expect(alive.readyState).toBe(WebSocketClient.OPEN)
   })
+
+  it('idleTimeoutMs: 0 keeps a silent WebSocket open, with a tick limit that stays a small integer', async () => {
+    const sweeps = new Set<() => void>()
+    IdleSweeper.clock = {
+      every(_ms, sweep) {
+        sweeps.add(sweep)
+        return () => sweeps.delete(sweep)
+      },
+    }
+    const opened: WebSocket[] = []
+    let pinged = 0
+    const { port } = await wsServer(backend, { '/forever': { idleTimeoutMs: 0, open: (ws) => opened.push(ws) } })
+    const silent = await connect(port, '/forever', { autoPong: false } as WebSocketClient.ClientOptions)
+    silent.on('ping', () => pinged++)
+    await until(() => opened.length === 1)
+    for (let i = 0; i < 1000; i++) for (const sweep of [...sweeps]) sweep()
+    // The sweep compares an int32 tick difference with it. A number past 2^31 - 1 (such as
+    // Number.MAX_SAFE_INTEGER) would make V8 box that field in every Connection made afterwards.
+    expect(opened[0].conn.idleTicks).toBeLessThanOrEqual(0x7fffffff)
+    // A round trip: whatever the sweeps made the server send (a ping, a close) has arrived.
+    await new Promise((resolve) => {
+      silent.once('pong', resolve)
+      silent.once('close', resolve)
+      silent.ping()
+    })
+    expect(silent.readyState).toBe(WebSocketClient.OPEN)
+    expect(pinged).toBe(0)
+  })
 })
 
 describe('io-serve ws-echo', () => {

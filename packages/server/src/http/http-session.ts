@@ -196,16 +196,16 @@ export class HttpSession implements ResponseSink, BodySource {
   /** A request head was parsed: framing, then the handler. Returns true when the connection was upgraded. */
   private start(req: HttpRequest, head: RequestHead, buf: Buffer, at: number, end: number): boolean {
     const flags = head.flags
-    const res = new HttpResponse(this, req, (flags & HeadFlag.Head) !== 0, head.minor)
     const closeAfter =
       (flags & HeadFlag.Close) !== 0 || (head.minor === 0 && (flags & HeadFlag.KeepAlive) === 0)
     if ((flags & HeadFlag.Upgrade) !== 0 && this.line.length === 0 && (flags & HeadFlag.Chunked) === 0 && head.contentLength <= 0) {
       // Upgrade: the connection leaves HTTP; bytes after the head belong to the new protocol.
-      const rest = Buffer.from(buf.subarray(at, end))
+      const rest = at < end ? Buffer.from(buf.subarray(at, end)) : NOTHING_AFTER_HEAD
       this.last = true
-      if (this.app.upgrade(req, this.conn, rest)) return true
+      if (this.app.upgrade(req, this.conn, rest)) return true // no response: none is made
       this.last = false
     }
+    const res = new HttpResponse(this, req, (flags & HeadFlag.Head) !== 0, head.minor)
     if (closeAfter) this.last = true
     this.line.push(res)
     res.queued = true
@@ -472,6 +472,8 @@ export class HttpSession implements ResponseSink, BodySource {
 }
 
 const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1')
+/** What an upgrade request usually has after its head: nothing (shared; it cannot be written). */
+const NOTHING_AFTER_HEAD = Buffer.alloc(0)
 
 function closedError(): Error {
   return serverError('ECONNRESET', 'the connection closed before the response ended')

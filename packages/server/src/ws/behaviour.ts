@@ -5,6 +5,7 @@ import { invalidArgType, outOfRange } from '../errors.js'
 import { rejectUnknown } from '../options.js'
 import type { HttpRequest } from '../http/request.js'
 import type { WebSocket } from './websocket.js'
+import type { TopicHub } from './topics.js'
 
 /** Decides a handshake: accept it (with user data) or refuse it. */
 export interface UpgradeContext<U> {
@@ -42,19 +43,21 @@ export interface WebSocketBehaviour<U = any> {
   close?(ws: WebSocket<U>, code: number, reason: Buffer): void
 }
 
-/** A behaviour with its limits filled in. */
+/** A behaviour with its limits filled in, and the topics of the server its route is on. */
 export type ResolvedBehaviour<U = any> = WebSocketBehaviour<U> &
-  Required<Pick<WebSocketBehaviour<U>, 'maxPayloadLength' | 'idleTimeoutMs' | 'maxBackpressure' | 'closeOnBackpressureLimit' | 'sendPingsAutomatically'>>
+  Required<Pick<WebSocketBehaviour<U>, 'maxPayloadLength' | 'idleTimeoutMs' | 'maxBackpressure' | 'closeOnBackpressureLimit' | 'sendPingsAutomatically'>> & {
+    hub: TopicHub
+  }
 
 const HANDLERS = ['upgrade', 'open', 'message', 'drain', 'ping', 'pong', 'close'] as const
 const LIMITS = { maxPayloadLength: 1024 * 1024, idleTimeoutMs: 120_000, maxBackpressure: 1024 * 1024 }
 const FLAGS = { closeOnBackpressureLimit: false, sendPingsAutomatically: true }
 
-/** Checks a behaviour (TypeError/RangeError) and fills in its defaults. */
-export function resolveBehaviour<U>(behaviour: WebSocketBehaviour<U>): ResolvedBehaviour<U> {
+/** Checks a behaviour (TypeError/RangeError) and fills in its defaults; its WebSockets publish on `hub`. */
+export function resolveBehaviour<U>(behaviour: WebSocketBehaviour<U>, hub: TopicHub): ResolvedBehaviour<U> {
   if (behaviour === null || typeof behaviour !== 'object') throw invalidArgType('behaviour', 'an object', behaviour)
   rejectUnknown(behaviour, [...HANDLERS, ...Object.keys(LIMITS), ...Object.keys(FLAGS)], 'WebSocket')
-  const out: Record<string, unknown> = { ...LIMITS, ...FLAGS }
+  const out: Record<string, unknown> = { ...LIMITS, ...FLAGS, hub }
   const b = behaviour as Record<string, unknown>
   for (const name of HANDLERS) {
     if (b[name] === undefined) continue

@@ -14,7 +14,15 @@ import { resolveBehaviour, type ResolvedBehaviour, type UpgradeContext, type Web
 import { TopicHub } from './topics.js'
 import { WebSocket, WebSocketHandlers } from './websocket.js'
 import { IdleSweeper } from '../engine/idle-sweeper.js'
+import { writeLatin1 } from '../engine/text-write.js'
 
+/**
+ * Idle ticks of a WebSocket without an idle timeout: the sweeper compares an int32 tick
+ * difference against it, which never exceeds it. A small integer on purpose: a larger number
+ * (Number.MAX_SAFE_INTEGER) in one Connection's `idleTicks` makes V8 box that field as a heap
+ * number of 16 bytes in every Connection made afterwards.
+ */
+const NEVER_IDLE = 0x7fffffff
 /** RFC 6455 §1.3: appended to the client's key before hashing. */
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11'
 
@@ -41,7 +49,7 @@ export class WebSocketRouter {
       throw Object.assign(new TypeError(`"pattern" must be a path starting with "/", got ${JSON.stringify(pattern)}`), { code: 'ERR_INVALID_ARG_VALUE' })
     }
     const prefix = pattern.endsWith('*')
-    this.routes.push({ pattern: prefix ? pattern.slice(0, -1) : pattern, prefix, behaviour: resolveBehaviour(behaviour) })
+    this.routes.push({ pattern: prefix ? pattern.slice(0, -1) : pattern, prefix, behaviour: resolveBehaviour(behaviour, this.hub) })
   }
 
   /** True once a route was added. */
@@ -62,6 +70,9 @@ export class WebSocketRouter {
     const refusal = checkHandshake(req)
     if (refusal !== null) return refuse(conn, refusal.status, refusal.headers)
     const key = req.header('sec-websocket-key')!.trim()
+    const decide = behaviour.upgrade
+    // Without an `upgrade` handler every valid handshake is accepted: no context is made.
+    if (decide === undefined) return this.open(conn, head, behaviour, key, undefined, undefined)
     const offered = (req.header('sec-websocket-protocol') ?? '').split(',').map((p) => p.trim()).filter(Boolean)
     let decided = false
     const ctx: UpgradeContext<unknown> = {
@@ -81,8 +92,6 @@ export class WebSocketRouter {
         refuse(conn, status, '', body)
       },
     }
-    const decide = behaviour.upgrade
-    if (decide === undefined) return ctx.accept(undefined)
     conn.pause() // no frame is read before the answer
     let result: unknown
     try {
@@ -106,22 +115,16 @@ export class WebSocketRouter {
   /** Accepted: the 101 answer, then the connection is a WebSocket. */
   private open(conn: Connection, head: Buffer, behaviour: ResolvedBehaviour, key: string, protocol: string | undefined, userData: unknown): void {
     if (conn.closed) return
-    const accept = acceptKey(key)
-    conn.write(
-      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n${
-        protocol === undefined ? '' : `Sec-WebSocket-Protocol: ${protocol}\r\n`
-      }\r\n`,
-      'latin1',
-    )
-    const ws = new WebSocket(conn, behaviour, this.hub, userData)
+    conn.write(switchingProtocols(conn, acceptKey(key), protocol))
+    const ws = new WebSocket(conn, behaviour, userData)
     conn.protocol = ws
     conn.handlers = this.handlers
     const tick = IdleSweeper.tickMs(conn.reactor.options.idleTimeoutMs)
-    conn.idleTicks = behaviour.idleTimeoutMs === 0 ? Number.MAX_SAFE_INTEGER : Math.ceil(behaviour.idleTimeoutMs / tick)
+    conn.idleTicks = behaviour.idleTimeoutMs === 0 ? NEVER_IDLE : Math.min(NEVER_IDLE, Math.ceil(behaviour.idleTimeoutMs / tick))
     conn.lastTick = conn.reactor.tick
     if (conn.isPaused) conn.resume()
     behaviour.open?.(ws)
-    if (head.length > 0 && !ws.closed) ws.reader.read(head)
+    if (head.length > 0 && !ws.closed) ws.read(head)
   }
 }
 
@@ -145,13 +148,28 @@ function acceptKey(key: string): string {
   return oneShot !== undefined ? oneShot('sha1', key + GUID, 'base64') : crypto.createHash('sha1').update(key + GUID).digest('base64')
 }
 
+const SWITCHING = 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: '
+
+/** The 101 answer, written into the reactor's scratch memory (no string joined, no Buffer made). */
+function switchingProtocols(conn: Connection, accept: string, protocol: string | undefined): Uint8Array {
+  const tail = protocol === undefined ? '\r\n\r\n' : `\r\nSec-WebSocket-Protocol: ${protocol}\r\n\r\n`
+  const out = conn.reactor.scratch(SWITCHING.length + accept.length + tail.length)
+  writeLatin1(out, SWITCHING, 0)
+  writeLatin1(out, accept, SWITCHING.length)
+  writeLatin1(out, tail, SWITCHING.length + accept.length)
+  return out
+}
+
 /** A plain request (no upgrade) to a WebSocket route: 426 Upgrade Required. */
 export function upgradeRequired(): { status: number; headers: string } {
   return { status: 426, headers: 'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n' }
 }
 
+/** `value` (a comma-separated list) has `token` (lower case), in any case. */
 function hasToken(value: string | undefined, token: string): boolean {
-  return value !== undefined && value.split(',').some((t) => t.trim().toLowerCase() === token)
+  if (value === undefined) return false
+  if (value.length === token.length && value.toLowerCase() === token) return true // the usual one-token list
+  return value.split(',').some((t) => t.trim().toLowerCase() === token)
 }
 
 /** Answers the handshake with `status` and closes. */

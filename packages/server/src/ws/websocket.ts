@@ -5,10 +5,9 @@
 import type { Connection } from '../engine/connection.js'
 import { PROTOCOL, type FullHandlers } from '../engine/handlers.js'
 import { invalidArgType, outOfRange, serverError as codeError } from '../errors.js'
-import { FrameReader, type FrameSink } from './frame-reader.js'
+import { FrameReader } from './frame-reader.js'
 import { CloseCode, Opcode, headerSize, validCloseCode, writeHeader } from './frames.js'
 import { isUtf8 } from 'node:buffer'
-import type { TopicHub } from './topics.js'
 import type { ResolvedBehaviour } from './behaviour.js'
 import { writeUtf8 } from '../engine/text-write.js'
 
@@ -32,6 +31,28 @@ interface Waiter {
   resolve(result: IteratorResult<WebSocketMessage>): void
 }
 
+/** Bits of `flags` the WebSocket owns, from `ReaderBit.FirstFree` (0x10000) up. */
+const enum SocketBit {
+  /** A Close frame went out: nothing more is sent. */
+  Closing = 0x10000,
+  /** The connection is gone. */
+  Closed = 0x20000,
+  /** A ping went out for the idle timeout and nothing came back yet. */
+  Pinged = 0x40000,
+}
+
+/** What only some WebSockets need, made on first use: an idle one carries none of it. */
+class SocketExtras {
+  /** The topics it is subscribed to. */
+  topics: Set<string> | null = null
+  /** Messages for `for await`, while an iterator is open. */
+  queue: WebSocketMessage[] | null = null
+  waiter: Waiter | null = null
+  /** The close handshake's code and reason, once it started. */
+  closeCode: number = CloseCode.Abnormal
+  closeReason: Buffer<ArrayBufferLike> = EMPTY
+}
+
 /**
  * One WebSocket. `send` frames and queues a message (string: text, bytes: binary unless told);
  * `end(code, reason)` starts the close handshake; `close()` drops the connection at once.
@@ -46,38 +67,50 @@ interface Waiter {
  * })
  * ```
  */
-export class WebSocket<U = any> implements FrameSink, AsyncIterable<WebSocketMessage> {
+export class WebSocket<U = any> extends FrameReader implements AsyncIterable<WebSocketMessage> {
+  // One object per connection, every field set here in this order (one hidden class), and
+  // only what an idle WebSocket needs: the rest waits in `#extras` until first used.
   /** @internal The connection it runs on. */
-  readonly conn: Connection
-  /** @internal */
+  readonly conn: Connection<U>
+  /** @internal Its route's handlers and limits, and the topics of its server. */
   readonly behaviour: ResolvedBehaviour<U>
-  /** @internal The topics of its server. */
-  readonly hub: TopicHub
-  /** @internal */
-  readonly reader: FrameReader
-  #userData: U
-  #closing = false
-  #closed = false
-  #topics: Set<string> | null = null
-  /** @internal A ping went out for the idle timeout and nothing came back yet. */
-  pinged = false
-  #queue: WebSocketMessage[] | null = null
-  #waiter: Waiter | null = null
-  #closeCode: number = CloseCode.Abnormal
-  #closeReason: Buffer<ArrayBufferLike> = EMPTY
+  #extras: SocketExtras | null = null
 
   /** @internal Made once the handshake is accepted. */
-  constructor(conn: Connection, behaviour: ResolvedBehaviour<U>, hub: TopicHub, userData: U) {
+  constructor(conn: Connection<U>, behaviour: ResolvedBehaviour<U>, userData: U) {
+    super()
     this.conn = conn
     this.behaviour = behaviour
-    this.hub = hub
-    this.#userData = userData
-    this.reader = new FrameReader(behaviour.maxPayloadLength, this)
+    conn.userData = userData // the connection's own slot: one field less here
+  }
+
+  /** @internal */
+  protected get maxPayloadLength(): number {
+    return this.behaviour.maxPayloadLength
+  }
+
+  private more(): SocketExtras {
+    return (this.#extras ??= new SocketExtras())
+  }
+
+  /** Closing or closed: nothing more is sent. */
+  private ended(): boolean {
+    return (this.flags & (SocketBit.Closing | SocketBit.Closed)) !== 0
+  }
+
+  /** @internal A ping went out for the idle timeout and nothing came back yet. */
+  get pinged(): boolean {
+    return (this.flags & SocketBit.Pinged) !== 0
+  }
+
+  /** @internal */
+  set pinged(value: boolean) {
+    this.flags = value ? this.flags | SocketBit.Pinged : this.flags & ~SocketBit.Pinged
   }
 
   /** What the behaviour's `upgrade` attached (`ctx.accept(userData)`). */
   getUserData(): U {
-    return this.#userData
+    return this.conn.userData
   }
 
   /** The peer's address. */
@@ -97,7 +130,7 @@ export class WebSocket<U = any> implements FrameSink, AsyncIterable<WebSocketMes
 
   /** True once the connection is gone. */
   get closed(): boolean {
-    return this.#closed
+    return (this.flags & SocketBit.Closed) !== 0
   }
 
   /**
@@ -107,8 +140,7 @@ export class WebSocket<U = any> implements FrameSink, AsyncIterable<WebSocketMes
    * connection is then closed).
    */
   send(data: string | Uint8Array, isBinary: boolean = typeof data !== 'string'): number {
-    if (this.#closing || this.#closed) return DROPPED
-    if (!this.roomFor()) return DROPPED
+    if (this.ended() || !this.roomFor()) return DROPPED
     const opcode = isBinary ? Opcode.Binary : Opcode.Text
     const conn = this.conn
     let ok: boolean
@@ -121,13 +153,13 @@ export class WebSocket<U = any> implements FrameSink, AsyncIterable<WebSocketMes
       ok = conn.write(out)
     } else {
       if (!(data instanceof Uint8Array)) throw invalidArgType('data', 'a string, Buffer or Uint8Array', data)
-      ok = this.#frame(opcode, data)
+      ok = this.frame(opcode, data)
     }
     return ok ? SENT : BUFFERED
   }
 
   /** Writes one frame; true while under the high-water mark. */
-  #frame(opcode: number, data: Uint8Array): boolean {
+  private frame(opcode: number, data: Uint8Array): boolean {
     const conn = this.conn
     const length = data.byteLength
     const size = headerSize(length)
@@ -145,7 +177,7 @@ export class WebSocket<U = any> implements FrameSink, AsyncIterable<WebSocketMes
 
   /** @internal A whole frame already made (a publish): queued as it is, shared. */
   sendFrame(frame: Uint8Array): boolean {
-    if (this.#closing || this.#closed || !this.roomFor()) return false
+    if (this.ended() || !this.roomFor()) return false
     this.conn.write(frame)
     return true
   }
@@ -159,10 +191,10 @@ export class WebSocket<U = any> implements FrameSink, AsyncIterable<WebSocketMes
 
   /** Sends a ping (payload at most 125 bytes). */
   ping(data: string | Uint8Array = EMPTY): void {
-    if (this.#closing || this.#closed) return
+    if (this.ended()) return
     const bytes = typeof data === 'string' ? Buffer.from(data) : data
     if (bytes.byteLength > 125) throw outOfRange('data', 'at most 125 bytes (a ping)', bytes.byteLength)
-    this.#frame(Opcode.Ping, bytes)
+    this.frame(Opcode.Ping, bytes)
   }
 
   /**
@@ -170,21 +202,22 @@ export class WebSocket<U = any> implements FrameSink, AsyncIterable<WebSocketMes
    * then ends the connection once the client answers (or at once, if it already has).
    */
   end(code: number = CloseCode.Normal, reason: string = ''): void {
-    if (this.#closing || this.#closed) return
+    if (this.ended()) return
     if (!Number.isInteger(code) || (code !== CloseCode.Normal && !validCloseCode(code))) {
       throw outOfRange('code', 'a valid close code (1000, 1001-1003, 1007-1014, 3000-4999)', code)
     }
     const text = Buffer.from(reason, 'utf8')
     if (text.length > 123) throw outOfRange('reason', 'at most 123 bytes in UTF-8', reason)
-    this.#sendClose(code, text)
-    this.#closeCode = code
-    this.#closeReason = text
+    this.sendClose(code, text)
+    const more = this.more()
+    more.closeCode = code
+    more.closeReason = text
     this.conn.end() // the client's Close (or its FIN) ends the connection
   }
 
   /** Closes the connection at once, without the close handshake (reported as 1006). */
   close(): void {
-    if (this.#closed) return
+    if ((this.flags & SocketBit.Closed) !== 0) return
     this.conn.destroy()
   }
 
@@ -196,50 +229,53 @@ export class WebSocket<U = any> implements FrameSink, AsyncIterable<WebSocketMes
   /** Subscribes to `topic`; false if it already was. */
   subscribe(topic: string): boolean {
     checkTopic(topic)
-    if (this.#closed) return false
-    if (!this.hub.subscribe(this, topic)) return false
-    ;(this.#topics ??= new Set()).add(topic)
+    if ((this.flags & SocketBit.Closed) !== 0) return false
+    if (!this.behaviour.hub.subscribe(this, topic)) return false
+    const more = this.more()
+    ;(more.topics ??= new Set()).add(topic)
     return true
   }
 
   /** Unsubscribes from `topic`; false if it was not subscribed. */
   unsubscribe(topic: string): boolean {
     checkTopic(topic)
-    this.#topics?.delete(topic)
-    return this.hub.unsubscribe(this, topic)
+    this.#extras?.topics?.delete(topic)
+    return this.behaviour.hub.unsubscribe(this, topic)
   }
 
   /** True when subscribed to `topic`. */
   isSubscribed(topic: string): boolean {
-    return this.hub.has(this, topic)
+    return this.behaviour.hub.has(this, topic)
   }
 
   /** The topics it is subscribed to. */
   getTopics(): string[] {
-    return this.#topics === null ? [] : [...this.#topics]
+    const topics = this.#extras?.topics
+    return topics == null ? [] : [...topics]
   }
 
   /** Publishes to every other subscriber of `topic`; returns how many got it. */
   publish(topic: string, data: string | Uint8Array, isBinary: boolean = typeof data !== 'string'): number {
     checkTopic(topic)
-    return this.hub.publish(topic, data, isBinary, this)
+    return this.behaviour.hub.publish(topic, data, isBinary, this)
   }
 
   [Symbol.asyncIterator](): AsyncIterator<WebSocketMessage> {
-    this.#queue ??= []
+    const more = this.more()
+    more.queue ??= []
     return {
       next: () => {
-        const queue = this.#queue!
+        const queue = more.queue!
         const message = queue.shift()
         if (message !== undefined) {
           if (queue.length < QUEUE_RESUME && this.conn.isPaused) this.conn.resume()
           return Promise.resolve({ value: message, done: false })
         }
-        if (this.#closed || this.#closing) return Promise.resolve({ value: undefined, done: true })
-        return new Promise((resolve) => (this.#waiter = { resolve }))
+        if (this.ended()) return Promise.resolve({ value: undefined, done: true })
+        return new Promise((resolve) => (more.waiter = { resolve }))
       },
       return: () => {
-        this.#queue = null
+        more.queue = null
         if (this.conn.isPaused) this.conn.resume()
         return Promise.resolve({ value: undefined, done: true })
       },
@@ -250,13 +286,14 @@ export class WebSocket<U = any> implements FrameSink, AsyncIterable<WebSocketMes
 
   /** @internal */
   message(data: Buffer, isBinary: boolean): void {
-    this.pinged = false
-    const queue = this.#queue
+    this.flags &= ~SocketBit.Pinged
+    const more = this.#extras
+    const queue = more === null ? null : more.queue
     if (queue !== null) {
       const message = { data: Buffer.from(data), isBinary }
-      const waiter = this.#waiter
+      const waiter = more!.waiter
       if (waiter !== null) {
-        this.#waiter = null
+        more!.waiter = null
         waiter.resolve({ value: message, done: false })
       } else {
         queue.push(message)
@@ -268,28 +305,28 @@ export class WebSocket<U = any> implements FrameSink, AsyncIterable<WebSocketMes
 
   /** @internal */
   control(opcode: Opcode, payload: Buffer): void {
-    this.pinged = false
+    this.flags &= ~SocketBit.Pinged
     if (opcode === Opcode.Ping) {
-      if (!this.#closing) this.#frame(Opcode.Pong, payload)
+      if ((this.flags & SocketBit.Closing) === 0) this.frame(Opcode.Pong, payload)
       this.behaviour.ping?.(this, payload)
     } else if (opcode === Opcode.Pong) {
       this.behaviour.pong?.(this, payload)
     } else {
-      this.#peerClosed(payload)
+      this.peerClosed(payload)
     }
   }
 
   /** @internal */
   fail(code: number, _reason: string): void {
-    if (this.#closing || this.#closed) return
-    this.#sendClose(code, EMPTY)
-    this.#closeCode = code
+    if (this.ended()) return
+    this.sendClose(code, EMPTY)
+    this.more().closeCode = code
     this.conn.end()
   }
 
   /** The client's Close frame: check it, answer it (unless we started), end the connection. */
-  #peerClosed(payload: Buffer): void {
-    this.reader.stopped = true // nothing after a Close frame is read (§5.5.1)
+  private peerClosed(payload: Buffer): void {
+    this.stopReading() // nothing after a Close frame is read (§5.5.1)
     let code: number = CloseCode.NoStatus
     let reason: Buffer<ArrayBufferLike> = EMPTY
     if (payload.length === 1) return this.fail(CloseCode.ProtocolError, 'a close body of one byte')
@@ -299,36 +336,40 @@ export class WebSocket<U = any> implements FrameSink, AsyncIterable<WebSocketMes
       if (!validCloseCode(code)) return this.fail(CloseCode.ProtocolError, `close code ${code}`)
       if (!isUtf8(reason)) return this.fail(CloseCode.InvalidPayload, 'a close reason that is not UTF-8')
     }
-    if (!this.#closing) {
-      this.#sendClose(code === CloseCode.NoStatus ? -1 : code, EMPTY)
-      this.#closeCode = code
-      this.#closeReason = Buffer.from(reason)
+    if ((this.flags & SocketBit.Closing) === 0) {
+      this.sendClose(code === CloseCode.NoStatus ? -1 : code, EMPTY)
+      const more = this.more()
+      more.closeCode = code
+      more.closeReason = Buffer.from(reason)
     }
     this.conn.end()
   }
 
   /** Sends a Close frame (code -1: without a code). Nothing is sent after it. */
-  #sendClose(code: number, reason: Buffer): void {
+  private sendClose(code: number, reason: Buffer): void {
     const payload = code < 0 ? EMPTY : Buffer.allocUnsafe(2 + reason.length)
     if (code >= 0) {
       payload.writeUInt16BE(code, 0)
       reason.copy(payload, 2)
     }
-    this.#frame(Opcode.Close, payload)
-    this.#closing = true
+    this.frame(Opcode.Close, payload)
+    this.flags |= SocketBit.Closing
   }
 
   /** @internal The connection is gone: unsubscribe, end iterators, call `close` once. */
   closedWith(err: Error | undefined): void {
-    if (this.#closed) return
-    this.#closed = true
-    if (this.#topics !== null) for (const topic of this.#topics) this.hub.unsubscribe(this, topic)
-    this.#topics = null
-    const waiter = this.#waiter
-    this.#waiter = null
-    waiter?.resolve({ value: undefined, done: true })
-    const code = err === undefined ? this.#closeCode : CloseCode.Abnormal
-    this.behaviour.close?.(this, code, this.#closeReason)
+    if ((this.flags & SocketBit.Closed) !== 0) return
+    this.flags |= SocketBit.Closed
+    const more = this.#extras
+    if (more !== null) {
+      if (more.topics !== null) for (const topic of more.topics) this.behaviour.hub.unsubscribe(this, topic)
+      more.topics = null
+      const waiter = more.waiter
+      more.waiter = null
+      waiter?.resolve({ value: undefined, done: true })
+    }
+    const code = err === undefined && more !== null ? more.closeCode : CloseCode.Abnormal
+    this.behaviour.close?.(this, code, more === null ? EMPTY : more.closeReason)
   }
 }
 
@@ -349,7 +390,7 @@ export class WebSocketHandlers implements FullHandlers {
   open(): void {}
 
   data(conn: Connection, chunk: Buffer): void {
-    ;(conn.protocol as WebSocket).reader.read(chunk)
+    ;(conn.protocol as WebSocket).read(chunk)
   }
 
   drain(conn: Connection): void {
