@@ -9,7 +9,7 @@
  *   npx tsx benchmarks/ws-server.ts [--quick] [--seconds 3] [--warmup 1] [--runs 3]
  *       [--conns 1,100,5000] [--sizes 64,16384] [--types binary] [--depths auto]
  *       [--subscribers 5000] [--fanout-size 64] [--fanout-depth 4]
- *       [--memory-connections 5000] [--memory-runs 3]
+ *       [--memory-connections 5000] [--memory-runs 3] [--memory-rest 8]
  *       [--servers io-epoll,io-epoll-et,io-uring,uws,bun,ws] [--server-cpu 0] [--load-cpu 1]
  *
  * The load is bin/ws-load (benchmarks/load/ws-load.c), pinned to --load-cpu: a single-threaded
@@ -56,6 +56,8 @@ const fanoutSize = Number(args.get('fanout-size') ?? 64)
 const fanoutDepth = Number(args.get('fanout-depth') ?? 4)
 const memoryConnections = Number(args.get('memory-connections') ?? (quick ? 500 : 5000))
 const memoryRuns = Number(args.get('memory-runs') ?? (quick ? 1 : 3))
+/** Rest before each memory reading (see measureIdleMemory); every peer's idle timeout is longer. */
+const memoryRestMs = Number(args.get('memory-rest') ?? (quick ? 0 : 8)) * 1000
 for (const type of types) if (type !== 'binary' && type !== 'text') throw new Error(`unknown message type "${type}" (binary, text)`)
 
 const wsLoad = benchBinary('ws-load')
@@ -184,6 +186,7 @@ const memory = await idleMemoryComparison(wanted(ECHO_SPECS), baselines, unavail
   runs: memoryRuns,
   connections: memoryConnections,
   clientCommand: (port) => [wsLoad, '--idle', '--port', String(port), '--path', '/echo', '--conns', String(memoryConnections), '--size', '64'],
+  restMs: memoryRestMs,
 })
 
 const table = markdownTable(rows)
@@ -232,7 +235,7 @@ ${table}
 
 ![WebSocket messages relative to uWebSockets.js](ws-benchmark.svg)
 
-${describeIdleMemory('WebSocket', 'complete the handshake, echo one 64-byte message', memoryConnections, memoryRuns)}
+${describeIdleMemory('WebSocket', 'complete the handshake, echo one 64-byte message', memoryConnections, memoryRuns, memoryRestMs)}
 
 ${memoryTable}
 

@@ -19,7 +19,7 @@
  */
 import { performance } from 'node:perf_hooks'
 import { maskWebSocketPayload } from '@io/core'
-import { NATIVE_UNMASK_FROM } from '../packages/server/src/ws/frames.js'
+import { NATIVE_UNMASK_FROM, unmaskBytes } from '../packages/server/src/ws/frames.js'
 import { cliArgs } from './lib/args.js'
 import { markdownTable, median, provenance, resultsDir, writeJson, writeSection, type Row } from './lib/report.js'
 import { formatRatio } from './lib/same-run-samples.js'
@@ -55,28 +55,9 @@ function jsWords(buf: Uint8Array, start: number, end: number, key: number, phase
   for (; i < end; i++) buf[i] ^= keyByte(phase + i - start)
 }
 
-function jsBytes(buf: Uint8Array, start: number, end: number, key: number, phase: number): void {
-  const r = (phase & 3) << 3
-  const k = r === 0 ? key : (key << r) | (key >>> (32 - r))
-  const k0 = k >>> 24
-  const k1 = (k >>> 16) & 0xff
-  const k2 = (k >>> 8) & 0xff
-  const k3 = k & 0xff
-  let i = start
-  for (; i + 4 <= end; i += 4) {
-    buf[i] ^= k0
-    buf[i + 1] ^= k1
-    buf[i + 2] ^= k2
-    buf[i + 3] ^= k3
-  }
-  if (i < end) buf[i++] ^= k0
-  if (i < end) buf[i++] ^= k1
-  if (i < end) buf[i] ^= k2
-}
-
 const sides = [
   { name: 'JavaScript, words', mask: jsWords },
-  { name: 'JavaScript, bytes', mask: jsBytes },
+  { name: 'JavaScript, bytes', mask: unmaskBytes },
   { name: 'native', mask: maskWebSocketPayload },
 ] as const
 type Mask = (buf: Uint8Array, start: number, end: number, key: number, phase: number) => void

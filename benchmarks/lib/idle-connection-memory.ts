@@ -97,7 +97,19 @@ class IdleClients {
  */
 export async function measureIdleMemory(
   spec: ServerSpec,
-  options: { serverCpu: string; loadCpu: string; connections: number; clientCommand: (port: number) => string[] },
+  options: {
+    serverCpu: string
+    loadCpu: string
+    connections: number
+    clientCommand: (port: number) => string[]
+    /**
+     * Idle time before the two readings the figure is taken from (0 by default). A V8 server
+     * grows its young generation once while the rounds allocate, and gives those pages back
+     * only after some seconds of rest; without the rest, the step lands in whichever reading
+     * comes first after it, a one-time cost counted per connection.
+     */
+    restMs?: number
+  },
 ): Promise<IdleMemory | UnavailableServer> {
   const server = await startServer(spec, options.serverCpu, withGcOnSignal(spec))
   if (!isRunning(server)) return server
@@ -105,9 +117,12 @@ export async function measureIdleMemory(
   const rounds: IdleClients[] = []
   try {
     const fresh = await settleMemory(server)
+    const rest = () => new Promise((resolve) => setTimeout(resolve, options.restMs ?? 0))
     rounds.push(await IdleClients.open(options.loadCpu, options.clientCommand(server.port)))
+    await rest()
     const warm = await settleMemory(server)
     rounds.push(await IdleClients.open(options.loadCpu, options.clientCommand(server.port)))
+    await rest()
     const after = await settleMemory(server)
     const open = await Promise.all(rounds.map((clients) => clients.stillOpen()))
     return {
@@ -185,7 +200,13 @@ export async function idleMemoryComparison(
  * connection ("keep-alive connection"), `exchange` says what each one does before it idles
  * ("make one request").
  */
-export function describeIdleMemory(what: string, exchange: string, connections: number, runs: number): string {
+export function describeIdleMemory(what: string, exchange: string, connections: number, runs: number, restMs = 0): string {
+  const rest =
+    restMs > 0
+      ? ` Every server rests ${restMs / 1000} s before each of the two readings, so that a V8 server has
+given back the young-generation pages it grew once while the rounds allocated (a one-time step
+that would otherwise be counted per connection).`
+      : ''
   return `Memory per idle ${what}: growth of the server's anonymous RSS (\`RssAnon\`: the memory it
 allocated, without file-backed pages such as its runtime's code, which the kernel pages in and
 out on its own) while ${connections} more connections each ${exchange} and stay idle, divided by ${connections};
@@ -195,5 +216,5 @@ and no memory freed by closed connections is there to be reused. JavaScript serv
 their garbage (twice) before each reading. A fresh server each run, medians of ${runs}. "RSS" is
 the whole resident set; "first round", the warm-up round's growth per connection, one-time
 costs included; "closed before the reading", connections of either round the server had
-closed by the end of the reading. Kernel socket buffers are in no process's RSS.`
+closed by the end of the reading. Kernel socket buffers are in no process's RSS.${rest}`
 }

@@ -37,6 +37,13 @@ export const enum ReaderBit {
   FirstFree = 0x10000,
 }
 
+/**
+ * Largest one-frame message collected into a buffer of its final size from its first piece on.
+ * Larger ones are collected piece by piece and joined at the end, so that a peer announcing a
+ * large frame makes the server hold only what it has sent.
+ */
+const WHOLE_MESSAGE_BYTES = 64 * 1024
+
 /** Payload bytes of the current frame still to come: none, a header is expected. */
 const EXPECT_HEADER = -1
 
@@ -46,8 +53,13 @@ class PartialInput {
   carry: Buffer | null = null
   /** Pieces of a message that came in several reads or frames. */
   parts: Buffer[] | null = null
-  /** Bytes in `parts`. */
+  /** Bytes in `parts`, or in `message`. */
   messageLength = 0
+  /**
+   * A message of one frame, at most WHOLE_MESSAGE_BYTES long, that began in an earlier read:
+   * made at its full size when its first bytes came, filled as the rest comes (one copy).
+   */
+  message: Buffer | null = null
   /** The payload so far of a control frame split across reads. */
   control: Buffer | null = null
 }
@@ -186,7 +198,12 @@ export abstract class FrameReader {
       return
     } else {
       const partial = this.partialInput()
-      ;(partial.parts ??= []).push(Buffer.from(buf.subarray(start, end)))
+      if (partial.message === null && partial.parts === null && this.#phase === 0 && (this.flags & ReaderBit.Fin) !== 0 && this.#remaining <= WHOLE_MESSAGE_BYTES) {
+        partial.message = Buffer.allocUnsafe(this.#remaining)
+        partial.messageLength = 0
+      }
+      if (partial.message !== null) buf.copy(partial.message, partial.messageLength, start, end)
+      else (partial.parts ??= []).push(Buffer.from(buf.subarray(start, end)))
       partial.messageLength += n
     }
     this.#phase += n
@@ -216,7 +233,8 @@ export abstract class FrameReader {
     if ((flags & ReaderBit.Fin) === 0) return // more fragments to come
     let data: Buffer
     const parts = partial?.parts ?? null
-    if (parts === null) data = end > start ? buf.subarray(start, end) : EMPTY
+    if (partial !== null && partial.message !== null) data = partial.message
+    else if (parts === null) data = end > start ? buf.subarray(start, end) : EMPTY
     else data = parts.length === 1 ? parts[0] : Buffer.concat(parts, partial!.messageLength)
     const isBinary = (flags & ReaderBit.Message) === Opcode.Binary << ReaderBit.MessageShift
     this.flags = flags & ~ReaderBit.Message
