@@ -66,9 +66,10 @@ export class HeadBatch {
     head.headEnd = status
     head.upgradeStart = out[r + UPGRADE_START]
     head.upgradeEnd = out[r + UPGRADE_END]
-    const fields = out[r + FIELD_COUNT]
-    head.fieldCount = fields
-    head.fields.set(out.subarray(r + RECORD_HEADER, r + RECORD_HEADER + FIELD_ELEMENTS * fields))
+    const count = out[r + FIELD_COUNT]
+    head.fieldCount = count
+    const fields = head.fields
+    for (let k = 0, from = r + RECORD_HEADER, n = FIELD_ELEMENTS * count; k < n; k++) fields[k] = out[from + k]
     return status
   }
 
