@@ -18,6 +18,6 @@ import { native } from './native.js'
  *   // a client frame's payload at [at, at + length), key read from the 4 bytes before it
  *   maskWebSocketPayload(frame, at, at + length, frame.readInt32BE(at - 4))
  */
-export function maskWebSocketPayload(bytes: Uint8Array, start: number, end: number, key: number, phase = 0): void {
+export function maskWebSocketPayload(bytes: ArrayBufferView, start: number, end: number, key: number, phase = 0): void {
   native.maskWebSocketPayload(bytes, start, end, key, phase)
 }
