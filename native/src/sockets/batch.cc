@@ -47,7 +47,6 @@ constexpr int32_t kSkip = 3;
 constexpr int32_t kWouldBlock = 4;
 constexpr size_t kMinRoom = 16 * 1024;
 
-
 size_t ElementSize(napi_typedarray_type type) {
   switch (type) {
     case napi_int8_array:
@@ -65,7 +64,6 @@ size_t ElementSize(napi_typedarray_type type) {
       return 8;
   }
 }
-
 
 Napi::Value ReadBatch(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();

@@ -50,11 +50,7 @@ export class HeadBatch {
     this.left--
     this.r = r + RECORD_HEADER + FIELD_ELEMENTS * out[r + FIELD_COUNT]
     if (this.left === 0) this.bytes = null // nothing kept alive past the read
-    if (status < 0) {
-      this.left = 0
-      this.bytes = null
-      return status
-    }
+    if (status < 0) return status // a refusal is always its batch's last record
     head.methodStart = out[r + METHOD_START]
     head.methodEnd = out[r + METHOD_END]
     head.targetStart = out[r + TARGET_START]

@@ -217,7 +217,7 @@ export class WebSocket<U = any> extends FrameReader implements AsyncIterable<Web
 
   /** Closes the connection at once, without the close handshake (reported as 1006). */
   close(): void {
-    if ((this.flags & SocketBit.Closed) !== 0) return
+    if (this.closed) return
     this.conn.destroy()
   }
 
@@ -229,7 +229,7 @@ export class WebSocket<U = any> extends FrameReader implements AsyncIterable<Web
   /** Subscribes to `topic`; false if it already was. */
   subscribe(topic: string): boolean {
     checkTopic(topic)
-    if ((this.flags & SocketBit.Closed) !== 0) return false
+    if (this.closed) return false
     if (!this.behaviour.hub.subscribe(this, topic)) return false
     const more = this.more()
     ;(more.topics ??= new Set()).add(topic)
@@ -358,7 +358,7 @@ export class WebSocket<U = any> extends FrameReader implements AsyncIterable<Web
 
   /** @internal The connection is gone: unsubscribe, end iterators, call `close` once. */
   closedWith(err: Error | undefined): void {
-    if ((this.flags & SocketBit.Closed) !== 0) return
+    if (this.closed) return
     this.flags |= SocketBit.Closed
     const more = this.#extras
     if (more !== null) {
