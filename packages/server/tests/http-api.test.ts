@@ -110,6 +110,34 @@ describe.each(BACKENDS.map((b) => [backendLabel(b), b] as const))('HTTP API on %
     c.destroy()
   })
 
+  it('keeps the heads of a read intact when later reads reuse the read buffer (another connection reads meanwhile)', async () => {
+    let bArrived!: () => void
+    const later = new Promise<void>((resolve) => (bArrived = resolve))
+    let waiting = 0
+    const { port } = await httpServer({ backend }, async (req, res) => {
+      if (req.path === '/b') {
+        bArrived()
+        res.end('b')
+        return
+      }
+      waiting++
+      await later
+      res.end(`${req.method} ${req.url} ${req.header('x-id')} ${JSON.stringify(req.headers)}`)
+    })
+    const a = await HttpClient.open(port)
+    const b = await HttpClient.open(port)
+    // Two pipelined heads in one read on `a`; once both are in their handlers, `b`'s request is
+    // read (a later read, into the same read memory) before `a`'s handlers look at theirs.
+    await a.send(get('/a1', 'X-Id: 1\r\n') + get('/a2', 'X-Id: 2\r\n'))
+    await until(() => waiting === 2, 'both requests on a in their handlers')
+    await b.send(get('/b', 'X-Id: 9\r\n'))
+    expect((await b.response()).body.toString()).toBe('b')
+    expect((await a.response()).body.toString()).toBe('GET /a1 1 {"host":"test","x-id":"1"}')
+    expect((await a.response()).body.toString()).toBe('GET /a2 2 {"host":"test","x-id":"2"}')
+    a.destroy()
+    b.destroy()
+  })
+
   it('reads bodies with body(), text(), json() and for await, and enforces a per-call limit', async () => {
     const { port } = await httpServer({ backend }, async (req, res) => {
       switch (req.path) {

@@ -12,6 +12,7 @@ import type { Connection } from '../engine/connection.js'
 import { PROTOCOL, type FullHandlers } from '../engine/handlers.js'
 import { IdleSweeper, type SweepClock } from '../engine/idle-sweeper.js'
 import { RequestHead } from './head-parser.js'
+import { HeadStore } from './head-store.js'
 import { HeadBatch } from './head-batch.js'
 import { HttpSession, type HttpApp } from './http-session.js'
 import type { HttpLimits } from './limits.js'
@@ -58,6 +59,7 @@ export class HttpProtocol implements FullHandlers, HttpApp {
   readonly highWaterMark: number
   readonly head: RequestHead
   readonly headBatch: HeadBatch
+  readonly headStore = new HeadStore()
   private readonly handler: HttpHandler
   private readonly onUpgrade: UpgradeHandler | undefined
   private readonly onError: HttpErrorHandler | undefined

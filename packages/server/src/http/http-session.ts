@@ -18,6 +18,7 @@ import type { Connection } from '../engine/connection.js'
 import { ChunkedDecoder } from './chunked-decoder.js'
 import { CR, LF } from './char-classes.js'
 import type { HeadBatch } from './head-batch.js'
+import type { HeadStore } from './head-store.js'
 import { HeadFlag, INCOMPLETE, RequestHead, findHeadEnd, parseHead } from './head-parser.js'
 import type { HttpLimits } from './limits.js'
 import { HttpRequest, type BodySource } from './request.js'
@@ -34,6 +35,8 @@ export interface HttpApp {
   readonly head: RequestHead
   /** The native parser's records of the read being parsed (shared likewise). */
   readonly headBatch: HeadBatch
+  /** Where heads parsed from the read buffer are copied once the read is done. */
+  readonly headStore: HeadStore
   /** Calls the request handler; reports what it throws or rejects with. */
   dispatch(req: HttpRequest, res: HttpResponse): void
   /** Hands an upgrade request's connection over, or returns false (then the request is answered 426/400). */
@@ -47,14 +50,21 @@ export interface HttpApp {
 /** Most requests in flight on one connection before reading pauses (pipelining depth). */
 export const MAX_PIPELINED = 32
 
+/** The line of a session with nothing in flight: shared, never pushed onto (see `enter`). */
+const NO_RESPONSES: HttpResponse[] = []
+
 /** Reasons reading is paused, as bits. */
 const PAUSE_BODY = 1
 const PAUSE_PIPELINE = 2
 
 
 export class HttpSession implements ResponseSink, BodySource {
-  /** Responses that have not all gone out, in request order; [0] is the one writing. */
-  private readonly line: HttpResponse[] = []
+  /**
+   * Responses that have not all gone out, in request order; [0] is the one writing. Starts as
+   * the shared empty {@link NO_RESPONSES} and becomes an array of its own on the first
+   * {@link enter} (a one-slot array: `push` onto an empty one would reserve 17).
+   */
+  private line: HttpResponse[] = NO_RESPONSES
   /** The response of the request whose body is arriving. */
   private reading: HttpResponse | null = null
   private bodyLeft = 0
@@ -69,8 +79,12 @@ export class HttpSession implements ResponseSink, BodySource {
   headSince = -1
   /** During `received`: the bytes are the engine's read buffer (copy what is kept). */
   private shared = false
-  /** During `received`: requests parsed from the read buffer, and the range their heads span. */
-  private fresh: HttpRequest[] | null = null
+  /**
+   * During `received`: requests parsed from the read buffer (the first, then any others), and
+   * the range their heads span.
+   */
+  private fresh: HttpRequest | null = null
+  private freshMore: HttpRequest[] | null = null
   private freshStart = 0
   private freshEnd = 0
   /** Inside `received`: the session is not let go before its loop is done. */
@@ -163,10 +177,10 @@ export class HttpSession implements ResponseSink, BodySource {
         const req = new HttpRequest(this.conn, this, buf, head)
         if (this.shared) {
           if (this.fresh === null) {
-            this.fresh = []
+            this.fresh = req
             this.freshStart = i
-          }
-          this.fresh.push(req)
+          } else if (this.freshMore === null) this.freshMore = [req]
+          else this.freshMore.push(req)
           this.freshEnd = headEnd
         }
         i = headEnd
@@ -178,10 +192,13 @@ export class HttpSession implements ResponseSink, BodySource {
       const fresh = this.fresh
       if (fresh !== null) {
         // The heads parsed from the read buffer move to one copy: the buffer is reused.
-        this.fresh = null
-        const copy = Buffer.allocUnsafe(this.freshEnd - this.freshStart)
-        buf.copy(copy, 0, this.freshStart, this.freshEnd)
-        for (const req of fresh) req.rebase(copy, this.freshStart)
+        const more = this.freshMore
+        this.fresh = this.freshMore = null
+        const store = this.app.headStore
+        const copy = store.keep(buf, this.freshStart, this.freshEnd)
+        const shift = this.freshStart - store.at
+        fresh.rebase(copy, shift)
+        if (more !== null) for (const req of more) req.rebase(copy, shift)
       }
       this.inReceived = false
       this.release()
@@ -207,7 +224,7 @@ export class HttpSession implements ResponseSink, BodySource {
     }
     const res = new HttpResponse(this, req, (flags & HeadFlag.Head) !== 0, head.minor)
     if (closeAfter) this.last = true
-    this.line.push(res)
+    this.enter(res)
     res.queued = true
     this.conn.busy = true
     if ((flags & HeadFlag.Chunked) !== 0) {
@@ -383,7 +400,7 @@ export class HttpSession implements ResponseSink, BodySource {
       entry.req.abort(closedError())
       entry.abort()
     }
-    this.line.length = 0
+    this.line = NO_RESPONSES
     this.reading = null
     this.input = null
     this.conn.busy = false
@@ -425,7 +442,13 @@ export class HttpSession implements ResponseSink, BodySource {
     res.done = true
     res.closeAfter = true
     res.queued = true
-    this.line.push(res)
+    this.enter(res)
+  }
+
+  /** `res` joins the end of the line (never pushed onto the shared empty line). */
+  private enter(res: HttpResponse): void {
+    if (this.line === NO_RESPONSES) this.line = [res]
+    else this.line.push(res)
   }
 
   /** The connection closed: every request still in flight is aborted. */
@@ -437,7 +460,7 @@ export class HttpSession implements ResponseSink, BodySource {
       entry.req.abort(reason)
       entry.abort()
     }
-    this.line.length = 0
+    this.line = NO_RESPONSES
     this.reading?.req.abort(reason)
     this.reading = null
     this.input = null

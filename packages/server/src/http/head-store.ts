@@ -1,0 +1,48 @@
+/**
+ * Where request heads parsed from the engine's read buffer are kept once the read is done.
+ *
+ * The read buffer is reused by the next read, so a request that outlives its `data` call needs
+ * its head bytes somewhere else. Heads are copied into a shared slab, one after the other, and
+ * each request keeps the slab and its offset in it: no Buffer or view object per read. A slab
+ * that is full is left to the requests that point into it (it is freed with the last of them)
+ * and a new one is started, so a request kept for long holds at most one slab, as a pooled
+ * `Buffer.allocUnsafe` copy holds Node's 8 KB pool.
+ */
+
+/** Bytes per slab: the size of Node's Buffer pool, so a kept request pins no more than before. */
+export const HEAD_SLAB_BYTES = 8 * 1024
+
+/** Copies larger than this get an array of their own rather than a slab's room. */
+const OWN_ARRAY_FROM = HEAD_SLAB_BYTES / 4
+
+/** Below this length a byte loop copies faster than making the view `set` needs. */
+const LOOP_COPY_BELOW = 256
+
+export class HeadStore {
+  private slab = new Uint8Array(HEAD_SLAB_BYTES)
+  private used = 0
+  /** Where the bytes of the last {@link keep} start in the array it returned. */
+  at = 0
+
+  /** Copies `src[start, end)` and returns the array holding the copy (it starts at {@link at}). */
+  keep(src: Uint8Array, start: number, end: number): Uint8Array {
+    const length = end - start
+    if (length > OWN_ARRAY_FROM) {
+      this.at = 0
+      const own = new Uint8Array(length)
+      own.set(src.subarray(start, end))
+      return own
+    }
+    if (this.used + length > HEAD_SLAB_BYTES) {
+      this.slab = new Uint8Array(HEAD_SLAB_BYTES)
+      this.used = 0
+    }
+    const slab = this.slab
+    const at = this.used
+    if (length < LOOP_COPY_BELOW) for (let k = 0; k < length; k++) slab[at + k] = src[start + k]
+    else slab.set(src.subarray(start, end), at)
+    this.used = at + length
+    this.at = at
+    return slab
+  }
+}
