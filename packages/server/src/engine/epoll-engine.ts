@@ -185,6 +185,7 @@ export class EpollEngine implements Engine {
         } catch (err) {
           reactor.failed(conn, err)
         }
+        if (reactor.scratchPressed) reactor.flush() // output beyond the scratch memory would each get a buffer
       }
       reactor.flush() // the arena is reused by the next round
       start = stop

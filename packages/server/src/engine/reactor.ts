@@ -41,6 +41,11 @@ export interface ReactorStats {
   acceptErrors: number
   /** accept() calls made after a failure paused accepting. */
   acceptRetries: number
+  /**
+   * Writes of protocol output (a response head, a WebSocket frame) that found the reactor's
+   * scratch memory used up and got an ArrayBuffer of their own.
+   */
+  scratchOverflows: number
 }
 
 const { SHUT_WR } = sockets.constants
@@ -51,7 +56,7 @@ export const POISON = 0xdb
 
 export class Reactor {
   readonly table = new ConnectionTable()
-  readonly stats: ReactorStats = { accepted: 0, closed: 0, acceptErrors: 0, acceptRetries: 0 }
+  readonly stats: ReactorStats = { accepted: 0, closed: 0, acceptErrors: 0, acceptRetries: 0, scratchOverflows: 0 }
   /** The engine moving this reactor's bytes. */
   readonly engine: Engine
   /** Current idle-sweep tick; connections stamp it on every read and write. */
@@ -129,6 +134,16 @@ export class Reactor {
   }
 
   /**
+   * Over half of the scratch memory holds output not yet flushed. Engines check it between
+   * connections' input and flush then: past the end of the scratch memory every write would
+   * get an ArrayBuffer of its own (a batch of thousands of connections echoing 16 messages
+   * each needs megabytes).
+   */
+  get scratchPressed(): boolean {
+    return this.scratchUsed > SCRATCH_BYTES / 2
+  }
+
+  /**
    * `length` bytes of scratch memory for output a protocol is about to write (a response
    * head, say), valid until the next flush has returned: whatever the socket does not take is
    * copied out of it, as for views of the read memory. Saves a Buffer per response. Falls back
@@ -136,7 +151,10 @@ export class Reactor {
    */
   scratch(length: number): Uint8Array {
     const at = this.scratchUsed
-    if (at + length > SCRATCH_BYTES) return new Uint8Array(length)
+    if (at + length > SCRATCH_BYTES) {
+      this.stats.scratchOverflows++
+      return new Uint8Array(length)
+    }
     this.scratchUsed = at + length
     // A plain Uint8Array: making one costs a third of a Buffer view (engine/text-write.ts
     // writes strings into it).

@@ -158,8 +158,10 @@ export class UringEngine implements Engine {
         const kind = (token & KIND_MASK) >>> 0
         const conn = reactor.table.lookup((token & ~KIND_MASK) >>> 0)
         try {
-          if (kind === RECV) this.received(conn, results[i], flags[i])
-          else if (kind === POLL_OUT && conn !== undefined) this.writable(conn, results[i])
+          if (kind === RECV) {
+            this.received(conn, results[i], flags[i])
+            if (reactor.scratchPressed) reactor.flush()
+          } else if (kind === POLL_OUT && conn !== undefined) this.writable(conn, results[i])
           else if (kind === POLL_HANGUP && conn !== undefined) this.hungUp(conn, results[i])
           // CLOSE: nothing to do; the fd is gone.
         } catch (err) {

@@ -116,9 +116,9 @@ export class Server<U = any> extends Lifecycle implements IoServer {
     return this.reactor?.connections ?? 0
   }
 
-  /** Counters: accepted, closed, acceptErrors, acceptRetries. */
+  /** Counters: accepted, closed, acceptErrors, acceptRetries, scratchOverflows. */
   get stats(): ReactorStats {
-    return this.reactor?.stats ?? { accepted: 0, closed: 0, acceptErrors: 0, acceptRetries: 0 }
+    return this.reactor?.stats ?? { accepted: 0, closed: 0, acceptErrors: 0, acceptRetries: 0, scratchOverflows: 0 }
   }
 
   protected async stop(graceMs: number, idle: 'close' | 'keep'): Promise<void> {
