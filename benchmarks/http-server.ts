@@ -168,7 +168,8 @@ process, pinned to CPU ${serverCpu}; the load generators run one thread pinned t
 Keep-alive: \`wrk -t1 -c${connections}\`, one request in flight per connection (p99 from its
 latency distribution). Pipelined: \`h2load --h1 -t1 -c${connections} -m${pipeline}\`, ${pipeline} requests in
 flight per connection. Medians of ${runs} run${runs === 1 ? '' : 's'} of ${seconds} s, each after ${warmup} s of warm-up, servers
-measured back to back in rotating order; ratios are medians of ratios taken within each run,
+measured back to back in rotating order, each once every server is idle (a server still
+answering what the last load left queued would share the core); ratios are medians of ratios taken within each run,
 per second and per CPU-second of the server. "per CPU-s" divides the requests by the CPU time
 the server used (from /proc/PID/stat): where the load generator, not the server, was the limit
 (see "load CPU", the load generator's own share of its core), it is the fairer comparison.

@@ -227,7 +227,9 @@ to CPU ${serverCpu}; the load is one single-threaded C client pinned to CPU ${lo
 echo and delivery byte for byte and in order ("load CPU": its own share of its core; while
 it stays well under 100%, the server is the limit). Latency: from sending a message to its
 echo, or from publishing it to each delivery. Medians of ${runs} run${runs === 1 ? '' : 's'} of ${seconds} s after ${warmup} s of
-warm-up, servers measured back to back in rotating order; ratios are medians of ratios taken
+warm-up, servers measured back to back in rotating order, each once every server is idle (a
+slow server keeps answering the messages its load left queued for seconds, on the core the
+next one is measured on); ratios are medians of ratios taken
 within each run, per second and per CPU-second of the server (its CPU time over the measured
 window, from /proc/PID/stat). ${provenance('ws-server.ts', 'bash benchmarks/setup.sh && npm run build', notes)}
 

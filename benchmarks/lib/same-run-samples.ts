@@ -5,6 +5,7 @@
  * side by side alike, cancels) and then the median of those ratios.
  */
 import { median } from './report.js'
+import { untilQuiet } from './server-process.js'
 
 /** One scenario's samples: server -> figure -> run -> value. */
 export class SameRunSamples {
@@ -50,14 +51,17 @@ export class SameRunSamples {
  * out, and so is one whose `errors` figure is not 0 (recorded in `failures`): a server that
  * answers wrongly is not measured for speed.
  */
-export async function measureSideBySide<S extends { spec: { name: string } }>(
+export async function measureSideBySide<S extends { spec: { name: string }; pid?: number }>(
   servers: S[],
   runs: number,
   measure: (server: S, run: number) => Promise<Record<string, number> | null>,
 ): Promise<SameRunSamples> {
   const samples = new SameRunSamples()
+  const pids = servers.flatMap((s) => (s.pid === undefined ? [] : [s.pid]))
   for (let run = 0; run < runs; run++) {
     for (const server of rotated(servers, run)) {
+      // Every server idle first: the last one measured may still be busy with its backlog.
+      if ((await untilQuiet(pids)) < 0) console.warn(`servers still busy 30 s after the last load; measuring ${server.spec.name} anyway`)
       const figures = await measure(server, run)
       if (figures !== null && figures.errors > 0) samples.failures.push({ server: server.spec.name, run, errors: figures.errors })
       else if (figures !== null) samples.add(run, server.spec.name, figures)

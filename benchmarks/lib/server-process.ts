@@ -7,7 +7,7 @@
  * with it); the groups are killed on exit, on SIGINT/SIGTERM and on an uncaught error.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
 /** What a server runs on: its memory is settled differently (see settleMemory). */
@@ -147,6 +147,26 @@ export function cpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
   return (Number(fields[11]) + Number(fields[12])) / clockTicks // utime, stime
+}
+
+/**
+ * Waits until none of `pids` is using the CPU (each under 2% of a core over 200 ms), for at
+ * most `limitMs`. Servers measured one after the other share a core: one still working off
+ * what its load left queued (a slow server keeps answering buffered messages after the load
+ * generator has gone) would take that core from the next one measured. Returns the
+ * milliseconds waited, or -1 when the limit passed first. A process that is gone is skipped.
+ */
+export async function untilQuiet(pids: number[], limitMs = 30_000): Promise<number> {
+  const start = performance.now()
+  const usage = () => pids.map((pid) => (existsSync(`/proc/${pid}/stat`) ? cpuSeconds(pid) : 0))
+  let before = usage()
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    const now = usage()
+    if (now.every((cpu, i) => cpu - before[i] < 0.004)) return performance.now() - start
+    if (performance.now() - start > limitMs) return -1
+    before = now
+  }
 }
 
 /** Resident memory of a process, in bytes: all of it, and the anonymous part (no file pages). */
