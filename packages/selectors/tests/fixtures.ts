@@ -2,7 +2,7 @@
  * Per-test resources for selector tests: socketpairs and selectors that are closed after each
  * test (registered with `useFixtures()` inside a describe), and a few small helpers.
  */
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { Worker } from 'node:worker_threads'
 import { sockets } from '@io/core'
 import type { BaseSelector } from '@io/selectors'
@@ -59,6 +59,25 @@ export function expectError(fn: () => unknown, type: new (...args: any[]) => Err
 }
 
 /** The soft RLIMIT_NOFILE of this process, from /proc/self/limits. */
+/**
+ * Helper threads of select/poll watchers alive in this process: native threads named
+ * "io-multiplex". Counting only those keeps a check of their lifetime exact while Node starts
+ * threads of its own (GC, platform workers) whenever it likes.
+ */
+export function multiplexThreadCount(): number {
+  let n = 0
+  for (const tid of readdirSync('/proc/self/task')) {
+    let name: string
+    try {
+      name = readFileSync(`/proc/self/task/${tid}/comm`, 'utf8')
+    } catch {
+      continue // the thread exited between the listing and the read
+    }
+    if (name.trim() === 'io-multiplex') n++
+  }
+  return n
+}
+
 export function openFileLimit(): number {
   const line = readFileSync('/proc/self/limits', 'utf8')
     .split('\n')

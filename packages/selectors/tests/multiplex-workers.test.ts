@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads'
 import { sockets } from '@io/core'
 import { describe, expect, it } from 'vitest'
 import { openFdCount, until } from '../../core/tests/helpers.js'
+import { multiplexThreadCount } from './fixtures.js'
 
 const coreDist = JSON.stringify(fileURLToPath(new URL('../../core/dist/index.cjs', import.meta.url)))
 
@@ -32,6 +33,7 @@ describe('MultiplexWatcher in worker threads', () => {
   it('runs in two workers at once and is released when they are terminated', async () => {
     const fdsBefore = openFdCount()
     const threadsBefore = threadCount()
+    const helpersBefore = multiplexThreadCount()
     const [rd, wr] = sockets.socketpair()
     const workers = [startWorker('select', rd), startWorker('poll', rd)]
     const reports = workers.map((worker) => {
@@ -40,12 +42,13 @@ describe('MultiplexWatcher in worker threads', () => {
       return seen
     })
     await until(() => reports.every((seen) => seen.includes('started')))
+    expect(multiplexThreadCount()).toBe(helpersBefore + 2) // one helper thread per started watcher
     sockets.write(wr, Buffer.from('x'))
     await until(() => reports.every((seen) => seen.some((m) => typeof m === 'object')))
     for (const seen of reports) expect(seen.find((m) => typeof m === 'object')).toEqual({ count: 1, revents: 1 })
     for (const worker of workers) expect(await worker.terminate()).toBe(1)
     sockets.close(rd)
     sockets.close(wr)
-    await until(() => openFdCount() === fdsBefore && threadCount() <= threadsBefore)
+    await until(() => openFdCount() === fdsBefore && multiplexThreadCount() === helpersBefore && threadCount() <= threadsBefore)
   })
 })

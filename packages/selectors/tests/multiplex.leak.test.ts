@@ -1,13 +1,12 @@
 // Leak checks for the select/poll machinery: helper threads and eventfds come and go with the
 // selectors that use them, dropped watchers are collected, and selecting keeps heap flat.
-import { readdirSync } from 'node:fs'
 import { MultiplexWatcher, multiplex, PollTable, sockets } from '@io/core'
 import { EVENT_READ, PollSelector, SelectSelector } from '@io/selectors'
 import { describe, expect, it } from 'vitest'
 import { openFdCount } from '../../core/tests/helpers.js'
+import { multiplexThreadCount as threadCount } from './fixtures.js'
 
 const gc = (globalThis as { gc?: () => void }).gc!
-const threadCount = () => readdirSync('/proc/self/task').length
 
 async function collect(done: () => boolean, rounds = 20): Promise<void> {
   for (let i = 0; i < rounds && !done(); i++) {
@@ -55,6 +54,7 @@ describe('select/poll leaks', () => {
       const sel = make()
       sel.register(a, EVENT_READ)
       sel.start(() => {})
+      if (i === 0) expect(threadCount()).toBe(threads + 1) // the watcher's helper thread is counted
       sel.stop()
       sel.start(() => {})
       sel.close()
