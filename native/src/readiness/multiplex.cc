@@ -32,8 +32,8 @@
 // left ready (level-triggered) costs one report per loop turn, never a spinning thread.
 #include <fcntl.h>
 #include <poll.h>
-#include <pthread.h>
 #include <sys/eventfd.h>
+#include <sys/prctl.h>
 #include <sys/select.h>
 #include <unistd.h>
 
@@ -61,8 +61,29 @@
 namespace io {
 namespace {
 
-// The name of a watcher's helper thread (at most 15 bytes: the kernel's limit for a thread name).
+// The name of a watcher's helper thread (at most 15 bytes: the kernel's limit for a thread name),
+// so that tools (and the leak tests) can tell these threads from Node's own.
 constexpr char kHelperThreadName[] = "io-multiplex";
+
+// While alive, the calling thread is named kHelperThreadName, and so is any thread it starts (a
+// new thread takes its creator's name): the helper is named before start() returns, with
+// prctl(2) alone. pthread_setname_np would tie the binary to glibc 2.34, where it moved into
+// libc, and the prebuilt binaries load on glibc 2.28.
+class HelperThreadName {
+ public:
+  HelperThreadName() {
+    named_ = prctl(PR_GET_NAME, previous_, 0, 0, 0) == 0 && prctl(PR_SET_NAME, kHelperThreadName, 0, 0, 0) == 0;
+  }
+  ~HelperThreadName() {
+    if (named_) prctl(PR_SET_NAME, previous_, 0, 0, 0);
+  }
+  HelperThreadName(const HelperThreadName&) = delete;
+  HelperThreadName& operator=(const HelperThreadName&) = delete;
+
+ private:
+  char previous_[16] = {};
+  bool named_ = false;
+};
 
 static_assert(sizeof(pollfd) == 8, "the shared table assumes an 8-byte struct pollfd");
 static_assert(offsetof(pollfd, events) == 4 && offsetof(pollfd, revents) == 6,
@@ -333,10 +354,8 @@ class MultiplexWatcher : public LoopSource<MultiplexWatcher> {
     TakeTable(env, args.table);
     if (!helper_.joinable()) {
       try {
+        HelperThreadName name;
         helper_ = std::thread(&MultiplexWatcher::RunHelper, this);
-        // Named before start() returns, so that tools (and the leak tests) can tell these
-        // threads from Node's own. A failure only leaves the thread unnamed.
-        pthread_setname_np(helper_.native_handle(), kHelperThreadName);
       } catch (const std::system_error& e) {  // EAGAIN: no thread to be had
         ThrowSystemError(env, e.code().value(), "pthread_create");
       }

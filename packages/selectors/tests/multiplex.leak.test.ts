@@ -1,5 +1,6 @@
 // Leak checks for the select/poll machinery: helper threads and eventfds come and go with the
 // selectors that use them, dropped watchers are collected, and selecting keeps heap flat.
+import { readFileSync } from 'node:fs'
 import { MultiplexWatcher, multiplex, PollTable, sockets } from '@io/core'
 import { EVENT_READ, PollSelector, SelectSelector } from '@io/selectors'
 import { describe, expect, it } from 'vitest'
@@ -50,11 +51,15 @@ describe('select/poll leaks', () => {
     const [a, b] = sockets.socketpair()
     const fds = openFdCount()
     const threads = threadCount()
+    const ownName = readFileSync('/proc/thread-self/comm', 'utf8')
     for (let i = 0; i < 300; i++) {
       const sel = make()
       sel.register(a, EVENT_READ)
       sel.start(() => {})
-      if (i === 0) expect(threadCount()).toBe(threads + 1) // the watcher's helper thread is counted
+      if (i === 0) {
+        expect(threadCount()).toBe(threads + 1) // the watcher's helper thread is counted
+        expect(readFileSync('/proc/thread-self/comm', 'utf8')).toBe(ownName) // and this thread's name is back
+      }
       sel.stop()
       sel.start(() => {})
       sel.close()
