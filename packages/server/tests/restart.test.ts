@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { ExchangeLoad } from './exchange-load.js'
-import { until } from './helpers.js'
+import { loopTurn, until } from './helpers.js'
 import { HttpLoad } from './http-load.js'
 import { adopt, alive, deploymentPass, IO_SERVE, ioServe, kill, listeningPort, type Started } from './processes.js'
 
@@ -23,16 +23,11 @@ async function handedOver(server: Started, n: number, from = server.child.pid!):
   await until(() => count() >= n || !alive(from))
   // `from` writes its line (synchronously, to the shared pipe) just before it exits, so it can
   // be gone while the line still waits in the pipe: a turn of the loop's poll phase reads it.
-  if (count() < n) await loopTurns(2)
+  if (count() < n) for (let turn = 0; turn < 2; turn++) await loopTurn()
   const pids = [...server.stdout.matchAll(/handed over to pid (\d+), draining/g)].map((m) => Number(m[1]))
   if (pids.length < n) throw new Error(`no handover ${n} (exited ${server.exited}, ${server.code}, ${server.signal}, alive ${alive(from)}):\n${server.stdout}${server.stderr}`)
   adopt(pids[n - 1])
   return pids[n - 1]
-}
-
-/** Resolves after `n` check phases, so that a poll phase (which reads pipes) ran in between. */
-async function loopTurns(n: number): Promise<void> {
-  for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve))
 }
 
 /** Waits until the load has completed `more` exchanges beyond now (or failed, or run out). */

@@ -48,6 +48,11 @@ export interface ReactorStats {
   scratchOverflows: number
 }
 
+/** Every counter at 0: a reactor's first stats, and those of a server that has none yet. */
+export function emptyStats(): ReactorStats {
+  return { accepted: 0, closed: 0, acceptErrors: 0, acceptRetries: 0, scratchOverflows: 0 }
+}
+
 const { SHUT_WR } = sockets.constants
 /** Scratch output memory per reactor (see `scratch`). */
 const SCRATCH_BYTES = 256 * 1024
@@ -56,7 +61,7 @@ export const POISON = 0xdb
 
 export class Reactor {
   readonly table = new ConnectionTable()
-  readonly stats: ReactorStats = { accepted: 0, closed: 0, acceptErrors: 0, acceptRetries: 0, scratchOverflows: 0 }
+  readonly stats: ReactorStats = emptyStats()
   /** The engine moving this reactor's bytes. */
   readonly engine: Engine
   /** Current idle-sweep tick; connections stamp it on every read and write. */

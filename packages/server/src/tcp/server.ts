@@ -13,7 +13,7 @@ import type { CloseOptions, ListenOptions, ResolvedListen, ResolvedOptions } fro
 import { adoptListener } from './inherited-listener.js'
 import { proxyProtocolHandlers } from './proxy-protocol.js'
 import { createReactor } from '../engine/create-engine.js'
-import type { Reactor, ReactorStats } from '../engine/reactor.js'
+import { emptyStats, type Reactor, type ReactorStats } from '../engine/reactor.js'
 
 /** Where a server listens, as `listen()` resolves it. */
 export interface AddressInfo {
@@ -118,7 +118,7 @@ export class Server<U = any> extends Lifecycle implements IoServer {
 
   /** Counters: accepted, closed, acceptErrors, acceptRetries, scratchOverflows. */
   get stats(): ReactorStats {
-    return this.reactor?.stats ?? { accepted: 0, closed: 0, acceptErrors: 0, acceptRetries: 0, scratchOverflows: 0 }
+    return this.reactor?.stats ?? emptyStats()
   }
 
   protected async stop(graceMs: number, idle: 'close' | 'keep'): Promise<void> {
