@@ -7,7 +7,7 @@
  *   bash benchmarks/setup.sh && npm run build     # once: peers, wrk, h2load, C tools, dist/
  *   npx tsx benchmarks/http-server.ts [--quick] [--seconds 5] [--warmup 1] [--runs 3]
  *       [--loads wrk,h2load] [--connections 100] [--pipeline 16]
- *       [--memory-connections 5000] [--memory-runs 3]
+ *       [--memory-connections 5000] [--memory-runs 3] [--memory-young-generation 1|default]
  *       [--servers c,io-epoll,io-epoll-et,io-uring,uws,bun,node,fastify]
  *       [--server-cpu 0] [--load-cpu 1]
  *
@@ -23,7 +23,8 @@
  *
  * Memory: per server and run, a fresh server, --memory-connections keep-alive connections
  * that each made one request and stay idle, growth of anonymous RSS per connection after a
- * warm-up round of as many (lib/idle-connection-memory.ts).
+ * warm-up round of as many (lib/idle-connection-memory.ts), V8's young generation held at
+ * --memory-young-generation MB per semi-space in Node-based servers.
  *
  * @io/server runs as its own CLI (`io-serve hello`), so what is measured is what ships; until
  * that command exists (or where a backend falls back), its rows say "not available" and why.
@@ -49,6 +50,16 @@ const connections = Number(args.get('connections') ?? 100)
 const pipeline = Number(args.get('pipeline') ?? 16)
 const memoryConnections = Number(args.get('memory-connections') ?? (quick ? 500 : 5000))
 const memoryRuns = Number(args.get('memory-runs') ?? (quick ? 1 : 3))
+/**
+ * V8's young generation for the memory runs, MB per semi-space (see measureIdleMemory): held
+ * fixed, because the servers cannot rest before the readings (uWebSockets.js and Bun.serve
+ * close idle HTTP connections after 10 s); `--memory-young-generation default` leaves V8's own.
+ */
+const memoryYoungGenerationArg = args.get('memory-young-generation') ?? '1'
+const memoryYoungGenerationMb = memoryYoungGenerationArg === 'default' ? undefined : Number(memoryYoungGenerationArg)
+if (memoryYoungGenerationMb !== undefined && !(Number.isInteger(memoryYoungGenerationMb) && memoryYoungGenerationMb > 0)) {
+  throw new Error(`--memory-young-generation takes a whole number of MB or "default", not "${memoryYoungGenerationArg}"`)
+}
 
 const SPECS: ServerSpec[] = [
   nativeServer('c', 'C epoll (floor)', 'c-hello-server'),
@@ -129,6 +140,7 @@ const memory = await idleMemoryComparison(wanted, baselines.filter((s) => s.name
   runs: memoryRuns,
   connections: memoryConnections,
   clientCommand: (port) => [process.execPath, keepAliveClients, '--port', String(port), '--conns', String(memoryConnections)],
+  youngGenerationMb: memoryYoungGenerationMb,
 })
 
 const throughputTable = markdownTable(throughputRows)
@@ -181,7 +193,7 @@ ${throughputTable}
 
 ![HTTP requests relative to uWebSockets.js](http-benchmark.svg)
 
-${describeIdleMemory('keep-alive connection', 'make one request', memoryConnections, memoryRuns)} uWebSockets.js and
+${describeIdleMemory('keep-alive connection', 'make one request', memoryConnections, memoryRuns, { youngGenerationMb: memoryYoungGenerationMb })} uWebSockets.js and
 Bun.serve close idle keep-alive connections after 10 s; node:http and fastify were set to the
 same.
 

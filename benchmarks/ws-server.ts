@@ -237,7 +237,7 @@ ${table}
 
 ![WebSocket messages relative to uWebSockets.js](ws-benchmark.svg)
 
-${describeIdleMemory('WebSocket', 'complete the handshake, echo one 64-byte message', memoryConnections, memoryRuns, memoryRestMs)}
+${describeIdleMemory('WebSocket', 'complete the handshake, echo one 64-byte message', memoryConnections, memoryRuns, { restMs: memoryRestMs })}
 
 ${memoryTable}
 

@@ -109,9 +109,17 @@ export async function measureIdleMemory(
      * comes first after it, a one-time cost counted per connection.
      */
     restMs?: number
+    /**
+     * V8's young generation held at this size, in MB per semi-space, in Node servers (see
+     * withGcOnSignal). By default it starts at 1 MB and doubles once the rounds' surviving
+     * objects outgrow it; the pages it adds are touched over the following rounds, a one-time
+     * cost of the process (bounded by V8's maximum) that would otherwise be counted per
+     * connection. Where a rest is not possible, holding it fixed keeps the step out.
+     */
+    youngGenerationMb?: number
   },
 ): Promise<IdleMemory | UnavailableServer> {
-  const server = await startServer(spec, options.serverCpu, withGcOnSignal(spec))
+  const server = await startServer(spec, options.serverCpu, withGcOnSignal(spec, options.youngGenerationMb))
   if (!isRunning(server)) return server
   const n = options.connections
   const rounds: IdleClients[] = []
@@ -200,13 +208,27 @@ export async function idleMemoryComparison(
  * connection ("keep-alive connection"), `exchange` says what each one does before it idles
  * ("make one request").
  */
-export function describeIdleMemory(what: string, exchange: string, connections: number, runs: number, restMs = 0): string {
-  const rest =
+export function describeIdleMemory(
+  what: string,
+  exchange: string,
+  connections: number,
+  runs: number,
+  { restMs = 0, youngGenerationMb }: { restMs?: number; youngGenerationMb?: number } = {},
+): string {
+  let rest =
     restMs > 0
       ? ` Every server rests ${restMs / 1000} s before each of the two readings, so that a V8 server has
 given back the young-generation pages it grew once while the rounds allocated (a one-time step
 that would otherwise be counted per connection).`
       : ''
+  if (youngGenerationMb !== undefined) {
+    rest += ` Node-based servers (uWebSockets.js included) run with V8's young generation held at
+${youngGenerationMb} MB per semi-space (\`--min-semi-space-size=${youngGenerationMb} --max-semi-space-size=${youngGenerationMb}\`), its
+starting size: by default V8 doubles it once the rounds' surviving objects outgrow it, and the
+pages it adds (up to several MB, bounded by V8's maximum whatever the number of connections)
+are touched over the following rounds, a one-time cost of the process that would read as
+hundreds of bytes per connection.`
+  }
   return `Memory per idle ${what}: growth of the server's anonymous RSS (\`RssAnon\`: the memory it
 allocated, without file-backed pages such as its runtime's code, which the kernel pages in and
 out on its own) while ${connections} more connections each ${exchange} and stay idle, divided by ${connections};

@@ -181,10 +181,14 @@ const gcPreload = fileURLToPath(new URL('./collect-garbage-on-signal.mjs', impor
 /**
  * The command with a preload that runs a full garbage collection on SIGWINCH, for JavaScript
  * servers whose memory is measured (settleMemory sends the signal). Native servers unchanged.
+ * `youngGenerationMb`, for Node servers: V8's young generation held at that size (each of its
+ * two semi-spaces), instead of the default, which starts at 1 MB and grows when enough of what
+ * it holds survives collections.
  */
-export function withGcOnSignal(spec: ServerSpec): string[] {
+export function withGcOnSignal(spec: ServerSpec, youngGenerationMb?: number): string[] {
   const [executable, ...rest] = spec.command
-  if (spec.runtime === 'node') return [executable, '--expose-gc', '--import', gcPreload, ...rest]
+  const young = youngGenerationMb === undefined ? [] : [`--min-semi-space-size=${youngGenerationMb}`, `--max-semi-space-size=${youngGenerationMb}`]
+  if (spec.runtime === 'node') return [executable, '--expose-gc', ...young, '--import', gcPreload, ...rest]
   if (spec.runtime === 'bun') return [executable, '--preload', gcPreload, ...rest]
   return spec.command
 }
