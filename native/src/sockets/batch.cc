@@ -17,11 +17,15 @@
 //                            <0      -errno: the read failed
 //
 //   writeBatch(fds: Int32Array, count, segments: Int32Array, buffers: ArrayBufferView[],
-//              results: Int32Array): void
+//              results: Int32Array, spans?: Int32Array, memory?: Uint8Array): void
 //     For fd j in [0, count): one gathered write (sendmsg with MSG_NOSIGNAL, or writev for what
 //     is not a socket) of the next segments[j] entries of `buffers`, repeated while the kernel
 //     takes everything and iovecs remain past IOV_MAX. results[j]: bytes written (0 when the
 //     socket would block), or -errno. A negative fd consumes its segments and writes nothing.
+//     With `spans`, each segment is a pair in it instead: (offset, length) names bytes of
+//     `memory`, and (-1, any) the next entry of `buffers`. Output written into one block of
+//     memory is then passed as numbers: reading a view out of an array costs several Node-API
+//     calls, far more than the syscall's share of a small response.
 //
 // Every argument is converted, and every JS getter has run, before a pointer is taken.
 #include <limits.h>
@@ -160,6 +164,31 @@ int64_t GatherWrite(int fd, iovec* iov, size_t count) {
   return total;
 }
 
+// The memory of buffers[k] (a TypedArray or DataView, not backed by a SharedArrayBuffer).
+iovec ViewMemory(napi_env env, napi_value view, uint32_t k) {
+  void* data = nullptr;
+  size_t length = 0;
+  napi_value backing = nullptr;
+  size_t offset;
+  bool is_view = false;
+  bool ok = napi_is_dataview(env, view, &is_view) == napi_ok;
+  if (ok && is_view) {
+    ok = napi_get_dataview_info(env, view, &length, &data, &backing, &offset) == napi_ok;
+  } else if (ok) {
+    napi_typedarray_type type;
+    size_t elements;
+    ok = napi_get_typedarray_info(env, view, &type, &elements, &data, &backing, &offset) == napi_ok;
+    length = elements * ElementSize(type);
+  }
+  // The name is made only for an error: building it per buffer cost more than the checks.
+  auto name = [k] { return "\"buffers[" + std::to_string(k) + "]\""; };
+  bool plain = false;  // an ArrayBuffer; a SharedArrayBuffer could change under the kernel's feet
+  if (ok && napi_is_arraybuffer(env, backing, &plain) == napi_ok && !plain)
+    ThrowTypeError(env, name() + " must not be backed by a SharedArrayBuffer");
+  if (!ok || (data == nullptr && length != 0)) ThrowTypeError(env, name() + " is detached");
+  return {data, length};
+}
+
 void WriteBatch(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::TypedArray fds_arg = ArgTypedArray(info, 0, "fds", napi_int32_array, "an Int32Array");
@@ -168,6 +197,12 @@ void WriteBatch(const Napi::CallbackInfo& info) {
   if (!info[3].IsArray()) ThrowTypeError(env, "\"buffers\" must be an array");
   Napi::Array buffers_arg = info[3].As<Napi::Array>();
   Napi::TypedArray results_arg = ArgTypedArray(info, 4, "results", napi_int32_array, "an Int32Array");
+  const bool with_spans = info.Length() > 5 && !info[5].IsUndefined();
+  Napi::TypedArray spans_arg, memory_arg;
+  if (with_spans) {
+    spans_arg = ArgTypedArray(info, 5, "spans", napi_int32_array, "an Int32Array");
+    memory_arg = ArgTypedArray(info, 6, "memory", napi_uint8_array, "a Uint8Array");
+  }
 
   // First every element of `buffers` (a getter may run JS and detach anything), then pointers.
   uint32_t buffer_count = buffers_arg.Length();
@@ -178,29 +213,8 @@ void WriteBatch(const Napi::CallbackInfo& info) {
       ThrowTypeError(env, "\"buffers[" + std::to_string(k) + "]\" must be a TypedArray or DataView");
     views[k] = v;
   }
-  std::vector<iovec> iov(buffer_count);
-  for (uint32_t k = 0; k < buffer_count; k++) {
-    void* data = nullptr;
-    size_t length = 0;
-    napi_value backing = nullptr;
-    size_t offset;
-    bool is_view = false;
-    bool ok = napi_is_dataview(env, views[k], &is_view) == napi_ok;
-    if (ok && is_view) {
-      ok = napi_get_dataview_info(env, views[k], &length, &data, &backing, &offset) == napi_ok;
-    } else if (ok) {
-      napi_typedarray_type type;
-      size_t elements;
-      ok = napi_get_typedarray_info(env, views[k], &type, &elements, &data, &backing, &offset) == napi_ok;
-      length = elements * ElementSize(type);
-    }
-    std::string name = "\"buffers[" + std::to_string(k) + "]\"";
-    bool plain = false;  // an ArrayBuffer; a SharedArrayBuffer could change under the kernel's feet
-    if (ok && napi_is_arraybuffer(env, backing, &plain) == napi_ok && !plain)
-      ThrowTypeError(env, name + " must not be backed by a SharedArrayBuffer");
-    if (!ok || (data == nullptr && length != 0)) ThrowTypeError(env, name + " is detached");
-    iov[k] = {data, length};
-  }
+  std::vector<iovec> buffer_iov(buffer_count);
+  for (uint32_t k = 0; k < buffer_count; k++) buffer_iov[k] = ViewMemory(env, views[k], k);
   size_t fd_count, segment_count, result_count;
   int32_t* fds = Elements<int32_t>(env, fds_arg, "fds", &fd_count);
   int32_t* segments = Elements<int32_t>(env, segments_arg, "segments", &segment_count);
@@ -213,12 +227,41 @@ void WriteBatch(const Napi::CallbackInfo& info) {
     if (segments[j] < 0) ThrowRangeError(env, "\"segments\" must hold counts >= 0");
     needed += static_cast<size_t>(segments[j]);
   }
-  if (needed > buffer_count) ThrowRangeError(env, "\"segments\" add up to more than buffers.length");
+
+  std::vector<iovec> span_iov;
+  iovec* iov = buffer_iov.data();
+  if (!with_spans) {
+    if (needed > buffer_count) ThrowRangeError(env, "\"segments\" add up to more than buffers.length");
+  } else {
+    // Each segment is a span: (offset, length) in `memory`, or (-1, any) for the next buffer.
+    size_t span_count, memory_size;
+    int32_t* spans = Elements<int32_t>(env, spans_arg, "spans", &span_count);
+    uint8_t* memory = Elements<uint8_t>(env, memory_arg, "memory", &memory_size);
+    bool plain = false;
+    if (napi_is_arraybuffer(env, memory_arg.ArrayBuffer(), &plain) == napi_ok && !plain)
+      ThrowTypeError(env, "\"memory\" must not be backed by a SharedArrayBuffer");
+    if (needed > span_count / 2) ThrowRangeError(env, "\"spans\" must hold 2 entries per segment");
+    span_iov.resize(needed);
+    size_t next_buffer = 0;
+    for (size_t i = 0; i < needed; i++) {
+      int64_t offset = spans[2 * i];
+      int64_t length = spans[2 * i + 1];
+      if (offset == -1) {
+        if (next_buffer >= buffer_count) ThrowRangeError(env, "\"spans\" take more entries than buffers.length");
+        span_iov[i] = buffer_iov[next_buffer++];
+      } else if (offset < 0 || length < 0 || static_cast<uint64_t>(offset + length) > memory_size) {
+        ThrowRangeError(env, "\"spans\" must lie within \"memory\" (or be -1 for the next buffer)");
+      } else {
+        span_iov[i] = {memory + offset, static_cast<size_t>(length)};
+      }
+    }
+    iov = span_iov.data();
+  }
 
   size_t at = 0;
   for (size_t j = 0; j < n; j++) {
     size_t k = static_cast<size_t>(segments[j]);
-    results[j] = fds[j] < 0 || k == 0 ? 0 : static_cast<int32_t>(std::min<int64_t>(GatherWrite(fds[j], iov.data() + at, k), INT32_MAX));
+    results[j] = fds[j] < 0 || k == 0 ? 0 : static_cast<int32_t>(std::min<int64_t>(GatherWrite(fds[j], iov + at, k), INT32_MAX));
     at += k;
   }
 }

@@ -114,6 +114,12 @@ export const readBatch: (fds: Int32Array, start: number, end: number, arena: Uin
  * `segments[j]` entries of `buffers` (sendmsg with MSG_NOSIGNAL on sockets, writev otherwise),
  * stopping at the first short write. `results[j]` is the bytes written (0 when the socket would
  * block) or -errno. Negative fds consume their segments and write nothing.
+ *
+ * With `spans` and `memory`, each segment is a pair of `spans` instead: `(offset, length)`
+ * names `memory[offset, offset + length)`, and `(-1, any)` the next entry of `buffers`. Output
+ * written into one block of memory (many small responses, say) then crosses as numbers, which
+ * costs far less per segment than a view read out of an array. A RangeError when a span lies
+ * outside `memory` or `spans` is too short.
  */
 export const writeBatch: (
   fds: Int32Array,
@@ -121,4 +127,6 @@ export const writeBatch: (
   segments: Int32Array,
   buffers: NodeJS.ArrayBufferView[],
   results: Int32Array,
+  spans?: Int32Array,
+  memory?: Uint8Array,
 ) => void = native.writeBatch

@@ -120,4 +120,38 @@ describe('sockets.writeBatch', () => {
     expect(() => sockets.writeBatch(Int32Array.from([1]), 1, Int32Array.from([2]), [Buffer.from('a')], results)).toThrow(RangeError)
     expect(() => sockets.writeBatch(Int32Array.from([1]), 1, Int32Array.from([1]), ['a' as never], results)).toThrow(TypeError)
   })
+
+  it('with spans, writes ranges of one memory and the next buffers, in span order', () => {
+    const [a1, a2] = pair()
+    const [b1, b2] = pair()
+    const memory = Buffer.from('0123456789')
+    const results = new Int32Array(2)
+    // a: memory[2, 5), then the first buffer, then memory[8, 10); b: the second buffer, memory[0, 1)
+    const spans = Int32Array.from([2, 3, -1, 0, 8, 2, -1, 99, 0, 1])
+    sockets.writeBatch(Int32Array.from([a1, b1]), 2, Int32Array.from([3, 2]), [Buffer.from('ab'), Buffer.from('xyz')], results, spans, memory)
+    expect([...results]).toEqual([7, 4])
+    const got = Buffer.alloc(16)
+    expect(got.subarray(0, sockets.read(a2, got)).toString()).toBe('234ab89')
+    expect(got.subarray(0, sockets.read(b2, got)).toString()).toBe('xyz0')
+  })
+
+  it('with spans, refuses ranges outside the memory, too few spans, and spans past the buffers', () => {
+    const [a1, a2] = pair()
+    const memory = new Uint8Array(8)
+    const results = new Int32Array(1)
+    const write = (spans: number[], segments: number, buffers: Uint8Array[] = []) => () =>
+      sockets.writeBatch(Int32Array.from([a1]), 1, Int32Array.from([segments]), buffers, results, Int32Array.from(spans), memory)
+    expect(write([4, 5], 1)).toThrow(RangeError) // ends past the memory
+    expect(write([-2, 1], 1)).toThrow(RangeError)
+    expect(write([0, -1], 1)).toThrow(RangeError)
+    expect(write([0x7fffffff, 0x7fffffff], 1)).toThrow(RangeError) // no overflow into range
+    expect(write([0, 1], 2)).toThrow(RangeError) // two segments, one span
+    expect(write([-1, 0, -1, 0], 2, [Buffer.from('a')])).toThrow(RangeError) // two buffers taken, one given
+    expect(() =>
+      sockets.writeBatch(Int32Array.from([a1]), 1, Int32Array.from([1]), [], results, Int32Array.from([0, 1]), new Uint8Array(new SharedArrayBuffer(8))),
+    ).toThrow(TypeError)
+    expect(() => sockets.writeBatch(Int32Array.from([a1]), 1, Int32Array.from([1]), [], results, Int32Array.from([0, 1]), 'memory' as never)).toThrow(TypeError)
+    const got = Buffer.alloc(8)
+    expect(sockets.read(a2, got)).toBe(sockets.WOULD_BLOCK) // nothing was written
+  })
 })

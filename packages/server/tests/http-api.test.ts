@@ -245,6 +245,25 @@ describe.each(BACKENDS.map((b) => [backendLabel(b), b] as const))('HTTP API on %
     c.destroy()
   })
 
+  it('answers plain responses of different statuses and lengths in turn with their own heads', async () => {
+    // Plain heads (standard status, no fields) are made once and reused, the last one without
+    // a lookup: a response must never get the head of the one before it.
+    const { port } = await httpServer({ backend }, (req, res) => {
+      const [, status, body] = req.path.split('/')
+      res.statusCode = Number(status)
+      res.end(body)
+    })
+    const c = await HttpClient.open(port)
+    const paths = ['/200/ab', '/200/ab', '/201/ab', '/200/abc', '/404/abc', '/200/ab', '/200/']
+    for (const path of paths) await c.send(get(path))
+    for (const path of paths) {
+      const [, status, body] = path.split('/')
+      const r = await c.response()
+      expect([r.status, header(r, 'content-length'), r.body.toString()]).toEqual([Number(status), String(body.length), body])
+    }
+    c.destroy()
+  })
+
   it('checks header names and values, and refuses to change a sent head', async () => {
     const errors: string[] = []
     const { port } = await httpServer({ backend }, (_req, res) => {

@@ -5,6 +5,7 @@
  * State is kept small on purpose (a server holds tens of thousands of these): a few numbers,
  * a flag word, and an output queue that exists only while output is waiting.
  */
+import { Buffer } from 'node:buffer'
 import type { Duplex } from 'node:stream'
 import { sockets, type SocketAddress } from '@io/core'
 import { invalidArgType, serverError } from '../errors.js'

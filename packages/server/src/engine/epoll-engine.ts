@@ -23,6 +23,7 @@
  * already), and a connection that used up its per-event read budget (`MAX_READS_PER_EVENT`, so
  * one busy peer cannot starve the others).
  */
+import { Buffer } from 'node:buffer'
 import { EDGE_TRIGGERED, ERROR, Epoll, HANGUP, READABLE, READ_HANGUP, WRITABLE, batchStatus, sockets } from '@io/core'
 import type { Acceptor } from './acceptor.js'
 import { closeQuietly } from './close-quietly.js'
@@ -72,6 +73,12 @@ export class EpollEngine implements Engine {
   private readonly readSize: number
   /** Where one round of reads lands; chunks handed to `data` are views of it. */
   private readonly arena: Buffer
+  /**
+   * The arena's ArrayBuffer and offset in it, kept: on Node 20 a typed array's `buffer` and
+   * `byteOffset` are each a call into V8's property lookup (only `length` is inlined).
+   */
+  private readonly arenaBuffer: ArrayBuffer
+  private readonly arenaOffset: number
   /** This round's reads: fd, connection, event bits and reads so far (edge budget), per entry. */
   private readonly fds: Int32Array
   private readonly conns: Array<Connection | undefined>
@@ -97,6 +104,8 @@ export class EpollEngine implements Engine {
     // allocUnsafeSlow: memory of its own, not a slice of Node's pool, so that `isShared` can
     // recognise views of it by their ArrayBuffer.
     this.arena = Buffer.allocUnsafeSlow(readBufferSize * ARENA_READS)
+    this.arenaBuffer = this.arena.buffer as ArrayBuffer
+    this.arenaOffset = this.arena.byteOffset
     const entries = maxEvents * (edge ? MAX_READS_PER_EVENT : 1)
     this.fds = new Int32Array(entries)
     this.conns = new Array(entries).fill(undefined)
@@ -106,7 +115,7 @@ export class EpollEngine implements Engine {
   }
 
   isShared(bytes: Uint8Array): boolean {
-    return bytes.buffer === this.arena.buffer
+    return bytes.buffer === this.arenaBuffer
   }
 
   listen(fd: number, acceptor: Acceptor): void {
@@ -199,7 +208,7 @@ export class EpollEngine implements Engine {
     const status = runs[3 * j + 2]
     const ev = this.events[j]
     if (length > 0) {
-      const chunk = Buffer.from(this.arena.buffer, this.arena.byteOffset + runs[3 * j], length)
+      const chunk = Buffer.from(this.arenaBuffer, this.arenaOffset + runs[3 * j], length)
       // Another handler of this round may have paused it after its bytes were read.
       if ((conn.flags & Flag.Paused) !== 0) this.held.hold(conn, Buffer.from(chunk))
       else reactor.received(conn, chunk)

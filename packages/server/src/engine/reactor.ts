@@ -14,6 +14,7 @@
  * `error` handler, or becomes an uncaught exception when there is none; either way the
  * connection is destroyed with it and the batch goes on with the other connections.
  */
+import { Buffer } from 'node:buffer'
 import { sockets } from '@io/core'
 import type { Duplex } from 'node:stream'
 import { serverError } from '../errors.js'
@@ -56,6 +57,8 @@ export function emptyStats(): ReactorStats {
 const { SHUT_WR } = sockets.constants
 /** Scratch output memory per reactor (see `scratch`). */
 const SCRATCH_BYTES = 256 * 1024
+/** How far past the next scratch view a flush looks for a queued chunk (see `scratchViews`). */
+const SCRATCH_LOOKAHEAD = 4
 /** What `poisonChunks` fills a chunk with once `data` returned (0xDB: "dead buffer"). */
 export const POISON = 0xdb
 
@@ -81,11 +84,25 @@ export class Reactor {
   private segments = new Int32Array(64)
   private results = new Int32Array(64)
   private readonly buffers: Uint8Array[] = []
+  /** writeBatch's spans: (offset in the scratch memory, length), or (-1, 0) for the next of `buffers`. */
+  private spans: Int32Array = new Int32Array(256)
   /** See `scratch`. allocUnsafeSlow: memory of its own, recognised by its ArrayBuffer. */
   private readonly scratchMemory = Buffer.allocUnsafeSlow(SCRATCH_BYTES)
   private readonly scratchBuffer = this.scratchMemory.buffer
   private readonly scratchOffset = this.scratchMemory.byteOffset
   private scratchUsed = 0
+  /**
+   * The views `scratch` handed out since the last flush, in order, and where each starts in
+   * the scratch memory. A flush recognises queued output by identity with the next of them
+   * (protocols write scratch output in the order they take it) and passes it to writeBatch as
+   * numbers, merging what lies end to end: a view read by Node-API costs far more than that.
+   * Output that does not match (taken out of order, copied, partly written) goes as a view.
+   */
+  private readonly scratchViews: Uint8Array[] = []
+  private readonly scratchAts: number[] = []
+  /** Entries of scratchViews/scratchAts in use (the arrays keep their room between flushes). */
+  private scratchCount = 0
+  private scratchCursor = 0
 
   constructor(
     readonly options: ResolvedOptions,
@@ -135,7 +152,7 @@ export class Reactor {
 
   /** Bytes in `chunk` live in memory the engine reuses (must be copied to be kept). */
   isShared(chunk: Uint8Array): boolean {
-    return this.engine.isShared(chunk) || chunk.buffer === this.scratchMemory.buffer
+    return this.engine.isShared(chunk) || chunk.buffer === this.scratchBuffer
   }
 
   /**
@@ -163,7 +180,13 @@ export class Reactor {
     this.scratchUsed = at + length
     // A plain Uint8Array: making one costs a third of a Buffer view (engine/text-write.ts
     // writes strings into it).
-    return new Uint8Array(this.scratchBuffer, this.scratchOffset + at, length)
+    const view = new Uint8Array(this.scratchBuffer, this.scratchOffset + at, length)
+    if (length > 0) {
+      const k = this.scratchCount++
+      this.scratchViews[k] = view
+      this.scratchAts[k] = at
+    }
+    return view
   }
 
   /**
@@ -333,6 +356,8 @@ export class Reactor {
       list.length = 0
     }
     this.scratchUsed = 0 // nothing queued refers to it any more (kept output was copied)
+    this.scratchCount = 0
+    this.scratchCursor = 0
   }
 
   private flushRound(list: Connection[]): void {
@@ -343,7 +368,10 @@ export class Reactor {
       this.segments = new Int32Array(size)
       this.results = new Int32Array(size)
     }
-    const { fds, segments, results, buffers } = this
+    const { fds, segments, results, buffers, scratchViews, scratchAts, scratchCount } = this
+    let spans = this.spans
+    let s = 0
+    let cursor = this.scratchCursor
     for (let j = 0; j < n; j++) {
       const conn = list[j]
       conn.flags &= ~Flag.Scheduled
@@ -354,11 +382,39 @@ export class Reactor {
         continue
       }
       fds[j] = conn.fd
-      segments[j] = queue.length
-      for (let k = 0; k < queue.length; k++) buffers.push(queue[k])
+      if (spans.length < s + 2 * queue.length) spans = this.growSpans(s + 2 * queue.length)
+      const first = s
+      /** Where the last span ends in the scratch memory, when it is scratch output; else -1. */
+      let scratchEnd = -1
+      for (let k = 0; k < queue.length; k++) {
+        const bytes = queue[k]
+        let at = -1
+        for (let ahead = cursor; ahead < scratchCount && ahead < cursor + SCRATCH_LOOKAHEAD; ahead++) {
+          if (scratchViews[ahead] === bytes) {
+            at = scratchAts[ahead]
+            cursor = ahead + 1
+            break
+          }
+        }
+        if (at < 0) {
+          spans[s++] = -1
+          spans[s++] = 0
+          buffers.push(bytes)
+          scratchEnd = -1
+        } else if (at === scratchEnd) {
+          spans[s - 1] += bytes.length // end to end with the span before: one iovec
+          scratchEnd += bytes.length
+        } else {
+          spans[s++] = at
+          spans[s++] = bytes.length
+          scratchEnd = at + bytes.length
+        }
+      }
+      segments[j] = (s - first) / 2
     }
+    this.scratchCursor = cursor
     try {
-      sockets.writeBatch(fds, n, segments, buffers, results)
+      sockets.writeBatch(fds, n, segments, buffers, results, spans, this.scratchMemory)
     } finally {
       buffers.length = 0
     }
@@ -385,6 +441,13 @@ export class Reactor {
         this.engine.waitWritable(conn)
       }
     }
+  }
+
+  private growSpans(needed: number): Int32Array {
+    const grown = new Int32Array(Math.max(needed, this.spans.length * 2))
+    grown.set(this.spans)
+    this.spans = grown
+    return grown
   }
 
   private readonly isSharedBound = (bytes: Uint8Array): boolean => this.isShared(bytes)

@@ -3,6 +3,7 @@
  * an offset, without making a Buffer view first. Short texts are copied by a loop, which is
  * faster than a call into C++ for the few bytes of a response head or a small message.
  */
+import { Buffer } from 'node:buffer'
 
 /** Texts up to this many characters are copied by the loop. */
 const SHORT_TEXT = 48

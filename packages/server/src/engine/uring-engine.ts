@@ -30,6 +30,7 @@
  * A completion for a connection closed meanwhile carries a stale token and is dropped, but the
  * ring buffer it holds is recycled all the same.
  */
+import { Buffer } from 'node:buffer'
 import { constants as osConstants } from 'node:os'
 import {
   BufferRing,
@@ -93,6 +94,9 @@ export class UringEngine implements Engine {
   private readonly uring: Uring
   private readonly buffers: BufferRing
   private readonly bytes: Uint8Array
+  /** Its ArrayBuffer and offset in it, kept (see the epoll engine's arenaBuffer). */
+  private readonly bytesBuffer: ArrayBuffer
+  private readonly bytesOffset: number
   private readonly bufferSize: number
   /** Ring buffers handed to `data` in this batch: recycled once its output is flushed. */
   private readonly toRecycle: number[] = []
@@ -123,10 +127,12 @@ export class UringEngine implements Engine {
       throw err
     }
     this.bytes = this.buffers.bytes
+    this.bytesBuffer = this.bytes.buffer as ArrayBuffer
+    this.bytesOffset = this.bytes.byteOffset
   }
 
   isShared(bytes: Uint8Array): boolean {
-    return bytes.buffer === this.bytes.buffer
+    return bytes.buffer === this.bytesBuffer
   }
 
   listen(fd: number, acceptor: Acceptor): void {
@@ -226,7 +232,7 @@ export class UringEngine implements Engine {
     if ((flags & IORING_CQE_F_MORE) === 0) this.state[slot] &= ~RECV_ARMED
     if (result > 0 && (flags & IORING_CQE_F_BUFFER) !== 0) {
       const id = flags >>> IORING_CQE_BUFFER_SHIFT
-      const chunk = Buffer.from(this.bytes.buffer, this.bytes.byteOffset + id * this.bufferSize, result)
+      const chunk = Buffer.from(this.bytesBuffer, this.bytesOffset + id * this.bufferSize, result)
       if (this.reading(conn)) this.reactor.received(conn, chunk)
       else this.held.hold(conn, Buffer.from(chunk))
     }

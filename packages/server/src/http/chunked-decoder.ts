@@ -9,6 +9,7 @@
  * `slices`, offsets into the buffer it was given. Trailer bytes are copied (they are small and
  * bounded) and parsed once complete.
  */
+import { Buffer } from 'node:buffer'
 import { COLON, CR, FIELD_VALUE, HEX, HTAB, LF, QDTEXT, SP, TCHAR } from './char-classes.js'
 
 const enum State {

@@ -13,6 +13,7 @@
  * and nothing is partly received: an idle keep-alive connection holds no session (a few
  * hundred bytes of heap per connection less), and its next request makes a new one.
  */
+import { Buffer } from 'node:buffer'
 import { serverError } from '../errors.js'
 import type { Connection } from '../engine/connection.js'
 import { ChunkedDecoder } from './chunked-decoder.js'

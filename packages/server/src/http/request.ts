@@ -3,6 +3,7 @@
  * target and the header fields are offsets into the bytes of the request head, and a string
  * (or the `headers` object) is made the first time a handler reads it.
  */
+import { Buffer } from 'node:buffer'
 import type { Connection } from '../engine/connection.js'
 import { invalidArgType, outOfRange, serverError as codeError } from '../errors.js'
 import type { RequestHead } from './head-parser.js'

@@ -4,6 +4,7 @@
  * chunked coding (HTTP/1.0: the body ends with the connection). Bytes leave through the
  * connection's gathered output: a response of a batch of requests costs no syscall of its own.
  */
+import { Buffer } from 'node:buffer'
 import { invalidArgType, serverError as codeError } from '../errors.js'
 import { dateLine } from './date-header.js'
 import { writeLatin1, writeUtf8 } from '../engine/text-write.js'
@@ -409,28 +410,32 @@ const PLAIN_HEADS_KEPT = 64
 /** Lengths up to this are keyed with their status in one number. */
 const PLAIN_LENGTH_LIMIT = 1 << 24
 
+/** The last head `plainHead` returned, and its key: a server answering alike skips the Map. */
+let lastPlainKey = -1
+let lastPlainHead: Buffer | null = null
+
 function plainHead(status: number, length: number): Buffer | null {
-  const statusLine = STATUS_LINES[status]
-  if (statusLine === undefined || length >= PLAIN_LENGTH_LIMIT) return null
+  if (length >= PLAIN_LENGTH_LIMIT) return null // (and the key below is unique per status and length)
   const date = dateLine()
+  const key = status * PLAIN_LENGTH_LIMIT + length
+  if (key === lastPlainKey && date === plainHeadsDate) return lastPlainHead
+  const statusLine = STATUS_LINES[status]
+  if (statusLine === undefined) return null
   if (date !== plainHeadsDate) {
     plainHeads.clear()
     plainHeadsDate = date
   }
-  const key = status * PLAIN_LENGTH_LIMIT + length
   let head = plainHeads.get(key)
   if (head === undefined) {
     head = Buffer.from(`${statusLine}${date}Content-Length: ${length}${CRLF}${CRLF}`, 'latin1')
     if (plainHeads.size < PLAIN_HEADS_KEPT) plainHeads.set(key, head)
   }
+  lastPlainKey = key
+  lastPlainHead = head
   return head
 }
 
-/**
- * Writes latin1 text into `out` at `at`. Buffer's own latin1Write skips the encoding lookup
- * of `write(text, at, 'latin1')` (measurable per response); the documented call stands in
- * where a Node has no latin1Write.
- */
+/** A body chunk as bytes: a string encoded (UTF-8 unless `encoding` says otherwise), or the Uint8Array itself. */
 function toBytes(chunk: string | Uint8Array, encoding: BufferEncoding | undefined): Uint8Array {
   if (typeof chunk === 'string') return Buffer.from(chunk, encoding)
   if (chunk instanceof Uint8Array) return chunk

@@ -14,6 +14,7 @@
  * For a graceful `server.close()`, a connection is idle (and closed) when its function waits
  * for input with nothing buffered either way.
  */
+import { Buffer } from 'node:buffer'
 import { serverError } from '../errors.js'
 import type { Connection } from '../engine/connection.js'
 import type { FullHandlers } from '../engine/handlers.js'

@@ -21,6 +21,7 @@
  * a receiver that does not implement them. TLVs are not interpreted; their framing is checked
  * (each must fit in the header) and they are skipped.
  */
+import { Buffer } from 'node:buffer'
 import type { SocketAddress } from '@io/core'
 import { formatIp, parseIpv4, parseIpv6 } from './ip-address.js'
 

@@ -21,6 +21,7 @@
  * Chunks handed to `data` live only during the call, so every byte kept across calls (a header
  * split over several reads, held-back bytes) is a copy, bounded by the header limits.
  */
+import { Buffer } from 'node:buffer'
 import { serverError } from '../errors.js'
 import type { Connection } from '../engine/connection.js'
 import type { FullHandlers } from '../engine/handlers.js'

@@ -5,6 +5,7 @@
  * `read()` resumes it, `write` maps to `conn.write` with its callback held until `drain`.
  * The application's `close` handler still runs after the stream's.
  */
+import { Buffer } from 'node:buffer'
 import { serverError } from '../errors.js'
 import { Duplex } from 'node:stream'
 import type { Connection } from '../engine/connection.js'

@@ -15,7 +15,7 @@
  * fraction of two objects with a dozen fields each. What only a message in pieces needs lives
  * in a `PartialInput` made on first use and dropped when the message is complete.
  */
-import { isUtf8 } from 'node:buffer'
+import { Buffer, isUtf8 } from 'node:buffer'
 import { CloseCode, Opcode, unmask } from './frames.js'
 
 /**

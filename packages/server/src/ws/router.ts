@@ -5,6 +5,7 @@
  * version this server speaks; anything else wrong gets 400; a plain request to a WebSocket
  * route gets 426. The route's `upgrade` may then accept (with user data) or refuse.
  */
+import { Buffer } from 'node:buffer'
 import * as crypto from 'node:crypto'
 import type { Connection } from '../engine/connection.js'
 import { dateLine } from '../http/date-header.js'

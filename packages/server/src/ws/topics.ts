@@ -3,6 +3,7 @@
  * and a publish that frames its message once and hands the same bytes to every subscriber's
  * output, each subject to its own backpressure limit.
  */
+import { Buffer } from 'node:buffer'
 import { headerSize, writeHeader, Opcode } from './frames.js'
 import type { WebSocket } from './websocket.js'
 

@@ -7,7 +7,7 @@ import { PROTOCOL, type FullHandlers } from '../engine/handlers.js'
 import { invalidArgType, outOfRange, serverError as codeError } from '../errors.js'
 import { FrameReader } from './frame-reader.js'
 import { CloseCode, Opcode, headerSize, validCloseCode, writeHeader } from './frames.js'
-import { isUtf8 } from 'node:buffer'
+import { Buffer, isUtf8 } from 'node:buffer'
 import type { ResolvedBehaviour } from './behaviour.js'
 import { writeUtf8 } from '../engine/text-write.js'
 
