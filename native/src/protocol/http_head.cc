@@ -60,6 +60,9 @@ constexpr ByteClass kFieldValue =
     Class([](int c) { return c == kHTAB || c == kSP || (c >= 0x21 && c <= 0x7e) || c >= 0x80; });
 constexpr ByteClass kHost =
     Class([](int c) { return Alnum(c) || Among("-._~!$&'()*+,;=%[]:", c); });
+// What a host name may hold before its port: kHost less the brackets of an IP literal and ':'.
+constexpr ByteClass kRegName =
+    Class([](int c) { return kHost[c] == 1 && c != '[' && c != ']' && c != '@' && c != kColon; });
 constexpr ByteClass kHex = [] {
   ByteClass t{};
   for (int c = 0; c <= kNoByte; c++) t.at[c] = 255;
@@ -81,6 +84,17 @@ class Head {
   Head(const uint8_t* bytes, size_t end) : bytes_(bytes), end_(end) {}
 
   int At(size_t k) const { return k < end_ ? bytes_[k] : kNoByte; }
+
+  // The byte at k without the bound, for scans that stop at a CR (no class below holds it)
+  // or at a bound of their own below end_: a complete head ends with CR LF CR LF, so such a
+  // scan never passes its last CR. Half the cost of At() per byte in the loops that read most.
+  int Raw(size_t k) const { return bytes_[k]; }
+
+  // From k, the first byte not in `cls` (which must not hold CR).
+  size_t Skip(size_t k, const ByteClass& cls) const {
+    while (cls[bytes_[k]] == 1) k++;
+    return k;
+  }
 
   // True when the bytes at `at` are `name`, ASCII case-insensitively (`name` is lower-case,
   // or matched exactly: 'HEAD').
@@ -144,16 +158,15 @@ bool ValidHost(const Head& h, size_t start, size_t end) {
     if (k == end) return false;
     k++;
   } else {
-    while (k < end && h.At(k) != kColon) {
-      int c = h.At(k);
-      if (kHost[c] != 1 || c == '[' || c == ']' || c == '@') return false;
+    while (k < end && h.Raw(k) != kColon) {
+      if (kRegName[h.Raw(k)] != 1) return false;
       k++;
     }
   }
   if (k == end) return true;
   if (h.At(k) != kColon) return false;
   for (k++; k < end; k++)
-    if (h.At(k) < '0' || h.At(k) > '9') return false;
+    if (h.Raw(k) < '0' || h.Raw(k) > '9') return false;
   return true;
 }
 
@@ -246,13 +259,13 @@ int64_t ParseHead(const uint8_t* bytes, size_t start, size_t head_end, const Hea
 
   // method SP
   const size_t method_start = i;
-  while (kTchar[h.At(i)] == 1) i++;
+  i = h.Skip(i, kTchar);
   if (i == method_start || h.At(i) != kSP) return -400;
   const size_t method_end = i++;
 
   // request-target SP
   const size_t target_start = i;
-  while (kTarget[h.At(i)] == 1) i++;
+  i = h.Skip(i, kTarget);
   const size_t target_end = i;
   if (target_end - target_start > limits.max_target_bytes) return -414;
   if (target_end == target_start || h.At(i) != kSP) return -400;
@@ -295,17 +308,17 @@ int64_t ParseHead(const uint8_t* bytes, size_t start, size_t head_end, const Hea
     // A line starting with whitespace (obs-fold, or whitespace before the first field) has
     // no name: refused here.
     const size_t name_start = i;
-    while (kTchar[h.At(i)] == 1) i++;
+    i = h.Skip(i, kTchar);
     const size_t name_end = i;
     if (name_end == name_start || h.At(i) != kColon) return -400;
     i++;
-    while (h.At(i) == kSP || h.At(i) == kHTAB) i++;
+    while (h.Raw(i) == kSP || h.Raw(i) == kHTAB) i++;
     const size_t value_start = i;
-    while (kFieldValue[h.At(i)] == 1) i++;
+    i = h.Skip(i, kFieldValue);
     size_t value_end = i;
     if (h.At(i) != kCR || h.At(i + 1) != kLF) return -400;
     i += 2;
-    while (value_end > value_start && (h.At(value_end - 1) == kSP || h.At(value_end - 1) == kHTAB))
+    while (value_end > value_start && (h.Raw(value_end - 1) == kSP || h.Raw(value_end - 1) == kHTAB))
       value_end--;
     if (field_count == limits.max_header_count) return -431;
     if (field_count == room_fields) return kNoRoom;
