@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { createServer, type Server } from '@io/server'
+import { createServer, type Connection, type Server } from '@io/server'
 import { BACKENDS, backendLabel, client, until } from './helpers.js'
 
 let server: Server | null = null
@@ -64,6 +64,31 @@ describe.each(BACKENDS.map((b) => [backendLabel(b), b] as const))('batched write
     c.socket.write('go')
     await until(() => c.bytes === 16)
     expect(c.received().toString()).toBe('bba|cccdddddddde')
+    c.socket.destroy()
+  })
+
+  it('lets the scratch views of a large batch go after its flush, and keeps those of a small one', async () => {
+    let reactor: Connection['reactor'] | null = null
+    server = createServer({ backend }, {
+      data(conn, chunk) {
+        reactor = conn.reactor
+        const views = chunk[0] === 0x62 ? 300 : 3 // 'b'ig or small
+        for (let i = 0; i < views; i++) {
+          const view = conn.reactor.scratch(1)
+          view[0] = 0x2e
+          conn.write(view)
+        }
+      },
+    }) as Server
+    const { port } = await server.listen({ port: 0, host: '127.0.0.1' })
+    const c = await client(port)
+    c.socket.write('s')
+    await until(() => c.bytes === 3)
+    expect(reactor!['scratchViews'].length).toBe(3) // kept for the next batch: no regrowth
+    c.socket.write('b')
+    await until(() => c.bytes === 303)
+    expect(reactor!['scratchViews'].length).toBe(0)
+    expect(c.received().toString()).toBe('.'.repeat(303))
     c.socket.destroy()
   })
 

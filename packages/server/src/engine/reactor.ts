@@ -59,6 +59,8 @@ const { SHUT_WR } = sockets.constants
 const SCRATCH_BYTES = 256 * 1024
 /** How far past the next scratch view a flush looks for a queued chunk (see `scratchViews`). */
 const SCRATCH_LOOKAHEAD = 4
+/** Entries of `scratchViews` kept (with their stale views) from one flush to the next. */
+const SCRATCH_VIEWS_KEPT = 256
 /** What `poisonChunks` fills a chunk with once `data` returned (0xDB: "dead buffer"). */
 export const POISON = 0xdb
 
@@ -356,6 +358,11 @@ export class Reactor {
       list.length = 0
     }
     this.scratchUsed = 0 // nothing queued refers to it any more (kept output was copied)
+    if (this.scratchCount > SCRATCH_VIEWS_KEPT) {
+      // After a burst, let the views go rather than keep thousands alive until overwritten.
+      this.scratchViews.length = 0
+      this.scratchAts.length = 0
+    }
     this.scratchCount = 0
     this.scratchCursor = 0
   }
