@@ -414,4 +414,41 @@ describe.each(BACKENDS.map((b) => [backendLabel(b), b] as const))('HTTP API on %
     await c.raw.waitFor(() => c.raw.received().toString('latin1').endsWith('more'), 'the echo')
     c.destroy()
   })
+
+  it('sends the answers to requests pipelined before an Upgrade ahead of what the upgrade handler writes', async () => {
+    // Answers that end while a read is parsed are handed to the connection together; the
+    // upgrade handler writes to the connection itself, so they must have gone first.
+    const { port } = await httpServer(
+      {
+        backend,
+        upgrade(_req, conn) {
+          conn.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n')
+        },
+      },
+      (req, res) => res.end(req.path),
+    )
+    const c = await HttpClient.open(port)
+    await c.send(get('/a') + get('/b') + get('/up', 'Upgrade: echo\r\nConnection: Upgrade\r\n'))
+    const answers = [await c.response(), await c.response(), await c.response()]
+    expect(answers.map((r) => `${r.status} ${r.body.toString()}`)).toEqual(['200 /a', '200 /b', '101 '])
+    c.destroy()
+  })
+
+  it('keeps response order when answers ending in one read mix with streamed and late ones', async () => {
+    const { port } = await httpServer({ backend }, async (req, res) => {
+      if (req.path === '/stream') {
+        res.write('s1-')
+        return res.end('s2')
+      }
+      if (req.path === '/late') await new Promise((resolve) => setImmediate(resolve))
+      res.end(req.path)
+    })
+    const c = await HttpClient.open(port)
+    const paths = ['/a', '/stream', '/b', '/late', '/c', '/d']
+    await c.send(paths.map((p) => get(p)).join(''))
+    const bodies: string[] = []
+    for (let i = 0; i < paths.length; i++) bodies.push((await c.response()).body.toString())
+    expect(bodies).toEqual(['/a', 's1-s2', '/b', '/late', '/c', '/d'])
+    c.destroy()
+  })
 })

@@ -90,6 +90,8 @@ export class Reactor {
   private spans: Int32Array = new Int32Array(256)
   /** See `scratch`. allocUnsafeSlow: memory of its own, recognised by its ArrayBuffer. */
   private readonly scratchMemory = Buffer.allocUnsafeSlow(SCRATCH_BYTES)
+  /** The same memory as a plain Uint8Array, as every scratch view is (one shape for the writers). */
+  private readonly scratchPlain = new Uint8Array(this.scratchMemory.buffer, this.scratchMemory.byteOffset, SCRATCH_BYTES)
   private readonly scratchBuffer = this.scratchMemory.buffer
   private readonly scratchOffset = this.scratchMemory.byteOffset
   private scratchUsed = 0
@@ -174,12 +176,32 @@ export class Reactor {
    * to a new Buffer when the scratch memory is used up.
    */
   scratch(length: number): Uint8Array {
+    const at = this.scratchAt(length)
+    return at < 0 ? new Uint8Array(length) : this.scratchView(at, length)
+  }
+
+  /**
+   * The scratch memory as one Uint8Array, for protocols that write at an offset from
+   * `scratchAt` and make a view (`scratchView`) only of what they send: several small
+   * responses to one connection, written end to end, then cost one view.
+   */
+  get scratchBytes(): Uint8Array {
+    return this.scratchPlain
+  }
+
+  /** Where `length` bytes of scratch memory start in `scratchBytes`, or -1 when it is used up (see `scratch`). */
+  scratchAt(length: number): number {
     const at = this.scratchUsed
     if (at + length > SCRATCH_BYTES) {
       this.stats.scratchOverflows++
-      return new Uint8Array(length)
+      return -1
     }
     this.scratchUsed = at + length
+    return at
+  }
+
+  /** A view of `scratchBytes[at, at + length)`, taken with `scratchAt` since the last flush. */
+  scratchView(at: number, length: number): Uint8Array {
     // A plain Uint8Array: making one costs a third of a Buffer view (engine/text-write.ts
     // writes strings into it).
     const view = new Uint8Array(this.scratchBuffer, this.scratchOffset + at, length)

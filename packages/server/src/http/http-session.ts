@@ -90,6 +90,14 @@ export class HttpSession implements ResponseSink, BodySource {
   private freshEnd = 0
   /** Inside `received`: the session is not let go before its loop is done. */
   private inReceived = false
+  /**
+   * Inside `received`: output of the responses at the front of the line that ended in it,
+   * written end to end in the scratch memory (`scratchBytes[pendingAt, pendingAt +
+   * pendingLength)`), not yet handed to the connection. It goes as one view (one queue entry,
+   * one iovec) before anything else is written to the connection and when `received` is done.
+   */
+  private pendingAt = -1
+  private pendingLength = 0
 
   constructor(
     readonly conn: Connection,
@@ -202,6 +210,7 @@ export class HttpSession implements ResponseSink, BodySource {
         if (more !== null) for (const req of more) req.rebase(copy, shift)
       }
       this.inReceived = false
+      this.writePending()
       this.release()
     }
   }
@@ -220,6 +229,7 @@ export class HttpSession implements ResponseSink, BodySource {
       // Upgrade: the connection leaves HTTP; bytes after the head belong to the new protocol.
       const rest = at < end ? Buffer.from(buf.subarray(at, end)) : NOTHING_AFTER_HEAD
       this.last = true
+      this.writePending() // the answers before it go first: the new protocol writes next
       if (this.app.upgrade(req, this.conn, rest)) return true // no response: none is made
       this.last = false
     }
@@ -293,6 +303,7 @@ export class HttpSession implements ResponseSink, BodySource {
     const front = this.line[0]
     if (req.bodyExpectsContinue && front !== undefined && front.req === req && !front.headersSent) {
       req.bodyExpectsContinue = false
+      this.writePending()
       this.conn.write(CONTINUE)
     }
   }
@@ -305,7 +316,10 @@ export class HttpSession implements ResponseSink, BodySource {
   // ---- ResponseSink --------------------------------------------------------------------
 
   send(res: HttpResponse, bytes: Uint8Array): boolean {
-    if (this.line[0] === res) return this.conn.write(bytes)
+    if (this.line[0] === res) {
+      if (this.pendingAt >= 0) this.writePending()
+      return this.conn.write(bytes)
+    }
     const entry = this.entryOf(res)
     if (entry === null) return false // the connection closed
     if (entry.held === null) entry.held = []
@@ -341,7 +355,39 @@ export class HttpSession implements ResponseSink, BodySource {
     return this.conn.reactor.scratch(length)
   }
 
+  scratchAt(length: number): number {
+    return this.conn.reactor.scratchAt(length)
+  }
+
+  get scratchBytes(): Uint8Array {
+    return this.conn.reactor.scratchBytes
+  }
+
+  sendScratch(res: HttpResponse, at: number, length: number): boolean {
+    if (this.inReceived && this.line[0] === res) {
+      // Parsing a read: responses that end at once join the pending output (see `pendingAt`).
+      if (this.pendingAt >= 0 && this.pendingAt + this.pendingLength === at) {
+        this.pendingLength += length
+        return true
+      }
+      this.writePending()
+      this.pendingAt = at
+      this.pendingLength = length
+      return true
+    }
+    return this.send(res, this.conn.reactor.scratchView(at, length))
+  }
+
+  /** Hands the pending output (see `pendingAt`) to the connection. */
+  private writePending(): void {
+    const at = this.pendingAt
+    if (at < 0) return
+    this.pendingAt = -1
+    this.conn.write(this.conn.reactor.scratchView(at, this.pendingLength))
+  }
+
   cork(fn: () => void): void {
+    this.writePending() // before what `fn` writes
     this.conn.corked(fn)
   }
 
@@ -380,6 +426,7 @@ export class HttpSession implements ResponseSink, BodySource {
       }
       const next = this.line[0]
       if (next !== undefined && next.held !== null) {
+        this.writePending()
         for (const bytes of next.held) this.conn.write(bytes)
         next.held = null
         next.heldBytes = 0
@@ -388,8 +435,10 @@ export class HttpSession implements ResponseSink, BodySource {
     if (this.line.length < MAX_PIPELINED && (this.pauses & PAUSE_PIPELINE) !== 0) this.resume(PAUSE_PIPELINE)
     if (this.line.length === 0) {
       this.conn.busy = false
-      if (this.last) this.conn.end()
-      else if (!this.inReceived) this.release()
+      if (this.last) {
+        this.writePending()
+        this.conn.end()
+      } else if (!this.inReceived) this.release()
     }
   }
 
@@ -405,6 +454,7 @@ export class HttpSession implements ResponseSink, BodySource {
     this.reading = null
     this.input = null
     this.conn.busy = false
+    this.writePending()
     this.conn.end()
   }
 
@@ -433,6 +483,7 @@ export class HttpSession implements ResponseSink, BodySource {
     const lastEntry = this.line[this.line.length - 1]
     if (lastEntry === undefined) {
       this.conn.busy = false
+      this.writePending()
       this.conn.end(bytes)
       return
     }
@@ -465,6 +516,7 @@ export class HttpSession implements ResponseSink, BodySource {
     this.reading?.req.abort(reason)
     this.reading = null
     this.input = null
+    this.pendingAt = -1 // the connection is gone: nothing more is written
   }
 
   /** The peer ended its side: a request partly received can never complete. */
@@ -475,7 +527,10 @@ export class HttpSession implements ResponseSink, BodySource {
     }
     this.last = true
     this.input = null
-    if (this.line.length === 0) this.conn.end()
+    if (this.line.length === 0) {
+      this.writePending()
+      this.conn.end()
+    }
   }
 
   /** The headers timeout: answer 408 and close. */

@@ -26,6 +26,12 @@ export interface ResponseSink {
   cork(fn: () => void): void
   /** `length` bytes of output memory valid until the next flush (see Reactor.scratch). */
   scratch(length: number): Uint8Array
+  /** Where `length` bytes of `scratchBytes` start, valid until the next flush, or -1 (see Reactor.scratchAt). */
+  scratchAt(length: number): number
+  /** The output memory `scratchAt` gives offsets into. */
+  readonly scratchBytes: Uint8Array
+  /** `send` for the bytes `scratchBytes[at, at + length)` the response wrote. */
+  sendScratch(res: HttpResponse, at: number, length: number): boolean
 }
 
 type HeaderValue = string | number | readonly string[]
@@ -244,11 +250,17 @@ export class HttpResponse {
         const length = Buffer.byteLength(chunk)
         const plain = this.#plainHead(length)
         if (plain !== null) {
-          const out = this.sink.scratch(plain.length + length)
-          out.set(plain, 0)
-          writeUtf8(out, chunk, plain.length, length)
+          // Written at an offset of the scratch memory: no view of its own, so that the
+          // responses to a pipelined batch leave as one (see HttpSession.sendScratch).
+          const size = plain.length + length
+          const at = this.sink.scratchAt(size)
+          const out = at < 0 ? new Uint8Array(size) : this.sink.scratchBytes
+          const from = at < 0 ? 0 : at
+          out.set(plain, from)
+          writeUtf8(out, chunk, from + plain.length, length)
           this.#written = length
-          this.sink.send(this, out)
+          if (at < 0) this.sink.send(this, out)
+          else this.sink.sendScratch(this, at, size)
           this.#done()
           return this
         }
