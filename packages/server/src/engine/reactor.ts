@@ -88,12 +88,12 @@ export class Reactor {
   private readonly buffers: Uint8Array[] = []
   /** writeBatch's spans: (offset in the scratch memory, length), or (-1, 0) for the next of `buffers`. */
   private spans: Int32Array = new Int32Array(256)
-  /** See `scratch`. allocUnsafeSlow: memory of its own, recognised by its ArrayBuffer. */
-  private readonly scratchMemory = Buffer.allocUnsafeSlow(SCRATCH_BYTES)
-  /** The same memory as a plain Uint8Array, as every scratch view is (one shape for the writers). */
-  private readonly scratchPlain = new Uint8Array(this.scratchMemory.buffer, this.scratchMemory.byteOffset, SCRATCH_BYTES)
+  /**
+   * See `scratch`: a plain Uint8Array, as every scratch view is (one shape for the writers),
+   * over an ArrayBuffer of its own, by which `isShared` recognises its views.
+   */
+  private readonly scratchMemory = new Uint8Array(SCRATCH_BYTES)
   private readonly scratchBuffer = this.scratchMemory.buffer
-  private readonly scratchOffset = this.scratchMemory.byteOffset
   private scratchUsed = 0
   /**
    * The views `scratch` handed out since the last flush, in order, and where each starts in
@@ -186,7 +186,7 @@ export class Reactor {
    * responses to one connection, written end to end, then cost one view.
    */
   get scratchBytes(): Uint8Array {
-    return this.scratchPlain
+    return this.scratchMemory
   }
 
   /** Where `length` bytes of scratch memory start in `scratchBytes`, or -1 when it is used up (see `scratch`). */
@@ -204,7 +204,7 @@ export class Reactor {
   scratchView(at: number, length: number): Uint8Array {
     // A plain Uint8Array: making one costs a third of a Buffer view (engine/text-write.ts
     // writes strings into it).
-    const view = new Uint8Array(this.scratchBuffer, this.scratchOffset + at, length)
+    const view = new Uint8Array(this.scratchBuffer, at, length)
     if (length > 0) {
       const k = this.scratchCount++
       this.scratchViews[k] = view

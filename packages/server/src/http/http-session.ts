@@ -317,7 +317,7 @@ export class HttpSession implements ResponseSink, BodySource {
 
   send(res: HttpResponse, bytes: Uint8Array): boolean {
     if (this.line[0] === res) {
-      if (this.pendingAt >= 0) this.writePending()
+      this.writePending()
       return this.conn.write(bytes)
     }
     const entry = this.entryOf(res)
