@@ -319,6 +319,31 @@ describe.each(BACKENDS.map((b) => [backendLabel(b), b] as const))('HTTP API on %
     c.destroy()
   })
 
+  it('res.cork(fn) holds what fn writes until it returns, then sends it in order', async () => {
+    const heldInside: number[] = []
+    const { port } = await httpServer({ backend }, (req, res) => {
+      // Later, outside the read that brought the request: nothing else holds the output.
+      setImmediate(() => {
+        res.cork(() => {
+          res.setHeader('content-type', 'text/plain')
+          res.write('one ')
+          heldInside.push(req.conn.corks)
+          res.write('two ')
+          res.end('three')
+          heldInside.push(req.conn.corks)
+        })
+        heldInside.push(req.conn.corks)
+      })
+    })
+    const c = await HttpClient.open(port)
+    await c.send(get())
+    const r = await c.response()
+    expect(r.body.toString()).toBe('one two three')
+    expect(header(r, 'content-type')).toBe('text/plain')
+    expect(heldInside).toEqual([1, 1, 0])
+    c.destroy()
+  })
+
   it('answers pipelined requests in order when async handlers finish out of order', async () => {
     const { port } = await httpServer({ backend }, async (req, res) => {
       const delay = Number(req.query) // later requests finish first

@@ -32,6 +32,7 @@ describe('HeadBatch', () => {
       const [expected, fields] = typescript(buf, i)
       expect(verdict).toBe(expected)
       if (verdict <= 0) break
+      batch.fieldsOf(head)
       expect(snapshot(head)).toEqual(fields)
       seen.push(verdict)
       i = verdict + Math.max(0, head.contentLength)

@@ -21,6 +21,8 @@ export class HeadBatch {
   /** Records not taken yet: `left` of them, the next at `r`. */
   private left = 0
   private r = 0
+  /** Where the record `next` took last starts. */
+  private taken = 0
 
   constructor(private readonly limits: HttpLimits) {
     this.out = new Int32Array(httpHeadsCapacity(limits.maxHeaderCount, RECORDS))
@@ -31,22 +33,17 @@ export class HeadBatch {
    * INCOMPLETE, or the status to refuse it with, negated, as `parseHead` returns. Takes the next
    * record of the last call when it starts at `i` in the same bytes; otherwise parses from `i`.
    * A call from another session in between (a handler's side effect) leaves other bytes here,
-   * so nothing stale is ever taken.
+   * so nothing stale is ever taken. The head's field offsets and Upgrade range, which serving a
+   * request does not need, are left out: `fieldsOf` copies them.
    */
   next(buf: Uint8Array, i: number, end: number, head: RequestHead): number {
     const out = this.out
-    if (this.left === 0 || this.bytes !== buf || this.end !== end || out[this.r + METHOD_START] !== i) {
-      this.left = parseHttpHeads(buf, i, end, out, this.limits)
-      this.bytes = buf
-      this.end = end
-      this.r = BATCH_HEADER
-      if (this.left === 0) {
-        this.bytes = null
-        return INCOMPLETE
-      }
+    if ((this.left === 0 || this.bytes !== buf || this.end !== end || out[this.r + METHOD_START] !== i) && !this.parse(buf, i, end)) {
+      return INCOMPLETE
     }
     const r = this.r
     const status = out[r + STATUS]
+    this.taken = r
     this.left--
     this.r = r + RECORD_HEADER + FIELD_ELEMENTS * out[r + FIELD_COUNT]
     if (this.left === 0) this.bytes = null // nothing kept alive past the read
@@ -60,13 +57,30 @@ export class HeadBatch {
     head.contentLength = httpHeadContentLength(out, r)
     head.fieldsStart = out[r + FIELDS_START]
     head.headEnd = status
+    return status
+  }
+
+  /** Parses the heads from `buf[i]` on; false when not even the first is complete. */
+  private parse(buf: Uint8Array, i: number, end: number): boolean {
+    this.left = parseHttpHeads(buf, i, end, this.out, this.limits)
+    this.bytes = buf
+    this.end = end
+    this.r = BATCH_HEADER
+    if (this.left > 0) return true
+    this.bytes = null
+    return false
+  }
+
+  /** The field offsets and Upgrade range of the head `next` took last, into `head`. */
+  fieldsOf(head: RequestHead): void {
+    const out = this.out
+    const r = this.taken
     head.upgradeStart = out[r + UPGRADE_START]
     head.upgradeEnd = out[r + UPGRADE_END]
     const count = out[r + FIELD_COUNT]
     head.fieldCount = count
     const fields = head.fields
     for (let k = 0, from = r + RECORD_HEADER, n = FIELD_ELEMENTS * count; k < n; k++) fields[k] = out[from + k]
-    return status
   }
 
   /** The read is over: no record of it is taken any more, and its bytes are not kept. */

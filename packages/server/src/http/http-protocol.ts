@@ -136,18 +136,7 @@ export class HttpProtocol implements FullHandlers, HttpApp {
   // ---- HttpApp ---------------------------------------------------------------------------
 
   dispatch(req: HttpRequest, res: HttpResponse): void {
-    if (this.readinessPath !== null && req.path === this.readinessPath) {
-      answerReadiness(req, res, this.isDraining())
-      return
-    }
-    if (this.websockets !== undefined && this.websockets.active && this.websockets.match(req.path) !== null) {
-      // A WebSocket route asked for without a proper upgrade.
-      const required = upgradeRequired()
-      res.statusCode = required.status
-      for (const line of required.headers.split('\r\n').filter(Boolean)) res.setHeader(line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 2))
-      res.end()
-      return
-    }
+    if ((this.readinessPath !== null || this.websockets !== undefined) && this.answeredHere(req, res)) return
     let result: unknown
     try {
       result = this.handler(req, res)
@@ -155,7 +144,31 @@ export class HttpProtocol implements FullHandlers, HttpApp {
       this.failed(err, req, res)
       return
     }
-    if (result !== null && typeof result === 'object' && typeof (result as Promise<unknown>).then === 'function') {
+    if (result !== null && typeof result === 'object') this.settleLater(result, req, res)
+  }
+
+  /**
+   * Requests the server answers itself, before the handler: the readiness path, and a
+   * WebSocket route asked for without a proper upgrade. True when `req` was one.
+   */
+  private answeredHere(req: HttpRequest, res: HttpResponse): boolean {
+    if (this.readinessPath !== null && req.path === this.readinessPath) {
+      answerReadiness(req, res, this.isDraining())
+      return true
+    }
+    if (this.websockets !== undefined && this.websockets.active && this.websockets.match(req.path) !== null) {
+      const required = upgradeRequired()
+      res.statusCode = required.status
+      for (const line of required.headers.split('\r\n').filter(Boolean)) res.setHeader(line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 2))
+      res.end()
+      return true
+    }
+    return false
+  }
+
+  /** A handler returned an object: when it is a promise, its rejection is reported. */
+  private settleLater(result: object, req: HttpRequest, res: HttpResponse): void {
+    if (typeof (result as Promise<unknown>).then === 'function') {
       ;(result as Promise<unknown>).then(undefined, (err: unknown) => this.failed(err, req, res))
     }
   }
