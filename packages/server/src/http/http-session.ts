@@ -183,7 +183,7 @@ export class HttpSession implements ResponseSink, BodySource {
           return
         }
         const headEnd = verdict
-        const req = new HttpRequest(this.conn, this, buf, head)
+        const req = new HttpRequest(this.conn, this, this, buf, head)
         if (this.shared) {
           if (this.fresh === null) {
             this.fresh = req
@@ -231,12 +231,13 @@ export class HttpSession implements ResponseSink, BodySource {
     if ((flags & (HeadFlag.Upgrade | HeadFlag.Chunked)) !== 0 || head.contentLength > 0) {
       return this.startWithBody(req, head, buf, at, end)
     }
-    const res = newResponse(this, req, (flags & HeadFlag.Head) !== 0, head.minor)
+    const res = req.response
     if ((flags & HeadFlag.Close) !== 0 || (head.minor === 0 && (flags & HeadFlag.KeepAlive) === 0)) this.last = true
-    this.enter(res)
+    if (this.line === NO_RESPONSES) this.line = [res] // (as `enter`, written out: see above)
+    else this.line.push(res)
     res.queued = true
     this.conn.busy = true
-    req.endBody()
+    req.noBody()
     this.app.dispatch(req, res)
     return false
   }
@@ -254,7 +255,7 @@ export class HttpSession implements ResponseSink, BodySource {
       if (this.app.upgrade(req, this.conn, rest)) return true // no response: none is made
       this.last = false
     }
-    const res = new HttpResponse(this, req, (flags & HeadFlag.Head) !== 0, head.minor)
+    const res = req.response
     if (closeAfter) this.last = true
     this.enter(res)
     res.queued = true
@@ -579,16 +580,6 @@ export class HttpSession implements ResponseSink, BodySource {
     this.pauses &= ~reason
     if (this.pauses === 0) this.conn.resume()
   }
-}
-
-/**
- * `new HttpResponse(...)`, from a function small enough that V8 inlines it at once wherever it
- * is called: the response's construction is then inlined into `received` before the handler's
- * call, which would otherwise use up the inlining budget first (and every response would be
- * made through the generic construct path).
- */
-function newResponse(sink: HttpSession, req: HttpRequest, head: boolean, minor: number): HttpResponse {
-  return new HttpResponse(sink, req, head, minor)
 }
 
 const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1')

@@ -6,7 +6,8 @@
 import { Buffer } from 'node:buffer'
 import type { Connection } from '../engine/connection.js'
 import { invalidArgType, outOfRange, serverError as codeError } from '../errors.js'
-import type { RequestHead } from './head-parser.js'
+import { HeadFlag, type RequestHead } from './head-parser.js'
+import { HttpResponse, type ResponseSink } from './response.js'
 
 /** What a request needs from its connection: flow control of its body, and 100-continue. */
 export interface BodySource {
@@ -65,6 +66,11 @@ export class HttpRequest implements AsyncIterable<Buffer> {
   bodyExpectsContinue = false
   /** @internal */
   readonly source: BodySource
+  /**
+   * @internal Its response, made with it: V8 then inlines both constructions into the
+   * session's read loop (a response made by the session came after other calls in the budget).
+   */
+  readonly response: HttpResponse
   // The fields set to a default here are TypeScript-private properties rather than `#` fields:
   // V8 defines a `#` field with twice the bytecode, and a request is made for every request
   // received, inlined into the session's read loop within V8's inlining budget.
@@ -91,8 +97,8 @@ export class HttpRequest implements AsyncIterable<Buffer> {
   private _controller: AbortController | null = null
   private _trailer: Trailer | null = null
 
-  /** @internal Made by the connection's parser from `head` (offsets into `bytes`). */
-  constructor(conn: Connection, source: BodySource, bytes: Uint8Array, head: RequestHead) {
+  /** @internal Made by the connection's parser from `head` (offsets into `bytes`), with its response. */
+  constructor(conn: Connection, source: BodySource, sink: ResponseSink, bytes: Uint8Array, head: RequestHead) {
     this.conn = conn
     this.source = source
     this.#bytes = bytes
@@ -103,6 +109,7 @@ export class HttpRequest implements AsyncIterable<Buffer> {
     this.#targetStart = head.targetStart
     this.#targetEnd = head.targetEnd
     this.#minor = head.minor
+    this.response = new HttpResponse(sink, this, (head.flags & HeadFlag.Head) !== 0, head.minor)
   }
 
   /**
@@ -356,6 +363,11 @@ export class HttpRequest implements AsyncIterable<Buffer> {
       body.paused = true
       this.source.bodyBackpressure(this, true)
     }
+  }
+
+  /** @internal The request has no body: as `endBody()`, before anything could wait for it. */
+  noBody(): void {
+    this._ended = true
   }
 
   /** @internal The body is complete (with trailers, for a chunked one). */

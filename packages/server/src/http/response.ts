@@ -84,14 +84,17 @@ export class HttpResponse {
   held: Uint8Array[] | null = null
   /** @internal Bytes in `held`. */
   heldBytes = 0
-  #fields: Map<string, Field> | null = null
-  #headersSent = false
-  #ended = false
-  #aborted = false
-  #chunked = false
-  #declared = -1
-  #written = 0
-  #keepAlive = true
+  // The state set to a default here is TypeScript-private properties rather than `#` fields:
+  // V8 defines a `#` field with twice the bytecode, and a response is made for every request,
+  // inlined into the session's read loop within V8's inlining budget.
+  private _fields: Map<string, Field> | null = null
+  private _headersSent = false
+  private _ended = false
+  private _aborted = false
+  private _chunked = false
+  private _declared = -1
+  private _written = 0
+  private _keepAlive = true
 
   /** @internal Made by the connection for each request. */
   constructor(sink: ResponseSink, req: HttpRequest, head: boolean, minor: number) {
@@ -101,16 +104,16 @@ export class HttpResponse {
     this.minor = minor
   }
 
-  #listeners: Map<ResponseEvent, Array<() => void>> | null = null
+  private _listeners: Map<ResponseEvent, Array<() => void>> | null = null
 
   /**
    * Listens for 'drain' (buffered output fell under the high-water mark), 'finish' (the
    * response ended) or 'close' (it left completely, or the connection closed first).
    */
   on(event: ResponseEvent, listener: () => void): this {
-    if (this.#listeners === null) this.#listeners = new Map()
-    const list = this.#listeners.get(event)
-    if (list === undefined) this.#listeners.set(event, [listener])
+    if (this._listeners === null) this._listeners = new Map()
+    const list = this._listeners.get(event)
+    if (list === undefined) this._listeners.set(event, [listener])
     else list.push(listener)
     return this
   }
@@ -126,7 +129,7 @@ export class HttpResponse {
 
   /** Removes a listener added with `on`. */
   off(event: ResponseEvent, listener: () => void): this {
-    const list = this.#listeners?.get(event)
+    const list = this._listeners?.get(event)
     const at = list?.indexOf(listener) ?? -1
     if (at >= 0) list!.splice(at, 1)
     return this
@@ -143,12 +146,12 @@ export class HttpResponse {
 
   /** How many listeners `event` has. */
   listenerCount(event: ResponseEvent): number {
-    return this.#listeners?.get(event)?.length ?? 0
+    return this._listeners?.get(event)?.length ?? 0
   }
 
   /** @internal Calls the listeners of `event`. */
   emit(event: ResponseEvent): boolean {
-    const list = this.#listeners?.get(event)
+    const list = this._listeners?.get(event)
     if (list === undefined || list.length === 0) return false
     for (const listener of [...list]) listener()
     return true
@@ -156,58 +159,58 @@ export class HttpResponse {
 
   /** True once the head was sent (after the first `write` or `end`). */
   get headersSent(): boolean {
-    return this.#headersSent
+    return this._headersSent
   }
 
   /** True once `end()` was called. */
   get writableEnded(): boolean {
-    return this.#ended
+    return this._ended
   }
 
   /** True when the connection closed before the response ended (nothing more can be sent). */
   get aborted(): boolean {
-    return this.#aborted
+    return this._aborted
   }
 
   /** @internal True when the connection stays open after this response. */
   get keepsAlive(): boolean {
-    return this.#keepAlive
+    return this._keepAlive
   }
 
   /** Sets a header (replacing one of the same name, case-insensitively). */
   setHeader(name: string, value: HeaderValue): this {
-    if (this.#headersSent) throw codeError('ERR_HTTP_HEADERS_SENT', 'cannot set headers after they are sent')
+    if (this._headersSent) throw codeError('ERR_HTTP_HEADERS_SENT', 'cannot set headers after they are sent')
     checkName(name)
     const v = Array.isArray(value) ? value.map((x) => this.#value(name, String(x))) : this.#value(name, String(value))
-    if (this.#fields === null) this.#fields = new Map()
-    this.#fields.set(name.toLowerCase(), { name, value: v as string | string[] })
+    if (this._fields === null) this._fields = new Map()
+    this._fields.set(name.toLowerCase(), { name, value: v as string | string[] })
     return this
   }
 
   /** A header set with `setHeader`, or undefined. */
   getHeader(name: string): string | string[] | undefined {
-    return this.#fields?.get(String(name).toLowerCase())?.value
+    return this._fields?.get(String(name).toLowerCase())?.value
   }
 
   /** True when `name` was set. */
   hasHeader(name: string): boolean {
-    return this.#fields?.has(String(name).toLowerCase()) ?? false
+    return this._fields?.has(String(name).toLowerCase()) ?? false
   }
 
   /** Removes a header set with `setHeader`. */
   removeHeader(name: string): void {
-    if (this.#headersSent) throw codeError('ERR_HTTP_HEADERS_SENT', 'cannot remove headers after they are sent')
-    this.#fields?.delete(String(name).toLowerCase())
+    if (this._headersSent) throw codeError('ERR_HTTP_HEADERS_SENT', 'cannot remove headers after they are sent')
+    this._fields?.delete(String(name).toLowerCase())
   }
 
   /** Names of the headers set, lower-cased. */
   getHeaderNames(): string[] {
-    return this.#fields === null ? [] : [...this.#fields.keys()]
+    return this._fields === null ? [] : [...this._fields.keys()]
   }
 
   /** Sets the status (and reason, and headers) at once; sent with the first write or end. */
   writeHead(statusCode: number, statusMessage?: string | Record<string, HeaderValue>, headers?: Record<string, HeaderValue>): this {
-    if (this.#headersSent) throw codeError('ERR_HTTP_HEADERS_SENT', 'cannot write the head twice')
+    if (this._headersSent) throw codeError('ERR_HTTP_HEADERS_SENT', 'cannot write the head twice')
     if (!Number.isInteger(statusCode) || statusCode < 100 || statusCode > 999) {
       throw Object.assign(new RangeError(`"statusCode" must be an integer from 100 to 999, got ${statusCode}`), { code: 'ERR_HTTP_INVALID_STATUS_CODE' })
     }
@@ -232,10 +235,10 @@ export class HttpResponse {
    * more for the socket: wait for `'drain'` (or `await res.drained()`) before writing more.
    */
   write(chunk: string | Uint8Array, encoding?: BufferEncoding): boolean {
-    if (this.#ended) throw codeError('ERR_STREAM_WRITE_AFTER_END', 'write after end')
-    if (this.#aborted) return false
+    if (this._ended) throw codeError('ERR_STREAM_WRITE_AFTER_END', 'write after end')
+    if (this._aborted) return false
     const bytes = toBytes(chunk, encoding)
-    if (!this.#headersSent) this.#sendHead(-1)
+    if (!this._headersSent) this.#sendHead(-1)
     return this.#body(bytes)
   }
 
@@ -245,10 +248,10 @@ export class HttpResponse {
    * that this stays small enough for V8 to inline into the handler that calls it).
    */
   end(chunk?: string | Uint8Array, encoding?: BufferEncoding): this {
-    if (this.#ended) return this
-    this.#ended = true
-    if (this.#aborted) return this
-    if (typeof chunk === 'string' && !this.#headersSent && (encoding === undefined || encoding === 'utf8') && this.#endPlain(chunk)) return this
+    if (this._ended) return this
+    this._ended = true
+    if (this._aborted) return this
+    if (typeof chunk === 'string' && !this._headersSent && (encoding === undefined || encoding === 'utf8') && this.#endPlain(chunk)) return this
     this.#endGeneral(chunk, encoding)
     return this
   }
@@ -270,16 +273,16 @@ export class HttpResponse {
     const from = at < 0 ? 0 : at
     out.set(plain, from)
     writeUtf8(out, text, from + plain.length, length)
-    this.#written = length
+    this._written = length
     if (at < 0) this.sink.send(this, out)
     else this.sink.sendScratch(this, at, size)
     this.#done()
     return true
   }
 
-  /** `end` for everything but `#endPlain`'s case (`#ended` is set already). */
+  /** `end` for everything but `#endPlain`'s case (`_ended` is set already). */
   #endGeneral(chunk: string | Uint8Array | undefined, encoding: BufferEncoding | undefined): void {
-    if (!this.#headersSent) {
+    if (!this._headersSent) {
       if (typeof chunk === 'string' && !this.head && !bodiless(this.statusCode) && (encoding === undefined || encoding === 'utf8')) {
         // A string body: head and body written into one piece of output memory.
         const length = Buffer.byteLength(chunk)
@@ -288,7 +291,7 @@ export class HttpResponse {
         // An ASCII body (as many bytes as characters) is the same in latin1: one write for both.
         writeLatin1(out, head, 0)
         writeUtf8(out, chunk, head.length, length)
-        this.#written = length
+        this._written = length
         this.sink.send(this, out)
         this.#done()
         return
@@ -299,7 +302,7 @@ export class HttpResponse {
     } else if (chunk !== undefined) {
       this.#body(toBytes(chunk, encoding))
     }
-    if (this.#chunked) this.sink.send(this, LAST_CHUNK)
+    if (this._chunked) this.sink.send(this, LAST_CHUNK)
     this.#done()
   }
 
@@ -310,7 +313,7 @@ export class HttpResponse {
 
   /** Resolves once buffered output is under the high-water mark again (at once if it is). */
   drained(): Promise<void> {
-    if (this.#aborted || this.sink.buffered(this) === 0) return Promise.resolve()
+    if (this._aborted || this.sink.buffered(this) === 0) return Promise.resolve()
     return new Promise((resolve) => {
       const done = () => {
         this.off('drain', done)
@@ -323,9 +326,9 @@ export class HttpResponse {
   }
 
   #done(): void {
-    if (this.#declared >= 0 && this.#written !== this.#declared && !this.head) {
+    if (this._declared >= 0 && this._written !== this._declared && !this.head) {
       // Fewer bytes than the Content-Length promised: the framing is broken; only closing helps.
-      this.#keepAlive = false
+      this._keepAlive = false
     }
     this.sink.finished(this)
     if (this.listenerCount('finish') > 0) this.emit('finish')
@@ -333,11 +336,11 @@ export class HttpResponse {
 
   #body(bytes: Uint8Array): boolean {
     if (bytes.length === 0 || this.head || bodiless(this.statusCode)) return true
-    if (this.#declared >= 0 && this.#written + bytes.length > this.#declared) {
-      throw codeError('ERR_HTTP_CONTENT_LENGTH_MISMATCH', `body longer than the Content-Length ${this.#declared}`)
+    if (this._declared >= 0 && this._written + bytes.length > this._declared) {
+      throw codeError('ERR_HTTP_CONTENT_LENGTH_MISMATCH', `body longer than the Content-Length ${this._declared}`)
     }
-    this.#written += bytes.length
-    if (!this.#chunked) return this.sink.send(this, bytes)
+    this._written += bytes.length
+    if (!this._chunked) return this.sink.send(this, bytes)
     this.sink.send(this, Buffer.from(`${bytes.length.toString(16)}\r\n`, 'latin1'))
     this.sink.send(this, bytes)
     return this.sink.send(this, Buffer.from(CRLF, 'latin1'))
@@ -357,14 +360,14 @@ export class HttpResponse {
    * connection kept alive. Null when the response is not that (the head is then built as text).
    */
   #plainHead(length: number): Buffer | null {
-    const fields = this.#fields
+    const fields = this._fields
     if ((fields !== null && fields.size > 0) || this.statusMessage !== undefined || this.minor !== 1) return null
-    this.#keepAlive = this.#keepAlive && this.sink.keepAlive(this)
-    if (!this.#keepAlive) return null
+    this._keepAlive = this._keepAlive && this.sink.keepAlive(this)
+    if (!this._keepAlive) return null
     const head = plainHead(this.statusCode, length)
     if (head !== null) {
-      this.#headersSent = true
-      this.#declared = length
+      this._headersSent = true
+      this._declared = length
     }
     return head
   }
@@ -375,7 +378,7 @@ export class HttpResponse {
    * length), or neither (HTTP/1.0: close-delimited).
    */
   #headText(length: number): string {
-    this.#headersSent = true
+    this._headersSent = true
     const status = this.statusCode
     let text =
       this.statusMessage === undefined
@@ -384,12 +387,12 @@ export class HttpResponse {
     let hasDate = false
     let wantsClose = false
     let connection: string | null = null
-    const fields = this.#fields
+    const fields = this._fields
     if (fields !== null) {
       for (const [key, field] of fields) {
         if (key === 'content-length') {
-          this.#declared = Number(field.value)
-          if (!Number.isSafeInteger(this.#declared) || this.#declared < 0) throw codeError('ERR_HTTP_INVALID_HEADER_VALUE', 'invalid Content-Length')
+          this._declared = Number(field.value)
+          if (!Number.isSafeInteger(this._declared) || this._declared < 0) throw codeError('ERR_HTTP_INVALID_HEADER_VALUE', 'invalid Content-Length')
         } else if (key === 'transfer-encoding') continue // framing is the server's
         else if (key === 'date') hasDate = true
         else if (key === 'connection') {
@@ -402,18 +405,18 @@ export class HttpResponse {
       }
     }
     if (!hasDate) text += dateLine()
-    if (this.#declared < 0 && !bodiless(status)) {
+    if (this._declared < 0 && !bodiless(status)) {
       if (length >= 0) {
-        this.#declared = length
+        this._declared = length
         text += `Content-Length: ${length}${CRLF}`
       } else if (this.minor === 1 && !this.head) {
-        this.#chunked = true
+        this._chunked = true
         text += `Transfer-Encoding: chunked${CRLF}`
       } else if (!this.head) wantsClose = true // HTTP/1.0: the body ends with the connection
-    } else if (this.#declared >= 0) text += `Content-Length: ${this.#declared}${CRLF}`
-    if (wantsClose) this.#keepAlive = false
-    this.#keepAlive = this.#keepAlive && this.sink.keepAlive(this)
-    if (!this.#keepAlive) text += `Connection: close${CRLF}`
+    } else if (this._declared >= 0) text += `Content-Length: ${this._declared}${CRLF}`
+    if (wantsClose) this._keepAlive = false
+    this._keepAlive = this._keepAlive && this.sink.keepAlive(this)
+    if (!this._keepAlive) text += `Connection: close${CRLF}`
     else if (connection !== null) text += `Connection: ${connection}${CRLF}`
     else if (this.minor === 0) text += `Connection: keep-alive${CRLF}`
     return text + CRLF
@@ -421,8 +424,8 @@ export class HttpResponse {
 
   /** @internal The connection closed before the response ended. */
   abort(): void {
-    if (this.#aborted) return
-    this.#aborted = !this.#ended
+    if (this._aborted) return
+    this._aborted = !this._ended
     this.emit('close')
   }
 
