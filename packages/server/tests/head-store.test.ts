@@ -24,10 +24,13 @@ describe('HeadStore', () => {
     expect(Buffer.from(second.array.subarray(18, 22)).toString('latin1')).toBe('xxGE')
   })
 
-  it('copies long heads (the set path) as faithfully as short ones (the byte loop)', () => {
+  it('copies from a source that is a view into a larger buffer, short heads and long', () => {
     const store = new HeadStore()
-    const long = bytes('A'.repeat(300) + 'B'.repeat(300))
-    expect(kept(store, long, 250, 600).text).toBe('A'.repeat(50) + 'B'.repeat(300))
+    const whole = Buffer.from('-'.repeat(100) + 'A'.repeat(300) + 'B'.repeat(300), 'latin1')
+    const view = whole.subarray(100) // byteOffset 100 into its ArrayBuffer (and Node's pool)
+    expect(kept(store, view, 250, 600).text).toBe('A'.repeat(50) + 'B'.repeat(300))
+    expect(kept(store, view, 298, 302).text).toBe('AABB')
+    expect(kept(store, new Uint8Array(whole.buffer, whole.byteOffset + 99, 3), 0, 2).text).toBe('-A')
   })
 
   it('starts a new slab when the current one cannot hold the head, leaving the old one to its requests', () => {

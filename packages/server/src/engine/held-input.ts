@@ -14,7 +14,7 @@ export class HeldInput {
 
   /** True while `conn` has input waiting: nothing newer may be delivered before it. */
   has(conn: Connection): boolean {
-    return this.held.has(conn)
+    return this.held.size > 0 && this.held.has(conn) // (asked for every read: nothing is held, mostly)
   }
 
   /** Keeps `chunk` (already a copy: the memory it came from is reused) or the end of stream (null). */
