@@ -61,54 +61,57 @@ interface Trailer {
  */
 export class HttpRequest implements AsyncIterable<Buffer> {
   /** @internal The connection it came on. */
-  readonly conn: Connection
+  declare readonly conn: Connection
   /** @internal The client sent Expect: 100-continue and has not been answered yet. */
   bodyExpectsContinue = false
   /** @internal */
-  readonly source: BodySource
+  declare readonly source: BodySource
   /**
    * @internal Its response, made with it: V8 then inlines both constructions into the
    * session's read loop (a response made by the session came after other calls in the budget).
    */
-  readonly response: HttpResponse
-  // The fields set to a default here are TypeScript-private properties rather than `#` fields:
-  // V8 defines a `#` field with twice the bytecode, and a request is made for every request
-  // received, inlined into the session's read loop within V8's inlining budget.
-  #bytes: Uint8Array
-  /** Field offsets, found again from the bytes when first asked for (see `#fieldTable`). */
+  declare readonly response: HttpResponse
+  // The state is TypeScript-private properties rather than `#` fields, and what the
+  // constructor sets is declared (not defined) here: a request is made for every request
+  // received, inlined into the session's read loop, and V8 inlines within a bytecode budget; a
+  // `#` field takes twice the bytecode, and a defined one is written twice.
+  declare private _bytes: Uint8Array
+  /** Field offsets, found again from the bytes when first asked for (see `_fieldTable`). */
   private _fields: Int32Array | null = null
-  #fieldsStart: number
-  #headEnd: number
-  #methodStart: number
-  #methodEnd: number
-  #targetStart: number
-  #targetEnd: number
+  declare private _fieldsStart: number
+  declare private _headEnd: number
+  declare private _methodStart: number
+  declare private _methodEnd: number
+  declare private _targetStart: number
+  declare private _targetEnd: number
   private _method: string | null = null
   private _url: string | null = null
   private _queryAt = -2
   private _headers: Record<string, string> | null = null
-  #minor: number
+  declare private _minor: number
   // body
   /** Body chunks the handler has not taken yet; made when the first one arrives or is asked for. */
   private _body: BodyQueue | null = null
   private _ended = false
   private _wanted = false
-  private _failure: Error | null = null
-  private _controller: AbortController | null = null
-  private _trailer: Trailer | null = null
+  // Set on the rare paths only (declared, not defined: no bytecode in the initializer above).
+  /** What the request was aborted with; set once it was. */
+  declare private _failure: Error | undefined
+  declare private _controller: AbortController | undefined
+  declare private _trailer: Trailer | undefined
 
   /** @internal Made by the connection's parser from `head` (offsets into `bytes`), with its response. */
   constructor(conn: Connection, source: BodySource, sink: ResponseSink, bytes: Uint8Array, head: RequestHead) {
     this.conn = conn
     this.source = source
-    this.#bytes = bytes
-    this.#fieldsStart = head.fieldsStart
-    this.#headEnd = head.headEnd
-    this.#methodStart = head.methodStart
-    this.#methodEnd = head.methodEnd
-    this.#targetStart = head.targetStart
-    this.#targetEnd = head.targetEnd
-    this.#minor = head.minor
+    this._bytes = bytes
+    this._fieldsStart = head.fieldsStart
+    this._headEnd = head.headEnd
+    this._methodStart = head.methodStart
+    this._methodEnd = head.methodEnd
+    this._targetStart = head.targetStart
+    this._targetEnd = head.targetEnd
+    this._minor = head.minor
     this.response = new HttpResponse(sink, this, (head.flags & HeadFlag.Head) !== 0, head.minor)
   }
 
@@ -117,46 +120,46 @@ export class HttpRequest implements AsyncIterable<Buffer> {
    * parsed from is reused), `shift` bytes earlier.
    */
   rebase(bytes: Uint8Array, shift: number): void {
-    this.#bytes = bytes
+    this._bytes = bytes
     const f = this._fields
     if (f !== null) for (let k = 0; k < f.length; k++) f[k] -= shift
-    this.#fieldsStart -= shift
-    this.#headEnd -= shift
-    this.#methodStart -= shift
-    this.#methodEnd -= shift
-    this.#targetStart -= shift
-    this.#targetEnd -= shift
+    this._fieldsStart -= shift
+    this._headEnd -= shift
+    this._methodStart -= shift
+    this._methodEnd -= shift
+    this._targetStart -= shift
+    this._targetEnd -= shift
   }
 
   /** The method, case kept ('GET', 'POST', ...). */
   get method(): string {
-    if (this._method === null) this._method = this.#methodName()
+    if (this._method === null) this._method = this._methodName()
     return this._method
   }
 
-  #methodName(): string {
-    const s = this.#methodStart
-    const n = this.#methodEnd - s
-    const b = this.#bytes
+  private _methodName(): string {
+    const s = this._methodStart
+    const n = this._methodEnd - s
+    const b = this._bytes
     for (const m of METHODS) {
       if (m.length !== n) continue
       let k = 0
       while (k < n && b[s + k] === m.charCodeAt(k)) k++
       if (k === n) return m
     }
-    return latin1(b, s, this.#methodEnd)
+    return latin1(b, s, this._methodEnd)
   }
 
   /** The request-target exactly as received ('/a/b?c=d', 'http://host/a', '*'). */
   get url(): string {
-    if (this._url === null) this._url = latin1(this.#bytes, this.#targetStart, this.#targetEnd)
+    if (this._url === null) this._url = latin1(this._bytes, this._targetStart, this._targetEnd)
     return this._url
   }
 
   /** The target's path, not decoded: before '?'; the URI's path for absolute-form ('/' when empty); '*' for OPTIONS *. */
   get path(): string {
     const url = this.url
-    const q = this.#queryIndex()
+    const q = this._queryIndex()
     let path = q < 0 ? url : url.slice(0, q)
     if (path.charCodeAt(0) !== 0x2f && path !== '*') {
       // absolute-form: drop scheme://authority
@@ -168,18 +171,18 @@ export class HttpRequest implements AsyncIterable<Buffer> {
 
   /** The text after the first '?', not decoded ('' when there is none). */
   get query(): string {
-    const q = this.#queryIndex()
+    const q = this._queryIndex()
     return q < 0 ? '' : this.url.slice(q + 1)
   }
 
-  #queryIndex(): number {
+  private _queryIndex(): number {
     if (this._queryAt === -2) this._queryAt = this.url.indexOf('?')
     return this._queryAt
   }
 
   /** '1.1' or '1.0'. */
   get httpVersion(): '1.0' | '1.1' {
-    return this.#minor === 0 ? '1.0' : '1.1'
+    return this._minor === 0 ? '1.0' : '1.1'
   }
 
   /** The peer's address (as seen by the server). */
@@ -198,28 +201,28 @@ export class HttpRequest implements AsyncIterable<Buffer> {
    */
   get headers(): Record<string, string> {
     if (this._headers === null) {
-      const f = this.#fieldTable()
-      this._headers = fieldObject(this.#bytes, f, f.length / 4)
+      const f = this._fieldTable()
+      this._headers = fieldObject(this._bytes, f, f.length / 4)
     }
     return this._headers
   }
 
   /** The field lines as received, `[name, value, name, value, ...]` (names as sent). */
   get rawHeaders(): string[] {
-    const f = this.#fieldTable()
-    return fieldList(this.#bytes, f, f.length / 4)
+    const f = this._fieldTable()
+    return fieldList(this._bytes, f, f.length / 4)
   }
 
   /**
    * The field offsets. The parser validated every line already, so finding them again is a
    * plain scan: name to the colon, value between the whitespace, line to its CRLF.
    */
-  #fieldTable(): Int32Array {
+  private _fieldTable(): Int32Array {
     if (this._fields !== null) return this._fields
-    const b = this.#bytes
-    const end = this.#headEnd - 2 // the empty line
+    const b = this._bytes
+    const end = this._headEnd - 2 // the empty line
     const out: number[] = []
-    let i = this.#fieldsStart
+    let i = this._fieldsStart
     while (i < end) {
       const nameStart = i
       while (b[i] !== 0x3a) i++
@@ -239,14 +242,14 @@ export class HttpRequest implements AsyncIterable<Buffer> {
   /** One field's value (repeated fields joined), or undefined; builds no object. `name` is case-insensitive. */
   header(name: string): string | undefined {
     if (typeof name !== 'string') throw invalidArgType('name', 'a string', name)
-    const f = this.#fieldTable()
-    return fieldValue(this.#bytes, f, f.length / 4, name)
+    const f = this._fieldTable()
+    return fieldValue(this._bytes, f, f.length / 4, name)
   }
 
   /** Trailer fields of a chunked body, once it was read in full (else empty). */
   get trailers(): Record<string, string> {
     const t = this._trailer
-    if (t === null) return {}
+    if (t === undefined) return {}
     t.object ??= fieldObject(t.bytes, Int32Array.from(t.fields), t.fields.length / 4)
     return t.object
   }
@@ -254,7 +257,7 @@ export class HttpRequest implements AsyncIterable<Buffer> {
   /** The trailer field lines as received, `[name, value, ...]`. */
   get rawTrailers(): string[] {
     const t = this._trailer
-    return t === null ? [] : fieldList(t.bytes, Int32Array.from(t.fields), t.fields.length / 4)
+    return t === undefined ? [] : fieldList(t.bytes, Int32Array.from(t.fields), t.fields.length / 4)
   }
 
   /**
@@ -262,14 +265,13 @@ export class HttpRequest implements AsyncIterable<Buffer> {
    * ended, with the reason.
    */
   get signal(): AbortSignal {
-    if (this._controller === null) {
+    if (this._controller === undefined) {
       this._controller = new AbortController()
-      if (this._failure !== null && this.#aborted) this._controller.abort(this._failure)
+      if (this._failure !== undefined) this._controller.abort(this._failure)
     }
     return this._controller.signal
   }
 
-  #aborted = false
 
   // ---- body ----------------------------------------------------------------------------
 
@@ -303,10 +305,10 @@ export class HttpRequest implements AsyncIterable<Buffer> {
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Buffer> {
-    return { next: () => this.#next() }
+    return { next: () => this._next() }
   }
 
-  #next(): Promise<IteratorResult<Buffer>> {
+  private _next(): Promise<IteratorResult<Buffer>> {
     if (!this._wanted) {
       this._wanted = true
       this.source.wantBody(this)
@@ -321,7 +323,7 @@ export class HttpRequest implements AsyncIterable<Buffer> {
       }
       return Promise.resolve({ value: chunk, done: false })
     }
-    if (this._failure !== null) return Promise.reject(this._failure)
+    if (this._failure !== undefined) return Promise.reject(this._failure)
     if (this._ended) return Promise.resolve({ value: undefined, done: true })
     return new Promise((resolve, reject) => {
       body.reader = { resolve, reject }
@@ -384,15 +386,14 @@ export class HttpRequest implements AsyncIterable<Buffer> {
 
   /** @internal True when `err` is what this request was aborted with. */
   abortedWith(err: unknown): boolean {
-    return this.#aborted && err === this._failure
+    return this._failure !== undefined && err === this._failure
   }
 
   /** @internal The request is over before its response: reject readers, abort the signal. */
   abort(reason: Error): void {
-    if (this.#aborted) return
-    this.#aborted = true
+    if (this._failure !== undefined) return
+    this._failure = reason
     if (!this._ended) {
-      this._failure = reason
       const body = this._body
       const reader = body?.reader ?? null
       if (reader !== null) {
@@ -400,9 +401,9 @@ export class HttpRequest implements AsyncIterable<Buffer> {
         reader.reject(reason)
       }
     }
-    if (this._failure === null) this._failure = reason
     this._controller?.abort(reason)
   }
+
 }
 
 function latin1(bytes: Uint8Array, start: number, end: number): string {

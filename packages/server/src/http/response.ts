@@ -65,33 +65,34 @@ export class HttpResponse {
   /** The status code sent with the head (default 200). */
   statusCode = 200
   /** The reason phrase; default: the standard one for the status. */
-  statusMessage: string | undefined = undefined
+  declare statusMessage: string | undefined
   /** @internal */
-  readonly sink: ResponseSink
+  declare readonly sink: ResponseSink
   /** @internal True for a response to HEAD: no body is sent. */
-  readonly head: boolean
+  declare readonly head: boolean
   /** @internal 0 or 1: the request's HTTP minor version. */
-  readonly minor: number
+  declare readonly minor: number
   /** @internal The request this answers. */
-  readonly req: HttpRequest
+  declare readonly req: HttpRequest
   /** @internal In its connection's line of responses (see HttpSession). */
   queued = false
   /** @internal `end` was called and every byte handed over. */
   done = false
   /** @internal The connection closes after this response (an error answer). */
-  closeAfter = false
+  declare closeAfter?: boolean
   /** @internal Output held while an earlier response is still going out. */
   held: Uint8Array[] | null = null
   /** @internal Bytes in `held`. */
   heldBytes = 0
-  // The state set to a default here is TypeScript-private properties rather than `#` fields:
-  // V8 defines a `#` field with twice the bytecode, and a response is made for every request,
-  // inlined into the session's read loop within V8's inlining budget.
+  // The state is TypeScript-private properties rather than `#` fields, and what the constructor
+  // sets or only rare paths set (absent reads as undefined) is declared, not defined: a response
+  // is made for every request, inlined into the session's read loop, and V8 inlines within a
+  // bytecode budget; a `#` field takes twice the bytecode, and a defined one is written twice.
   private _fields: Map<string, Field> | null = null
   private _headersSent = false
   private _ended = false
-  private _aborted = false
-  private _chunked = false
+  declare private _aborted?: boolean
+  declare private _chunked?: boolean
   private _declared = -1
   private _written = 0
   private _keepAlive = true
@@ -104,14 +105,14 @@ export class HttpResponse {
     this.minor = minor
   }
 
-  private _listeners: Map<ResponseEvent, Array<() => void>> | null = null
+  declare private _listeners?: Map<ResponseEvent, Array<() => void>>
 
   /**
    * Listens for 'drain' (buffered output fell under the high-water mark), 'finish' (the
    * response ended) or 'close' (it left completely, or the connection closed first).
    */
   on(event: ResponseEvent, listener: () => void): this {
-    if (this._listeners === null) this._listeners = new Map()
+    if (this._listeners === undefined) this._listeners = new Map()
     const list = this._listeners.get(event)
     if (list === undefined) this._listeners.set(event, [listener])
     else list.push(listener)
@@ -169,7 +170,7 @@ export class HttpResponse {
 
   /** True when the connection closed before the response ended (nothing more can be sent). */
   get aborted(): boolean {
-    return this._aborted
+    return this._aborted === true
   }
 
   /** @internal True when the connection stays open after this response. */
@@ -181,7 +182,7 @@ export class HttpResponse {
   setHeader(name: string, value: HeaderValue): this {
     if (this._headersSent) throw codeError('ERR_HTTP_HEADERS_SENT', 'cannot set headers after they are sent')
     checkName(name)
-    const v = Array.isArray(value) ? value.map((x) => this.#value(name, String(x))) : this.#value(name, String(value))
+    const v = Array.isArray(value) ? value.map((x) => this._value(name, String(x))) : this._value(name, String(value))
     if (this._fields === null) this._fields = new Map()
     this._fields.set(name.toLowerCase(), { name, value: v as string | string[] })
     return this
@@ -219,13 +220,13 @@ export class HttpResponse {
       statusMessage = undefined
     }
     this.statusCode = statusCode
-    if (statusMessage !== undefined) this.statusMessage = this.#value('statusMessage', String(statusMessage))
+    if (statusMessage !== undefined) this.statusMessage = this._value('statusMessage', String(statusMessage))
     if (headers !== undefined) for (const name of Object.keys(headers)) this.setHeader(name, headers[name])
     return this
   }
 
   /** Checks a value for the head (latin1, no control bytes). */
-  #value(name: string, value: string): string {
+  private _value(name: string, value: string): string {
     checkValue(name, value)
     return value
   }
@@ -238,21 +239,21 @@ export class HttpResponse {
     if (this._ended) throw codeError('ERR_STREAM_WRITE_AFTER_END', 'write after end')
     if (this._aborted) return false
     const bytes = toBytes(chunk, encoding)
-    if (!this._headersSent) this.#sendHead(-1)
-    return this.#body(bytes)
+    if (!this._headersSent) this._sendHead(-1)
+    return this._body(bytes)
   }
 
   /**
    * Ends the response, with an optional last piece of body. The common case, a string body
-   * with no header set, is written by `#endPlain`; everything else by `#endGeneral` (apart, so
+   * with no header set, is written by `_endPlain`; everything else by `_endGeneral` (apart, so
    * that this stays small enough for V8 to inline into the handler that calls it).
    */
   end(chunk?: string | Uint8Array, encoding?: BufferEncoding): this {
     if (this._ended) return this
     this._ended = true
     if (this._aborted) return this
-    if (typeof chunk === 'string' && !this._headersSent && (encoding === undefined || encoding === 'utf8') && this.#endPlain(chunk)) return this
-    this.#endGeneral(chunk, encoding)
+    if (typeof chunk === 'string' && !this._headersSent && (encoding === undefined || encoding === 'utf8') && this._endPlain(chunk)) return this
+    this._endGeneral(chunk, encoding)
     return this
   }
 
@@ -260,10 +261,10 @@ export class HttpResponse {
    * `end(text)` before the head went out, when the head is a cached plain one (see
    * `plainHead`): head and body written into one piece of output memory. False when it is not.
    */
-  #endPlain(text: string): boolean {
+  private _endPlain(text: string): boolean {
     if (this.head || bodiless(this.statusCode)) return false
     const length = asciiLength(text)
-    const plain = this.#plainHead(length)
+    const plain = this._plainHead(length)
     if (plain === null) return false
     // Written at an offset of the scratch memory: no view of its own, so that the responses
     // to a pipelined batch leave as one (see HttpSession.sendScratch).
@@ -276,34 +277,34 @@ export class HttpResponse {
     this._written = length
     if (at < 0) this.sink.send(this, out)
     else this.sink.sendScratch(this, at, size)
-    this.#done()
+    this._done()
     return true
   }
 
-  /** `end` for everything but `#endPlain`'s case (`_ended` is set already). */
-  #endGeneral(chunk: string | Uint8Array | undefined, encoding: BufferEncoding | undefined): void {
+  /** `end` for everything but `_endPlain`'s case (`_ended` is set already). */
+  private _endGeneral(chunk: string | Uint8Array | undefined, encoding: BufferEncoding | undefined): void {
     if (!this._headersSent) {
       if (typeof chunk === 'string' && !this.head && !bodiless(this.statusCode) && (encoding === undefined || encoding === 'utf8')) {
         // A string body: head and body written into one piece of output memory.
         const length = Buffer.byteLength(chunk)
-        const head = this.#headText(length)
+        const head = this._headText(length)
         const out = this.sink.scratch(head.length + length)
         // An ASCII body (as many bytes as characters) is the same in latin1: one write for both.
         writeLatin1(out, head, 0)
         writeUtf8(out, chunk, head.length, length)
         this._written = length
         this.sink.send(this, out)
-        this.#done()
+        this._done()
         return
       }
       const bytes = chunk === undefined ? null : toBytes(chunk, encoding)
-      this.#sendHead(bytes === null ? 0 : bytes.length)
-      if (bytes !== null) this.#body(bytes)
+      this._sendHead(bytes === null ? 0 : bytes.length)
+      if (bytes !== null) this._body(bytes)
     } else if (chunk !== undefined) {
-      this.#body(toBytes(chunk, encoding))
+      this._body(toBytes(chunk, encoding))
     }
     if (this._chunked) this.sink.send(this, LAST_CHUNK)
-    this.#done()
+    this._done()
   }
 
   /** Runs `fn` with writes held, then sends them together. */
@@ -325,7 +326,7 @@ export class HttpResponse {
     })
   }
 
-  #done(): void {
+  private _done(): void {
     if (this._declared >= 0 && this._written !== this._declared && !this.head) {
       // Fewer bytes than the Content-Length promised: the framing is broken; only closing helps.
       this._keepAlive = false
@@ -334,7 +335,7 @@ export class HttpResponse {
     if (this.listenerCount('finish') > 0) this.emit('finish')
   }
 
-  #body(bytes: Uint8Array): boolean {
+  private _body(bytes: Uint8Array): boolean {
     if (bytes.length === 0 || this.head || bodiless(this.statusCode)) return true
     if (this._declared >= 0 && this._written + bytes.length > this._declared) {
       throw codeError('ERR_HTTP_CONTENT_LENGTH_MISMATCH', `body longer than the Content-Length ${this._declared}`)
@@ -347,8 +348,8 @@ export class HttpResponse {
   }
 
   /** Sends the head; `length` is the body length when known (end with a body), else -1. */
-  #sendHead(length: number): void {
-    const text = this.#headText(length)
+  private _sendHead(length: number): void {
+    const text = this._headText(length)
     const out = this.sink.scratch(text.length)
     writeLatin1(out, text, 0)
     this.sink.send(this, out)
@@ -359,7 +360,7 @@ export class HttpResponse {
    * status with a standard reason, no header fields set, a body of `length` bytes, the
    * connection kept alive. Null when the response is not that (the head is then built as text).
    */
-  #plainHead(length: number): Buffer | null {
+  private _plainHead(length: number): Buffer | null {
     const fields = this._fields
     if ((fields !== null && fields.size > 0) || this.statusMessage !== undefined || this.minor !== 1) return null
     this._keepAlive = this._keepAlive && this.sink.keepAlive(this)
@@ -377,7 +378,7 @@ export class HttpResponse {
    * decided: Content-Length (known length, or set by the handler), chunked (HTTP/1.1, unknown
    * length), or neither (HTTP/1.0: close-delimited).
    */
-  #headText(length: number): string {
+  private _headText(length: number): string {
     this._headersSent = true
     const status = this.statusCode
     let text =
@@ -435,7 +436,7 @@ export class HttpResponse {
   }
 }
 
-/** Heads of plain responses by status and body length (see #plainHead), for the Date in `plainHeadsDate`. */
+/** Heads of plain responses by status and body length (see _plainHead), for the Date in `plainHeadsDate`. */
 const plainHeads = new Map<number, Buffer>()
 let plainHeadsDate = ''
 /** Most heads kept per second: a server answering many different lengths builds the rest as text. */
