@@ -344,11 +344,14 @@ export class HttpSession implements ResponseSink, BodySource {
     }
     const entry = this.entryOf(res)
     if (entry === null) return false // the connection closed
-    if (entry.held === null) entry.held = []
+    if (entry.held === undefined) {
+      entry.held = []
+      entry.heldBytes = 0
+    }
     // Held past this batch's flush: memory the reactor reuses is copied.
     entry.held.push(this.conn.reactor.isShared(bytes) ? Buffer.from(bytes) : bytes)
-    entry.heldBytes += bytes.length
-    return entry.heldBytes < this.app.highWaterMark
+    entry.heldBytes! += bytes.length
+    return entry.heldBytes! < this.app.highWaterMark
   }
 
   finished(res: HttpResponse): void {
@@ -370,7 +373,7 @@ export class HttpSession implements ResponseSink, BodySource {
   buffered(res: HttpResponse): number {
     const entry = this.entryOf(res)
     if (entry === null) return 0
-    return this.line[0] === entry ? this.conn.bufferedAmount : entry.heldBytes
+    return this.line[0] === entry ? this.conn.bufferedAmount : (entry.heldBytes ?? 0)
   }
 
   scratch(length: number): Uint8Array {
@@ -439,7 +442,7 @@ export class HttpSession implements ResponseSink, BodySource {
         return
       }
       const next = this.line[0]
-      if (next !== undefined && next.held !== null) this.writeHeld(next)
+      if (next !== undefined && next.held !== undefined) this.writeHeld(next)
     }
     if (this.line.length < MAX_PIPELINED && (this.pauses & PAUSE_PIPELINE) !== 0) this.resume(PAUSE_PIPELINE)
     if (this.line.length === 0) {
@@ -470,7 +473,7 @@ export class HttpSession implements ResponseSink, BodySource {
   private writeHeld(next: HttpResponse): void {
     this.writePending()
     for (const bytes of next.held!) this.conn.write(bytes)
-    next.held = null
+    next.held = undefined
     next.heldBytes = 0
   }
 

@@ -81,14 +81,14 @@ export class HttpResponse {
   /** @internal The connection closes after this response (an error answer). */
   declare closeAfter?: boolean
   /** @internal Output held while an earlier response is still going out. */
-  held: Uint8Array[] | null = null
+  declare held?: Uint8Array[]
   /** @internal Bytes in `held`. */
-  heldBytes = 0
+  declare heldBytes?: number
   // The state is TypeScript-private properties rather than `#` fields, and what the constructor
   // sets or only rare paths set (absent reads as undefined) is declared, not defined: a response
   // is made for every request, inlined into the session's read loop, and V8 inlines within a
   // bytecode budget; a `#` field takes twice the bytecode, and a defined one is written twice.
-  private _fields: Map<string, Field> | null = null
+  declare private _fields?: Map<string, Field>
   private _headersSent = false
   private _ended = false
   declare private _aborted?: boolean
@@ -183,7 +183,7 @@ export class HttpResponse {
     if (this._headersSent) throw codeError('ERR_HTTP_HEADERS_SENT', 'cannot set headers after they are sent')
     checkName(name)
     const v = Array.isArray(value) ? value.map((x) => this._value(name, String(x))) : this._value(name, String(value))
-    if (this._fields === null) this._fields = new Map()
+    if (this._fields === undefined) this._fields = new Map()
     this._fields.set(name.toLowerCase(), { name, value: v as string | string[] })
     return this
   }
@@ -206,7 +206,7 @@ export class HttpResponse {
 
   /** Names of the headers set, lower-cased. */
   getHeaderNames(): string[] {
-    return this._fields === null ? [] : [...this._fields.keys()]
+    return this._fields === undefined ? [] : [...this._fields.keys()]
   }
 
   /** Sets the status (and reason, and headers) at once; sent with the first write or end. */
@@ -362,7 +362,7 @@ export class HttpResponse {
    */
   private _plainHead(length: number): Buffer | null {
     const fields = this._fields
-    if ((fields !== null && fields.size > 0) || this.statusMessage !== undefined || this.minor !== 1) return null
+    if ((fields !== undefined && fields.size > 0) || this.statusMessage !== undefined || this.minor !== 1) return null
     this._keepAlive = this._keepAlive && this.sink.keepAlive(this)
     if (!this._keepAlive) return null
     const head = plainHead(this.statusCode, length)
@@ -389,7 +389,7 @@ export class HttpResponse {
     let wantsClose = false
     let connection: string | null = null
     const fields = this._fields
-    if (fields !== null) {
+    if (fields !== undefined) {
       for (const [key, field] of fields) {
         if (key === 'content-length') {
           this._declared = Number(field.value)
