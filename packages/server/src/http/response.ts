@@ -262,7 +262,10 @@ export class HttpResponse {
    * `plainHead`): head and body written into one piece of output memory. False when it is not.
    */
   private _endPlain(text: string): boolean {
-    if (this.head || bodiless(this.statusCode)) return false
+    const fields = this._fields
+    if (this.head || bodiless(this.statusCode) || (fields !== undefined && fields.size > 0) || this.statusMessage !== undefined || this.minor !== 1) {
+      return false // (before the body's length is counted: `_endGeneral` counts it)
+    }
     const length = asciiLength(text)
     const plain = this._plainHead(length)
     if (plain === null) return false
@@ -357,12 +360,11 @@ export class HttpResponse {
 
   /**
    * The head of a plain response, as bytes made once per second and reused: HTTP/1.1, a
-   * status with a standard reason, no header fields set, a body of `length` bytes, the
-   * connection kept alive. Null when the response is not that (the head is then built as text).
+   * status with a standard reason, no header fields set (`_endPlain` checked these), a body of
+   * `length` bytes, the connection kept alive. Null when the response is not that (the head is
+   * then built as text).
    */
   private _plainHead(length: number): Buffer | null {
-    const fields = this._fields
-    if ((fields !== undefined && fields.size > 0) || this.statusMessage !== undefined || this.minor !== 1) return null
     this._keepAlive = this._keepAlive && this.sink.keepAlive(this)
     if (!this._keepAlive) return null
     const head = plainHead(this.statusCode, length)
