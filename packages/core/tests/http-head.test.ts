@@ -316,6 +316,61 @@ describe('parseHttpHeads', () => {
     }
   })
 
+  it('reads every byte value at every offset of a field value as the TypeScript parser does', () => {
+    // Values of lengths around the 16-byte blocks the native scan reads, each as the last field
+    // (whose end is found within the head's last 16 bytes) and as a field with another after it,
+    // in a short head (under 16 bytes after the value's start: byte by byte) and a long one.
+    const lengths = [1, 15, 16, 17, 32, 33]
+    const mismatches: string[] = []
+    let refused = 0
+    for (const length of lengths) {
+      for (const [before, after] of [['', ''], ['', 'Y: z\r\n'], ['Accept: */*\r\n'.repeat(2), ''], ['', 'Y: '.padEnd(40, 'z') + '\r\n']]) {
+        const prefix = Buffer.from(`GET / HTTP/1.1\r\nHost: a\r\n${before}X: `)
+        const suffix = Buffer.from(`\r\n${after}\r\n`)
+        for (let at = 0; at < length; at++) {
+          for (let byte = 0; byte < 256; byte++) {
+            const value = Buffer.alloc(length, 'v')
+            value[at] = byte
+            const bytes = Buffer.concat([prefix, value, suffix])
+            const expected = typescriptBatch(bytes, 0, bytes.length, limits)
+            const actual = nativeBatch(bytes, 0, bytes.length, limits)
+            if (expected.records[0]?.status === -400) refused++
+            if (JSON.stringify(actual) !== JSON.stringify(expected)) {
+              mismatches.push(`byte ${byte} at ${at} of ${length}, before ${JSON.stringify(before)}, after ${JSON.stringify(after)}`)
+            }
+          }
+        }
+      }
+    }
+    expect(mismatches.slice(0, 5)).toEqual([])
+    // Each control byte but HTAB, and DEL, refuses the head wherever it is (CR and LF included:
+    // a bare one, or a line of its own without a colon).
+    expect(refused).toBe(4 * lengths.reduce((sum, n) => sum + n, 0) * 32)
+  })
+
+  it('finds the end of a head wherever it lies against the 16-byte blocks, past decoy line ends', () => {
+    // Heads of every length over 48 bytes, with bare LFs, CR LF CR and LF CR LF in their values
+    // (each refused, but only once the true end is found), pipelined in every pair and cut at every
+    // byte; scanFrom at every offset of the first head short of its end (where a caller that
+    // found no end would resume).
+    const heads: string[] = []
+    for (let pad = 0; pad < 48; pad++) heads.push(get('/'.padEnd(1 + pad, 'p')))
+    heads.push(get('/', 'X: a\nb\r\n'), get('/', 'X: a\r\n\rb\r\n'), get('/', 'X: \n\r\nb\r\n'))
+    let compared = 0
+    for (let k = 0; k < heads.length; k++) {
+      const bytes = Buffer.from(heads[k] + heads[(k * 7) % heads.length])
+      for (let end = 0; end <= bytes.length; end++) {
+        expect(nativeBatch(bytes, 0, end, limits), `head ${k}, first ${end} bytes`).toEqual(typescriptBatch(bytes, 0, end, limits))
+        compared++
+      }
+      const whole = nativeBatch(bytes, 0, bytes.length, limits)
+      for (let from = 0; from < heads[k].length; from++) {
+        expect(nativeBatch(bytes, 0, bytes.length, limits, 64, from), `head ${k}, scanFrom ${from}`).toEqual(whole)
+      }
+    }
+    expect(compared).toBeGreaterThan(5000)
+  })
+
   it('resumes the search for a head end at scanFrom with the same result as a fresh search', () => {
     for (const stream of streams.slice(0, 60)) {
       const whole = nativeBatch(stream.bytes, 0, stream.bytes.length, stream.limits)
