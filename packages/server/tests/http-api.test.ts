@@ -2,6 +2,7 @@
 // pipelining with async handlers, 100-continue, errors, on every engine.
 import { describe, expect, it } from 'vitest'
 import type { HttpRequest, HttpResponse } from '@io/server'
+import { setDateLine } from '../src/http/date-header.js'
 import { BACKENDS, backendLabel, until } from './helpers.js'
 import { HttpClient, get, header, httpServer } from './http-helpers.js'
 import { serverSideConnection, serverSideFd, untilServerRead } from './socket-probes.js'
@@ -260,6 +261,36 @@ describe.each(BACKENDS.map((b) => [backendLabel(b), b] as const))('HTTP API on %
       const [, status, body] = path.split('/')
       const r = await c.response()
       expect([r.status, header(r, 'content-length'), r.body.toString()]).toEqual([Number(status), String(body.length), body])
+    }
+    c.destroy()
+  })
+
+  it('answers the same text again with the same bytes, and a changed text, status or Date with its own', async () => {
+    // A short text answered twice in a row has its whole response kept and copied; whatever
+    // differs (the text, even of the same length, the status, the Date) must not get it.
+    const { port } = await httpServer({ backend }, (req, res) => {
+      const [, status, body] = req.path.split('/')
+      res.statusCode = Number(status)
+      res.end(decodeURIComponent(body))
+    })
+    const c = await HttpClient.open(port)
+    const ask = async (path: string) => {
+      await c.send(get(path))
+      const r = await c.response()
+      return [r.status, header(r, 'content-length'), r.body.toString(), header(r, 'date')]
+    }
+    const [second, next] = ['Thu, 01 Jan 1970 00:00:00 GMT', 'Thu, 01 Jan 1970 00:00:01 GMT']
+    try {
+      setDateLine(new Date(0)) // (no second passes meanwhile)
+      for (let k = 0; k < 4; k++) expect(await ask('/200/ab')).toEqual([200, '2', 'ab', second])
+      expect(await ask('/200/cd')).toEqual([200, '2', 'cd', second])
+      expect(await ask('/404/cd')).toEqual([404, '2', 'cd', second])
+      expect(await ask('/200/cd')).toEqual([200, '2', 'cd', second])
+      for (let k = 0; k < 3; k++) expect(await ask('/200/%C3%A9')).toEqual([200, '2', 'é', second])
+      setDateLine(new Date(1000))
+      for (let k = 0; k < 2; k++) expect(await ask('/200/%C3%A9')).toEqual([200, '2', 'é', next])
+    } finally {
+      setDateLine(null)
     }
     c.destroy()
   })

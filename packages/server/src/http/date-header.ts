@@ -5,9 +5,18 @@
  */
 let cachedLine = ''
 let timer: NodeJS.Timeout | null = null
+/** A line set by `setDateLine`, kept until it is cleared. */
+let fixedLine: string | null = null
 
 function refresh(): void {
-  cachedLine = `Date: ${new Date().toUTCString()}\r\n`
+  cachedLine = fixedLine ?? `Date: ${new Date().toUTCString()}\r\n`
+}
+
+/** @internal Tests: the Date line as of `now` from here on (a second passing), until `null` clears it. */
+export function setDateLine(now: Date | null): void {
+  dateLine()
+  fixedLine = now === null ? null : `Date: ${now.toUTCString()}\r\n`
+  refresh()
 }
 
 /** `Date: <IMF-fixdate>\r\n`, at most a second old. */

@@ -266,7 +266,9 @@ export class HttpResponse {
     if (this.head || bodiless(this.statusCode) || (fields !== undefined && fields.size > 0) || this.statusMessage !== undefined || this.minor !== 1) {
       return false // (before the body's length is counted: `_endGeneral` counts it)
     }
-    const length = asciiLength(text)
+    const status = this.statusCode
+    const again = text === repeat.text && status === repeat.status
+    const length = again ? repeat.length : asciiLength(text)
     const plain = this._plainHead(length)
     if (plain === null) return false
     // Written at an offset of the scratch memory: no view of its own, so that the responses
@@ -275,8 +277,21 @@ export class HttpResponse {
     const at = this.sink.scratchAt(size)
     const out = at < 0 ? new Uint8Array(size) : this.sink.scratchBytes
     const from = at < 0 ? 0 : at
-    out.set(plain, from)
-    writeUtf8(out, text, from + plain.length, length)
+    if (again && plain === repeat.head) out.set(repeat.whole!, from)
+    else {
+      out.set(plain, from)
+      writeUtf8(out, text, from + plain.length, length)
+      if (again) {
+        // The same answer twice in a row (since the head last changed, each second): kept whole.
+        repeat.head = plain
+        repeat.whole = out.slice(from, from + size)
+      } else if (length <= SHORT_STRING) {
+        repeat.text = text
+        repeat.status = status
+        repeat.length = length
+        repeat.head = null
+      }
+    }
     this._written = length
     if (at < 0) this.sink.send(this, out)
     else this.sink.sendScratch(this, at, size)
@@ -470,6 +485,16 @@ function plainHead(status: number, length: number): Buffer | null {
   lastPlainHead = head
   return head
 }
+
+/**
+ * The last short string `_endPlain` answered with, and its status: a server that answers the
+ * same text again (a health check, a fixed reply) has its whole response, head and body, copied
+ * with one `set`, rather than the body counted and encoded character by character. `whole` is
+ * made on the second answer in a row with the same head (whose Date changes each second); the
+ * status is part of the key so that one text answered with two statuses in turn is not made
+ * whole again every time.
+ */
+const repeat = { text: '', status: 0, length: 0, head: null as Buffer | null, whole: null as Uint8Array | null }
 
 /** Strings up to this length have their UTF-8 length counted here rather than by Buffer.byteLength. */
 const SHORT_STRING = 64
