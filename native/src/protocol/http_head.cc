@@ -95,6 +95,9 @@ inline Block Equal(Block x, uint8_t c) { return _mm_cmpeq_epi8(x, _mm_set1_epi8(
 inline Block AtMost(Block x, uint8_t c) { return _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(static_cast<char>(c))), x); }
 inline Block Or(Block a, Block b) { return _mm_or_si128(a, b); }
 inline Block AndNot(Block a, Block b) { return _mm_andnot_si128(a, b); }  // b and not a
+inline Block And(Block a, Block b) { return _mm_and_si128(a, b); }
+inline Block OrByte(Block x, uint8_t c) { return _mm_or_si128(x, _mm_set1_epi8(static_cast<char>(c))); }
+inline Block Minus(Block x, uint8_t c) { return _mm_sub_epi8(x, _mm_set1_epi8(static_cast<char>(c))); }
 #elif defined(__aarch64__)
 #define IO_HTTP_VECTORS 1
 using Block = uint8x16_t;
@@ -110,6 +113,9 @@ inline Block Equal(Block x, uint8_t c) { return vceqq_u8(x, vdupq_n_u8(c)); }
 inline Block AtMost(Block x, uint8_t c) { return vcleq_u8(x, vdupq_n_u8(c)); }
 inline Block Or(Block a, Block b) { return vorrq_u8(a, b); }
 inline Block AndNot(Block a, Block b) { return vbicq_u8(b, a); }  // b and not a
+inline Block And(Block a, Block b) { return vandq_u8(a, b); }
+inline Block OrByte(Block x, uint8_t c) { return vorrq_u8(x, vdupq_n_u8(c)); }
+inline Block Minus(Block x, uint8_t c) { return vsubq_u8(x, vdupq_n_u8(c)); }
 #endif
 
 #ifdef IO_HTTP_VECTORS
@@ -117,6 +123,33 @@ inline Block AndNot(Block a, Block b) { return vbicq_u8(b, a); }  // b and not a
 inline uint32_t FieldValueStops(Block x) {
   return Bits(Or(AndNot(Equal(x, kHTAB), AtMost(x, 0x1f)), Equal(x, 0x7f)));
 }
+
+// Bytes in [lo, hi].
+inline Block InRange(Block x, uint8_t lo, uint8_t hi) { return AtMost(Minus(x, lo), static_cast<uint8_t>(hi - lo)); }
+inline Block Letter(Block x) { return InRange(OrByte(x, 0x20), 'a', 'z'); }
+
+// Runs for Head::Skip: per byte of a block, whether it lies in a subset of a class that makes
+// up most of what is read with it. None holds CR or LF.
+// A method or a field name (kTchar): letters and '-'.
+struct NameRun {
+  uint32_t operator()(Block x) const { return Bits(Or(Letter(x), Equal(x, '-'))); }
+};
+// A request-target (kTarget): letters, and '$' to ';' (digits, '/', '.', '%', ...) and '?' to '['.
+struct TargetRun {
+  uint32_t operator()(Block x) const {
+    return Bits(Or(Or(InRange(x, 0x24, 0x3b), InRange(x, 0x3f, 0x5b)), InRange(x, 'a', 'z')));
+  }
+};
+// A host name (kRegName): letters, digits, '-' and '.'.
+struct RegNameRun {
+  uint32_t operator()(Block x) const {
+    return Bits(Or(Or(Letter(x), InRange(x, '0', '9')), InRange(x, '-', '.')));
+  }
+};
+#else
+struct NameRun {};
+struct TargetRun {};
+struct RegNameRun {};
 #endif
 
 constexpr int kOrigin = 1;
@@ -135,9 +168,36 @@ class Head {
   // scan never passes its last CR. Half the cost of At() per byte in the loops that read most.
   int Raw(size_t k) const { return bytes_[k]; }
 
-  // From k, the first byte not in `cls` (which must not hold CR).
-  size_t Skip(size_t k, const ByteClass& cls) const {
-    while (cls[bytes_[k]] == 1) k++;
+  // From k, the first byte not in `cls` (which holds neither CR nor LF), or end_. `run` says,
+  // per byte of a block, whether it lies in a subset of `cls` (see NameRun): where vectors are
+  // built, a run of those is passed 16 bytes at a time (the last bytes of the head in its last
+  // 16, those before k counted in), and the byte that ends it is looked up in `cls` unless it
+  // is `end_byte` (not in `cls`, the byte that usually ends what is read: no table load).
+  template <typename Run>
+  size_t Skip(size_t k, const ByteClass& cls, Run run, uint8_t end_byte) const {
+#ifdef IO_HTTP_VECTORS
+    for (;;) {
+      if (k + 16 <= end_) {
+        const uint32_t out = ~run(LoadBlock(bytes_ + k)) & 0xffff;
+        if (out == 0) {
+          k += 16;
+          continue;
+        }
+        k += static_cast<size_t>(__builtin_ctz(out));
+      } else if (k < end_ && end_ - start_ >= 16) {
+        const size_t last = end_ - 16;  // last < k < end_
+        const uint32_t out = (~run(LoadBlock(bytes_ + last)) & 0xffff) >> (k - last);
+        if (out == 0) return end_;  // (a head ends with CR LF, in no run)
+        k += static_cast<size_t>(__builtin_ctz(out));
+      } else {
+        break;
+      }
+      const uint8_t c = bytes_[k];
+      if (c == end_byte || cls[c] != 1) return k;
+      k++;
+    }
+#endif
+    while (k < end_ && cls[bytes_[k]] == 1) k++;
     return k;
   }
 
@@ -223,10 +283,9 @@ bool ValidHost(const Head& h, size_t start, size_t end) {
     if (k == end) return false;
     k++;
   } else {
-    while (k < end && h.Raw(k) != kColon) {
-      if (kRegName[h.Raw(k)] != 1) return false;
-      k++;
-    }
+    // kRegName holds neither whitespace nor CR: the scan stops at `end` at the latest.
+    k = h.Skip(k, kRegName, RegNameRun{}, kColon);
+    if (k < end && h.Raw(k) != kColon) return false;
   }
   if (k == end) return true;
   if (h.At(k) != kColon) return false;
@@ -283,8 +342,9 @@ int Codings(const Head& h, size_t start, size_t end, int32_t* flags) {
 
 // Where the head starting at `start` ends (just past its empty line), or 0 while it has not
 // all arrived. Empty lines before the request line are skipped (RFC 9112 §2.2); the search
-// for the end resumes at `from` (less the 3 bytes an end could straddle). Each LF is found (by
-// the vector compare, then memchr for the last bytes) and the CR LF CR LF around it checked.
+// for the end resumes at `from` (less the 3 bytes an end could straddle). Where vectors are
+// built, 16 places at a time; otherwise each LF is found with memchr and the CR LF CR LF around
+// it checked.
 size_t FindHeadEnd(const uint8_t* bytes, size_t start, size_t from, size_t end) {
   size_t s = start;
   while (s + 1 < end && bytes[s] == kCR && bytes[s + 1] == kLF) s += 2;
@@ -296,11 +356,17 @@ size_t FindHeadEnd(const uint8_t* bytes, size_t start, size_t from, size_t end) 
     return bytes[at - 1] == kCR && bytes[at + 1] == kCR && bytes[at + 2] == kLF;
   };
 #ifdef IO_HTTP_VECTORS
-  // Every LF of a block, in order: one compare per 16 bytes rather than one memchr per line.
-  for (; lf + 16 <= last; lf += 16) {
-    for (uint32_t lfs = Bits(Equal(LoadBlock(bytes + lf), kLF)); lfs != 0; lfs &= lfs - 1) {
-      const size_t at = lf + static_cast<size_t>(__builtin_ctz(lfs));
-      if (ends_at(at)) return at + 3;
+  // 16 places at a time, each LF checked with the CR before it and the CR LF after it by
+  // comparing four blocks one byte apart: no branch per line. The last block overlaps the one
+  // before it so as to end at `last` (the places it checks again did not match).
+  if (last - lf >= 16) {
+    for (;;) {
+      const uint8_t* p = bytes + lf;
+      const uint32_t ends = Bits(And(And(Equal(LoadBlock(p - 1), kCR), Equal(LoadBlock(p), kLF)),
+                                     And(Equal(LoadBlock(p + 1), kCR), Equal(LoadBlock(p + 2), kLF))));
+      if (ends != 0) return lf + static_cast<size_t>(__builtin_ctz(ends)) + 3;
+      if (lf + 16 == last) return 0;
+      lf = std::min(lf + 16, last - 16);
     }
   }
 #endif
@@ -340,13 +406,13 @@ int64_t ParseHead(const uint8_t* bytes, size_t start, size_t head_end, const Hea
 
   // method SP
   const size_t method_start = i;
-  i = h.Skip(i, kTchar);
+  i = h.Skip(i, kTchar, NameRun{}, kSP);
   if (i == method_start || h.At(i) != kSP) return -400;
   const size_t method_end = i++;
 
   // request-target SP
   const size_t target_start = i;
-  i = h.Skip(i, kTarget);
+  i = h.Skip(i, kTarget, TargetRun{}, kSP);
   const size_t target_end = i;
   if (target_end - target_start > limits.max_target_bytes) return -414;
   if (target_end == target_start || h.At(i) != kSP) return -400;
@@ -389,7 +455,7 @@ int64_t ParseHead(const uint8_t* bytes, size_t start, size_t head_end, const Hea
     // A line starting with whitespace (obs-fold, or whitespace before the first field) has
     // no name: refused here.
     const size_t name_start = i;
-    i = h.Skip(i, kTchar);
+    i = h.Skip(i, kTchar, NameRun{}, kColon);
     const size_t name_end = i;
     if (name_end == name_start || h.At(i) != kColon) return -400;
     i++;
