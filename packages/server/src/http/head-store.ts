@@ -9,6 +9,8 @@
  * `Buffer.allocUnsafe` copy holds Node's 8 KB pool.
  */
 
+import { copyBytes } from '../engine/text-write.js'
+
 /** Bytes per slab: the size of Node's Buffer pool, so a kept request pins no more than before. */
 export const HEAD_SLAB_BYTES = 8 * 1024
 
@@ -37,7 +39,7 @@ export class HeadStore {
     const slab = this.slab
     const at = this.used
     // A plain view of the source range: cheaper to make than `src.subarray` when src is a Buffer.
-    slab.set(new Uint8Array(src.buffer, src.byteOffset + start, length), at)
+    copyBytes.call(slab, new Uint8Array(src.buffer, src.byteOffset + start, length), at)
     this.used = at + length
     this.at = at
     return slab

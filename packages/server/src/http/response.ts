@@ -7,7 +7,7 @@
 import { Buffer } from 'node:buffer'
 import { invalidArgType, serverError as codeError } from '../errors.js'
 import { dateLine } from './date-header.js'
-import { writeLatin1, writeUtf8 } from '../engine/text-write.js'
+import { copyBytes, writeLatin1, writeUtf8 } from '../engine/text-write.js'
 import { STATUS_TEXT, bodiless } from './status.js'
 import { TCHAR } from './char-classes.js'
 import type { HttpRequest } from './request.js'
@@ -267,8 +267,8 @@ export class HttpResponse {
       return false // (before the body's length is counted: `_endGeneral` counts it)
     }
     const status = this.statusCode
-    const again = text === repeat.text && status === repeat.status
-    const length = again ? repeat.length : asciiLength(text)
+    const again = text === repeatText && status === repeatStatus
+    const length = again ? repeatLength : asciiLength(text)
     const plain = this._plainHead(length)
     if (plain === null) return false
     // Written at an offset of the scratch memory: no view of its own, so that the responses
@@ -277,19 +277,19 @@ export class HttpResponse {
     const at = this.sink.scratchAt(size)
     const out = at < 0 ? new Uint8Array(size) : this.sink.scratchBytes
     const from = at < 0 ? 0 : at
-    if (again && plain === repeat.head) out.set(repeat.whole!, from)
+    if (again && plain === repeatHead) copyBytes.call(out, repeatWhole!, from)
     else {
-      out.set(plain, from)
+      copyBytes.call(out, plain, from)
       writeUtf8(out, text, from + plain.length, length)
       if (again) {
         // The same answer twice in a row (since the head last changed, each second): kept whole.
-        repeat.head = plain
-        repeat.whole = out.slice(from, from + size)
+        repeatHead = plain
+        repeatWhole = out.slice(from, from + size)
       } else if (length <= SHORT_STRING) {
-        repeat.text = text
-        repeat.status = status
-        repeat.length = length
-        repeat.head = null
+        repeatText = text
+        repeatStatus = status
+        repeatLength = length
+        repeatHead = null
       }
     }
     this._written = length
@@ -489,12 +489,17 @@ function plainHead(status: number, length: number): Buffer | null {
 /**
  * The last short string `_endPlain` answered with, and its status: a server that answers the
  * same text again (a health check, a fixed reply) has its whole response, head and body, copied
- * with one `set`, rather than the body counted and encoded character by character. `whole` is
- * made on the second answer in a row with the same head (whose Date changes each second); the
- * status is part of the key so that one text answered with two statuses in turn is not made
- * whole again every time.
+ * with one `set`, rather than the body counted and encoded character by character.
+ * `repeatWhole` is made on the second answer in a row with the same head (whose Date changes
+ * each second); the status is part of the key so that one text answered with two statuses in
+ * turn is not made whole again every time. (Module variables rather than an object's fields:
+ * fields whose values change type were read through V8's generic LoadIC.)
  */
-const repeat = { text: '', status: 0, length: 0, head: null as Buffer | null, whole: null as Uint8Array | null }
+let repeatText = ''
+let repeatStatus = 0
+let repeatLength = 0
+let repeatHead: Buffer | null = null
+let repeatWhole: Uint8Array | null = null
 
 /** Strings up to this length have their UTF-8 length counted here rather than by Buffer.byteLength. */
 const SHORT_STRING = 64

@@ -9,7 +9,7 @@ import { FrameReader } from './frame-reader.js'
 import { CloseCode, Opcode, headerSize, validCloseCode, writeHeader } from './frames.js'
 import { Buffer, isUtf8 } from 'node:buffer'
 import type { ResolvedBehaviour } from './behaviour.js'
-import { writeUtf8 } from '../engine/text-write.js'
+import { copyBytes, writeUtf8 } from '../engine/text-write.js'
 
 /** `send` results (the values uWebSockets.js uses): the message was written, or queued past the high-water mark. */
 export const SENT = 1
@@ -166,7 +166,7 @@ export class WebSocket<U = any> extends FrameReader implements AsyncIterable<Web
     if (length < COPY_BELOW) {
       const out = conn.reactor.scratch(size + length)
       writeHeader(out, 0, opcode, length)
-      out.set(data, size)
+      copyBytes.call(out, data, size)
       return conn.write(out)
     }
     const head = conn.reactor.scratch(size)
