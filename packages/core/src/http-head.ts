@@ -103,6 +103,12 @@ export const HTTP_HEAD_FLAG: Readonly<{
 }> = Object.freeze({ ...native.httpHeadFlags })
 
 /**
+ * The addon's function, read once: the addon's exports object holds many properties (V8 keeps
+ * it as a dictionary), so `native.parseHttpHeads` in a call went through the generic LoadIC.
+ */
+const nativeParseHeads = native.parseHttpHeads as (bytes: ArrayBufferView, start: number, end: number, out: Int32Array, scanFrom: number) => number
+
+/**
  * Parses, in one native call, every complete request head in `bytes[start, end)` that can be
  * found without handling a request first (HTTP/1.1, RFC 9112 §2-§6: the rules of @io/server's
  * TypeScript parser, with the same verdicts and offsets), writing one record per request into
@@ -135,7 +141,7 @@ export function parseHttpHeads(
   out[HTTP_HEAD.MAX_HEADER_BYTES] = limit(limits.maxHeaderBytes, 'maxHeaderBytes', 0)
   out[HTTP_HEAD.MAX_TARGET_BYTES] = limit(limits.maxTargetBytes, 'maxTargetBytes', 0)
   out[HTTP_HEAD.MAX_HEADER_COUNT] = limit(limits.maxHeaderCount, 'maxHeaderCount', 1, HTTP_HEAD.MAX_HEADER_COUNT_LIMIT)
-  return native.parseHttpHeads(bytes, start, end, out, scanFrom)
+  return nativeParseHeads(bytes, start, end, out, scanFrom)
 }
 
 /** `value`, checked: an integer in [min, max]. */

@@ -2,6 +2,9 @@
 // few kilobytes costs several times less there than in JavaScript.
 import { native } from './native.js'
 
+/** The addon's function, read once (see nativeParseHeads in http-head.ts). */
+const nativeMask = native.maskWebSocketPayload as (bytes: ArrayBufferView, start: number, end: number, key: number, phase: number) => void
+
 /**
  * XORs `bytes[start, end)` in place with a WebSocket masking key (RFC 6455 §5.3): masks a
  * payload, or unmasks one, which is the same operation. `key` is the 4-byte key read
@@ -19,5 +22,5 @@ import { native } from './native.js'
  *   maskWebSocketPayload(frame, at, at + length, frame.readInt32BE(at - 4))
  */
 export function maskWebSocketPayload(bytes: ArrayBufferView, start: number, end: number, key: number, phase = 0): void {
-  native.maskWebSocketPayload(bytes, start, end, key, phase)
+  nativeMask(bytes, start, end, key, phase)
 }

@@ -14,13 +14,6 @@ const proto = Buffer.prototype as unknown as { latin1Write?: NativeWrite; utf8Wr
 const latin1Write = proto.latin1Write
 const utf8Write = proto.utf8Write
 
-/**
- * `Uint8Array.prototype.set`, for `copyBytes.call(out, src, at)`: on Node 20 (V8 11.3) optimized
- * code reads `out.set` through the generic LoadIC on every call (the method lives on
- * %TypedArray%.prototype), while a call of this constant goes straight to the builtin.
- */
-export const copyBytes = Uint8Array.prototype.set
-
 function asBuffer(out: Uint8Array): Buffer {
   return Buffer.isBuffer(out) ? out : Buffer.from(out.buffer, out.byteOffset, out.byteLength)
 }

@@ -9,7 +9,7 @@
  * `Buffer.allocUnsafe` copy holds Node's 8 KB pool.
  */
 
-import { copyBytes } from '../engine/text-write.js'
+import { bufferOf, byteOffsetOf, copyBytes } from '../engine/typed-array-calls.js'
 
 /** Bytes per slab: the size of Node's Buffer pool, so a kept request pins no more than before. */
 export const HEAD_SLAB_BYTES = 8 * 1024
@@ -39,7 +39,7 @@ export class HeadStore {
     const slab = this.slab
     const at = this.used
     // A plain view of the source range: cheaper to make than `src.subarray` when src is a Buffer.
-    copyBytes.call(slab, new Uint8Array(src.buffer, src.byteOffset + start, length), at)
+    copyBytes.call(slab, new Uint8Array(bufferOf.call(src), byteOffsetOf.call(src) + start, length), at)
     this.used = at + length
     this.at = at
     return slab

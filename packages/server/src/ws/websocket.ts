@@ -9,7 +9,8 @@ import { FrameReader } from './frame-reader.js'
 import { CloseCode, Opcode, headerSize, validCloseCode, writeHeader } from './frames.js'
 import { Buffer, isUtf8 } from 'node:buffer'
 import type { ResolvedBehaviour } from './behaviour.js'
-import { copyBytes, writeUtf8 } from '../engine/text-write.js'
+import { copyBytes } from '../engine/typed-array-calls.js'
+import { writeUtf8 } from '../engine/text-write.js'
 
 /** `send` results (the values uWebSockets.js uses): the message was written, or queued past the high-water mark. */
 export const SENT = 1
