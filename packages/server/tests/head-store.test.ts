@@ -31,6 +31,9 @@ describe('HeadStore', () => {
     expect(kept(store, view, 250, 600).text).toBe('A'.repeat(50) + 'B'.repeat(300))
     expect(kept(store, view, 298, 302).text).toBe('AABB')
     expect(kept(store, new Uint8Array(whole.buffer, whole.byteOffset + 99, 3), 0, 2).text).toBe('-A')
+    // The whole of a view (a read's heads usually fill it): its own bytes, not its buffer's first.
+    const tail = whole.subarray(396, 404)
+    expect(kept(store, tail, 0, tail.length).text).toBe('AAAABBBB')
   })
 
   it('starts a new slab when the current one cannot hold the head, leaving the old one to its requests', () => {

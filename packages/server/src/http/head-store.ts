@@ -41,8 +41,11 @@ export class HeadStore {
     }
     const slab = this.slab
     const at = this.used
-    // A plain view of the source range: cheaper to make than `src.subarray` when src is a Buffer.
-    copyBytes.call(slab, new Uint8Array(bufferOf.call(src), byteOffsetOf.call(src) + start, length), at)
+    // The whole source as it is (the heads of a read usually fill it), or a plain view of the
+    // range: a view costs a typed array's construction, and is cheaper to make than
+    // `src.subarray` when src is a Buffer.
+    if (start === 0 && length === src.length) copyBytes.call(slab, src, at)
+    else copyBytes.call(slab, new Uint8Array(bufferOf.call(src), byteOffsetOf.call(src) + start, length), at)
     this.used = at + length
     this.at = at
     return slab
