@@ -80,11 +80,11 @@ constexpr ByteClass kHex = [] {
   return t;
 }();
 
-// Vector scans (SSE2 on x86-64, NEON on AArch64, both always there) for the two loops that
-// read most bytes: a field value, and the search for a head's end. They read 16-byte blocks
-// that lie wholly within the bytes the byte loops would read, and give the same answer (a test
-// runs every byte value at every offset of a value through both parsers); elsewhere the byte
-// loops do it all.
+// Vector scans (SSE2 on x86-64, NEON on AArch64, both always there) for the loops that read
+// most bytes: the search for a head's end, field values, and runs of the commonest bytes of a
+// method, a target, a field name or a host name. They read 16-byte blocks that lie wholly within
+// the bytes the byte loops may read, and give the same answer (tests run every byte value at
+// every offset through both parsers); elsewhere the byte loops do it all.
 #if defined(__SSE2__)
 #define IO_HTTP_VECTORS 1
 using Block = __m128i;
