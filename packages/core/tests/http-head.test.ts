@@ -317,9 +317,9 @@ describe('parseHttpHeads', () => {
   })
 
   it('reads every byte value at every offset of a field value as the TypeScript parser does', () => {
-    // Values of lengths around the 16-byte blocks the native scan reads, each as the last field
-    // (whose end is found within the head's last 16 bytes) and as a field with another after it,
-    // in a short head (under 16 bytes after the value's start: byte by byte) and a long one.
+    // Values of lengths around the 16-byte blocks the native scan reads: as the last field (its
+    // end then lies in the head's last 16 bytes, read as one block that overlaps the one before),
+    // followed by a short or a long field, and after a longer run of fields.
     const lengths = [1, 15, 16, 17, 32, 33]
     const mismatches: string[] = []
     let refused = 0
@@ -349,7 +349,7 @@ describe('parseHttpHeads', () => {
   })
 
   it('finds the end of a head wherever it lies against the 16-byte blocks, past decoy line ends', () => {
-    // Heads of every length over 48 bytes, with bare LFs, CR LF CR and LF CR LF in their values
+    // Heads of 48 consecutive lengths, and heads with bare LFs, CR LF CR and LF CR LF in values
     // (each refused, but only once the true end is found), pipelined in every pair and cut at every
     // byte; scanFrom at every offset of the first head short of its end (where a caller that
     // found no end would resume).
