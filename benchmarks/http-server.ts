@@ -116,6 +116,9 @@ async function measure(load: HttpLoad, server: RunningServer, run: number): Prom
 // Throughput: every load against every server, side by side.
 const running = await startServers(wanted, serverCpu, unavailable)
 const throughputRows: Row[] = []
+/** Per @io/server row: the lowest and highest per-run ratio against each baseline. */
+const spreadRows: Row[] = []
+const ours = wanted.filter((s) => s.name.startsWith('io-'))
 const failures: string[] = []
 const chartGroups: Array<{ label: string; values: number[] }> = []
 const charted = wanted.filter((s) => s.name !== 'uws')
@@ -127,6 +130,12 @@ for (const load of loads) {
   failures.push(...failureNotes(samples, wanted, load.label))
   console.log(markdownTable(rows))
   throughputRows.push(...rows)
+  for (const server of ours) {
+    if (!Number.isFinite(samples.median(server.name, 'rate'))) continue
+    const row: Row = { load: load.name, server: server.label }
+    for (const baseline of baselines) row[`vs ${baseline.label} (/s, /CPU-s)`] = samples.rangeCell(server.name, baseline.name, ['rate', 'perCpu'])
+    spreadRows.push(row)
+  }
   for (const [figure, unit] of [['rate', '/s'], ['perCpu', '/CPU-s']]) {
     chartGroups.push({ label: `${load.label.split(' ')[0]} ${unit}`, values: charted.map((s) => samples.ratio(s.name, 'uws', figure)) })
   }
@@ -144,6 +153,8 @@ const memory = await idleMemoryComparison(wanted, baselines.filter((s) => s.name
 })
 
 const throughputTable = markdownTable(throughputRows)
+const spreadTable = spreadRows.length === 0 ? '' : markdownTable(spreadRows)
+if (spreadTable !== '') console.log(`\nlowest and highest per-run ratio\n${spreadTable}`)
 const memoryTable = markdownTable(memory.rows)
 console.log(`\n${memoryTable}`)
 
@@ -190,7 +201,16 @@ their header block): the cost of the sockets alone, the floor for any server tha
 ${provenance('http-server.ts', 'bash benchmarks/setup.sh && npm run build', notes)}
 
 ${throughputTable}
+${
+  spreadTable === '' || runs < 2
+    ? ''
+    : `
+The medians above hide how far single runs stray on this machine. The lowest and highest of
+the ${runs} per-run ratios, for each @io/server row:
 
+${spreadTable}
+`
+}
 ![HTTP requests relative to uWebSockets.js](http-benchmark.svg)
 
 ${describeIdleMemory('keep-alive connection', 'make one request', memoryConnections, memoryRuns, { youngGenerationMb: memoryYoungGenerationMb })} uWebSockets.js and

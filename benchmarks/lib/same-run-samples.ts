@@ -30,18 +30,37 @@ export class SameRunSamples {
     return byRun === undefined || byRun.size === 0 ? NaN : median([...byRun.values()])
   }
 
-  /** The median over runs of server / baseline in that run; NaN when no run has both. */
-  ratio(server: string, baseline: string, figure: string): number {
+  /** server / baseline in each run that has both. */
+  ratios(server: string, baseline: string, figure: string): number[] {
     const mine = this.samples.get(server)?.get(figure)
     const theirs = this.samples.get(baseline)?.get(figure)
-    if (mine === undefined || theirs === undefined) return NaN
-    const ratios = [...mine].filter(([run]) => theirs.has(run)).map(([run, value]) => value / theirs.get(run)!)
+    if (mine === undefined || theirs === undefined) return []
+    return [...mine].filter(([run]) => theirs.has(run)).map(([run, value]) => value / theirs.get(run)!)
+  }
+
+  /** The median over runs of server / baseline in that run; NaN when no run has both. */
+  ratio(server: string, baseline: string, figure: string): number {
+    const ratios = this.ratios(server, baseline, figure)
     return ratios.length === 0 ? NaN : median(ratios)
   }
 
   /** Ratios of several figures for a table cell: "1.23x / 0.98x" (n/a where not taken). */
   ratioCell(server: string, baseline: string, figures: string[]): string {
     return figures.map((figure) => formatRatio(this.ratio(server, baseline, figure))).join(' / ')
+  }
+
+  /**
+   * The lowest and highest of the per-run ratios of several figures, for a table cell:
+   * "0.93-1.12x / 0.90-1.15x" (n/a where not taken). How far one run strays from the median.
+   */
+  rangeCell(server: string, baseline: string, figures: string[]): string {
+    return figures
+      .map((figure) => {
+        const ratios = this.ratios(server, baseline, figure)
+        if (ratios.length === 0) return 'n/a'
+        return `${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}x`
+      })
+      .join(' / ')
   }
 }
 
