@@ -441,6 +441,7 @@ Napi::Value Uring::RegisterBufferRing(const Napi::CallbackInfo& info) {
   if (static_cast<uint64_t>(count) * size > (1ull << 32))
     ThrowRangeError(env, "\"count\" * \"size\" must be at most 4 GiB");
   int64_t requested = ArgIntOr(info, 2, "groupId", 0, 65535, -1);
+  uint32_t provided = static_cast<uint32_t>(ArgIntOr(info, 3, "provided", 0, count, count));
   CheckOpen(env);
   if (!buffer_rings_)
     ThrowCodeError(env, "ERR_URING_UNSUPPORTED",
@@ -456,7 +457,7 @@ Napi::Value Uring::RegisterBufferRing(const Napi::CallbackInfo& info) {
   }
   if (FindGroup(gid) != nullptr) ThrowSystemError(env, EEXIST, "io_uring_register");
   groups_.reserve(groups_.size() + 1);  // so that the push below cannot fail once registered
-  groups_.push_back(CreateBufferGroup(env, queue_.fd(), gid, count, size));
+  groups_.push_back(CreateBufferGroup(env, queue_.fd(), gid, count, size, provided));
   Napi::Object description = groups_.back()->Describe(env);
   SetOwn(env, description, "groupId", Napi::Number::New(env, gid));
   return description;

@@ -73,7 +73,7 @@ Napi::Object BufferGroup::Describe(Napi::Env env) {
 }
 
 std::unique_ptr<BufferGroup> CreateBufferGroup(Napi::Env env, int ring_fd, uint16_t gid,
-                                               uint32_t count, uint32_t size) {
+                                               uint32_t count, uint32_t size, uint32_t provided) {
   auto group = std::make_unique<BufferGroup>();
   group->gid = gid;
   group->count = count;
@@ -90,14 +90,17 @@ std::unique_ptr<BufferGroup> CreateBufferGroup(Napi::Env env, int ring_fd, uint1
   uint8_t* base = group->memory->base();
   auto* ring = reinterpret_cast<BufEntry*>(base);
   uint64_t data_address = reinterpret_cast<uintptr_t>(base + group->data_offset);
-  for (uint32_t bid = 0; bid < count; bid++) {
+  if (provided > count) provided = count;
+  for (uint32_t bid = 0; bid < provided; bid++) {
     ring[bid].addr = data_address + static_cast<uint64_t>(bid) * size;
     ring[bid].len = size;
     ring[bid].bid = static_cast<uint16_t>(bid);
   }
-  // All buffers start with the kernel. The kernel reads the tail only once registered, so a
-  // plain store suffices here; later updates (from JavaScript) are release stores.
-  uint16_t tail = static_cast<uint16_t>(count);
+  // The rest start as the application's, as if handed over: it recycles them when it wants.
+  for (uint32_t bid = provided; bid < count; bid++) group->MarkOwned(bid);
+  // The kernel reads the tail only once registered, so a plain store suffices here; later
+  // updates (from JavaScript) are release stores.
+  uint16_t tail = static_cast<uint16_t>(provided);
   memcpy(base + kBufRingTailOffset, &tail, sizeof(tail));
 
   BufReg reg{};

@@ -72,11 +72,13 @@ struct BufferGroup {
   Napi::Object Describe(Napi::Env env);
 };
 
-// Maps the memory, gives every buffer to the kernel and registers the ring as group `gid` of
-// the io_uring `ring_fd`. Throws RangeError ERR_MEMORY_ALLOCATION_FAILED when the memory cannot
-// be had, a SystemError when registration fails (EEXIST when the id is taken).
+// Maps the memory, gives buffers 0 to `provided` - 1 to the kernel (the others start as the
+// application's, to recycle when it wants) and registers the ring as group `gid` of the
+// io_uring `ring_fd`. `provided` <= `count`. Throws RangeError ERR_MEMORY_ALLOCATION_FAILED
+// when the memory cannot be had, a SystemError when registration fails (EEXIST when the id is
+// taken).
 std::unique_ptr<BufferGroup> CreateBufferGroup(Napi::Env env, int ring_fd, uint16_t gid,
-                                               uint32_t count, uint32_t size);
+                                               uint32_t count, uint32_t size, uint32_t provided);
 // IORING_UNREGISTER_PBUF_RING. Returns 0 or -errno.
 int UnregisterBufferGroup(int ring_fd, uint16_t gid);
 

@@ -11,6 +11,12 @@ export interface BufferRingOptions {
   size: number
   /** Buffer group id, 0 to 65535; default: the lowest free one of this Uring. */
   groupId?: number
+  /**
+   * How many buffers the kernel gets at first, 0 to `count` (default: all): buffers 0 to
+   * `provided - 1`. The others start as yours (`isOwned`), to `recycle` when you want more in
+   * the ring.
+   */
+  provided?: number
 }
 
 const ENTRY_BYTES = 16
@@ -64,7 +70,8 @@ export class BufferRing {
   #closed = false
 
   /**
-   * Allocates `count * size` bytes, gives every buffer to the kernel and registers the ring.
+   * Allocates `count * size` bytes, gives the kernel every buffer (or the first `provided`)
+   * and registers the ring.
    * @throws TypeError/RangeError for bad options; ERR_URING_UNSUPPORTED before Linux 5.19; a
    *   SystemError (EEXIST for a group id in use).
    */
@@ -77,8 +84,8 @@ export class BufferRing {
     }
     // Each option is read once: a getter answering differently twice must not make the views
     // disagree with what native code registered.
-    const { count, size, groupId } = options
-    const memory: BufferRingMemory = uring.registerBufferRing(count, size, groupId)
+    const { count, size, groupId, provided } = options
+    const memory: BufferRingMemory = uring.registerBufferRing(count, size, groupId, provided)
     this.uring = uring
     this.groupId = memory.groupId
     this.count = count
@@ -95,7 +102,8 @@ export class BufferRing {
     this.#address = memory.address
     this.#mask = this.count - 1
     this.#tailIndex = 14 / 2 // the u16 tail overlays bytes 14..15 of entry 0
-    this.#tail = this.count & 0xffff // every buffer was handed to the kernel at registration
+    // The buffers handed to the kernel at registration (native code checked `provided`).
+    this.#tail = (provided ?? this.count) & 0xffff
   }
 
   /** Where buffer `id` starts in {@link bytes}. */

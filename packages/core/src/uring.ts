@@ -194,7 +194,7 @@ interface NativeUring extends Omit<LoopSource, 'start' | 'close'> {
   /** @internal The memory behind the completion arrays (layout in native/src/completion/uring.h). */
   readonly completionBuffer: ArrayBuffer
   /** @internal Used by BufferRing. */
-  registerBufferRing(count: number, size: number, groupId?: number): BufferRingMemory
+  registerBufferRing(count: number, size: number, groupId?: number, provided?: number): BufferRingMemory
   /** @internal Used by BufferRing. */
   unregisterBufferRing(groupId: number): void
 }

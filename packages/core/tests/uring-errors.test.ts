@@ -144,6 +144,10 @@ describeUring('BufferRing bad input', () => {
     expect(() => new BufferRing(r, { count: 4, size: 0 })).toThrow(RANGE)
     expect(() => new BufferRing(r, { count: 4, size: '8' as never })).toThrow(TYPE)
     expect(() => new BufferRing(r, { count: 4, size: 8, groupId: 70_000 })).toThrow(RANGE)
+    expect(() => new BufferRing(r, { count: 4, size: 8, provided: 5 })).toThrow(RANGE)
+    expect(() => new BufferRing(r, { count: 4, size: 8, provided: -1 })).toThrow(RANGE)
+    expect(() => new BufferRing(r, { count: 4, size: 8, provided: 1.5 })).toThrow(TYPE)
+    expect(() => new BufferRing(r, { count: 4, size: 8, provided: '2' as never })).toThrow(TYPE)
     new BufferRing(r, { count: 4, size: 8, groupId: 3 })
     expect(() => new BufferRing(r, { count: 4, size: 8, groupId: 3 })).toThrow(
       expect.objectContaining({ code: 'EEXIST', syscall: 'io_uring_register' }),

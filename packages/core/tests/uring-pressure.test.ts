@@ -102,6 +102,47 @@ describeUring('Uring under pressure', () => {
     r.cancel(1)
   })
 
+  it('a ring given only `provided` buffers at first fills only those, until more are recycled', () => {
+    const r = ring()
+    if (!r.features.bufferRings) return
+    const [a, b] = unixPair()
+    const buffers = new BufferRing(r, { count: 8, size: 4, provided: 2 })
+    expect([0, 1].map((id) => buffers.isOwned(id))).toEqual([false, false])
+    expect([2, 3, 4, 5, 6, 7].every((id) => buffers.isOwned(id))).toBe(true) // yours at first
+    sockets.write(b, Buffer.from('abcdefghijklmnop')) // 16 bytes: 4 buffers' worth
+    /** Arms one multishot recv and takes what it delivers: [buffer id, bytes] per completion. */
+    const take = (): Array<[number, string]> => {
+      r.recvMultishot(a, buffers, 1)
+      const got: Array<[number, string]> = []
+      for (let more = true; more; ) {
+        const n = r.wait(1, 5000)
+        expect(n).toBeGreaterThan(0)
+        for (let i = 0; i < n; i++) {
+          const result = r.completionResults[i]
+          const flags = r.completionFlags[i]
+          more = (flags & IORING_CQE_F_MORE) !== 0
+          if (result === -ENOBUFS) expect(more).toBe(false)
+          else got.push([bufferIdOf(flags), Buffer.from(buffers.view(bufferIdOf(flags), result)).toString()])
+        }
+      }
+      return got
+    }
+    expect(take()).toEqual([
+      [0, 'abcd'],
+      [1, 'efgh'],
+    ]) // then ENOBUFS: buffers 2 to 7 were never the kernel's
+    buffers.recycle(5) // one of those held back at first
+    expect(take()).toEqual([[5, 'ijkl']])
+    buffers.recycle(0) // the ring's first buffer again, after 5: in the order recycled
+    buffers.recycle(1)
+    r.recvMultishot(a, buffers, 1)
+    expect(r.wait(1, 5000)).toBe(1)
+    const flags = r.completionFlags[0]
+    expect(flags & IORING_CQE_F_MORE).toBe(IORING_CQE_F_MORE) // the rest of the data; it waits for more
+    expect([bufferIdOf(flags), Buffer.from(buffers.view(bufferIdOf(flags), r.completionResults[0])).toString()]).toEqual([0, 'mnop'])
+    r.cancel(1)
+  })
+
   it('a multishot recv that ends without F_MORE (end of stream) is the last one', () => {
     const r = ring()
     if (!r.features.bufferRings) return

@@ -63,6 +63,61 @@ describe.skipIf(unavailable !== null)('io_uring engine', () => {
     await until(() => server!.connections === 0)
   })
 
+  it('recvs cycle through the few buffers left with the kernel, not the whole ring', async () => {
+    // The kernel takes ring buffers in the order they were given: with all 512 in the ring, 200
+    // round trips would land in 200 different buffers, each out of cache.
+    const minProvided = UringEngine.minProvided
+    UringEngine.minProvided = 4
+    const offsets = new Set<number>()
+    const c = await serveOne({
+      data(conn, chunk) {
+        offsets.add(chunk.byteOffset)
+        conn.write(chunk)
+      },
+    }).finally(() => (UringEngine.minProvided = minProvided))
+    let expected = 0
+    for (let i = 0; i < 200; i++) {
+      const message = `ping ${i}`
+      c.socket.write(message)
+      expected += message.length
+      await until(() => c.bytes === expected)
+    }
+    expect(c.received().toString()).toBe(Array.from({ length: 200 }, (_, i) => `ping ${i}`).join(''))
+    expect(offsets.size).toBeGreaterThan(1)
+    expect(offsets.size).toBeLessThanOrEqual(4)
+    c.socket.destroy()
+  })
+
+  it('when more recvs complete at once than buffers are left with the kernel, it gets more, and no byte is lost', async () => {
+    // 2 buffers with the kernel at first (of 64, of 1 KB), against 100 clients sending 64 KB at once.
+    const { ringBuffers, minProvided } = UringEngine
+    UringEngine.ringBuffers = 64
+    UringEngine.minProvided = 2
+    const offsets = new Set<number>()
+    server = createServer({ backend: 'uring', readBufferSize: 1024 }, {
+      data(conn, chunk) {
+        offsets.add(chunk.byteOffset)
+        conn.write(chunk)
+      },
+    }) as Server
+    const { port } = await server.listen({ port: 0, host: '127.0.0.1' }).finally(() => {
+      UringEngine.ringBuffers = ringBuffers
+      UringEngine.minProvided = minProvided
+    })
+    const clients = await Promise.all(Array.from({ length: 100 }, () => client(port)))
+    const sent = clients.map((c, i) => {
+      const data = payload(64 * 1024, i + 3)
+      c.socket.write(data)
+      return data
+    })
+    await until(() => clients.every((c, i) => c.bytes === sent[i].length))
+    clients.forEach((c, i) => expect(c.received().equals(sent[i])).toBe(true))
+    expect(offsets.size).toBeGreaterThan(2) // the kernel was given more than the first 2
+    expect(offsets.size).toBeLessThanOrEqual(64)
+    for (const c of clients) c.socket.destroy()
+    await until(() => server!.connections === 0)
+  })
+
   it('one recv reads at most readBufferSize, and a queued chunk keeps its bytes while the ring is reused', async () => {
     // 24 MB sent at once. The client reads nothing at first, so the echoes queue in the
     // server and must be copies: the ring buffers they came from are refilled at once.

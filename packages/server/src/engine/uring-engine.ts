@@ -16,7 +16,8 @@
  *   client that never reads). With one, at most one chunk arrives after `pause()`, and the
  *   kernel's socket buffer and TCP window hold the peer back, as on the epoll engines.
  *   No syscall per read: arming only queues a submission, and one io_uring_enter per batch
- *   submits everything the batch queued.
+ *   submits everything the batch queued. Only a few of the ring's buffers are the kernel's at a
+ *   time (see `recycle`), so that recvs reuse buffers still in cache.
  * - Write: the reactor's flush, one `sockets.writeBatch` per batch, as on the readiness engine:
  *   most writes complete at once, and then nothing is held. Output that has to wait stays
  *   queued, and a one-shot POLLOUT on the ring reports when the socket takes more.
@@ -90,6 +91,11 @@ export class UringEngine implements Engine {
    * in the socket. @internal Lowered by tests.
    */
   static ringBuffers = 512
+  /**
+   * Buffers left with the kernel after a batch, at first (see `recycle`); doubled, up to
+   * `ringBuffers`, after a batch in which a recv found none. @internal Lowered by tests.
+   */
+  static minProvided = 64
   readonly name = 'uring' as const
   private readonly uring: Uring
   private readonly buffers: BufferRing
@@ -100,6 +106,15 @@ export class UringEngine implements Engine {
   private readonly bufferSize: number
   /** Ring buffers handed to `data` in this batch: recycled once its output is flushed. */
   private readonly toRecycle: number[] = []
+  /**
+   * Ring buffers held back from the kernel, so that it keeps reusing the same few (see
+   * `recycle`): every buffer is the kernel's, in `toRecycle` or here.
+   */
+  private readonly spare: number[] = []
+  /** How many buffers the kernel is to hold after a batch. */
+  private provided: number
+  /** A recv of this batch found no buffer (ENOBUFS). */
+  private starved = false
   private readonly held = new HeldInput()
   /** Armed operations per connection slot. */
   private state = new Uint8Array(64)
@@ -121,7 +136,10 @@ export class UringEngine implements Engine {
     this.uring = new Uring({ entries, cqEntries: Math.max(4096, entries * 4) })
     try {
       this.bufferSize = Math.min(readBufferSize, MAX_RING_BUFFER_SIZE)
-      this.buffers = new BufferRing(this.uring, { count: UringEngine.ringBuffers, size: this.bufferSize })
+      const count = UringEngine.ringBuffers
+      this.provided = Math.min(UringEngine.minProvided, count)
+      this.buffers = new BufferRing(this.uring, { count, size: this.bufferSize, provided: this.provided })
+      for (let id = count - 1; id >= this.provided; id--) this.spare.push(id)
     } catch (err) {
       this.uring.close()
       throw err
@@ -179,12 +197,33 @@ export class UringEngine implements Engine {
         reactor.endBatch()
       } finally {
         // The flush is done: no queued output is a view of these buffers any more.
-        for (const id of this.toRecycle) this.buffers.recycle(id)
-        this.toRecycle.length = 0
+        this.recycle()
         this.inBatch = false
         this.queueArms()
       }
     }
+  }
+
+  /**
+   * Gives the batch's buffers back, to the kernel or to `spare`. The kernel takes ring buffers
+   * in the order they were given, so with all of them in the ring every recv would land in the
+   * buffer used longest ago, out of cache. Only `provided` buffers are left with it, the ones
+   * just used first: recvs cycle through those few, and the rest wait in `spare` until a batch
+   * needs more (a recv got ENOBUFS, and is re-armed with its data still in the socket).
+   */
+  private recycle(): void {
+    const { buffers, toRecycle, spare } = this
+    if (this.starved) {
+      this.starved = false
+      this.provided = Math.min(this.provided * 2, buffers.count)
+    }
+    const held = buffers.count - this.provided
+    for (let i = 0; i < toRecycle.length; i++) {
+      if (spare.length < held) spare.push(toRecycle[i])
+      else buffers.recycle(toRecycle[i])
+    }
+    toRecycle.length = 0
+    while (spare.length > held) buffers.recycle(spare.pop()!)
   }
 
   /**
@@ -227,6 +266,7 @@ export class UringEngine implements Engine {
 
   private received(conn: Connection | undefined, result: number, flags: number): void {
     if ((flags & IORING_CQE_F_BUFFER) !== 0) this.toRecycle.push(flags >>> IORING_CQE_BUFFER_SHIFT)
+    else if (result === -ENOBUFS) this.starved = true
     if (conn === undefined || (conn.flags & Flag.Closed) !== 0) return
     const slot = slotOf(conn.token)
     if ((flags & IORING_CQE_F_MORE) === 0) this.state[slot] &= ~RECV_ARMED
