@@ -348,6 +348,41 @@ describe('parseHttpHeads', () => {
     expect(refused).toBe(4 * lengths.reduce((sum, n) => sum + n, 0) * 32)
   })
 
+  it('reads every byte value at every offset of a request-target, and every %-escape, as the TypeScript parser does', () => {
+    // Targets of lengths around the 16-byte blocks the native scans read (the run of target
+    // bytes, and the search for '%'), each followed by the version and a field or two.
+    const lengths = [2, 15, 16, 17, 32, 33]
+    const mismatches: string[] = []
+    let compared = 0
+    const compare = (target: Buffer, what: string) => {
+      const bytes = Buffer.concat([Buffer.from('GET '), target, Buffer.from(' HTTP/1.1\r\nHost: a\r\n\r\n')])
+      const expected = typescriptBatch(bytes, 0, bytes.length, limits)
+      const actual = nativeBatch(bytes, 0, bytes.length, limits)
+      compared++
+      if (JSON.stringify(actual) !== JSON.stringify(expected)) mismatches.push(what)
+    }
+    for (const length of lengths) {
+      for (let at = 1; at < length; at++) {
+        for (let byte = 0; byte < 256; byte++) {
+          const target = Buffer.alloc(length, 'p')
+          target[0] = 0x2f // '/'
+          target[at] = byte
+          compare(target, `byte ${byte} at ${at} of ${length}`)
+        }
+        // An escape at `at`: whole and valid, with a bad digit, or cut short by the target's end;
+        // and a second one further on, since each '%' found is checked in turn.
+        for (const escape of ['%4a', '%4A', '%4g', '%g4', '%4', '%', '%%4a']) {
+          for (const second of ['', '%zz', '%20']) {
+            const target = Buffer.from(('/'.padEnd(at, 'p') + escape + 'q'.repeat(Math.max(0, length - at - escape.length)) + second).slice(0, length + second.length))
+            compare(target, `${JSON.stringify(escape)} at ${at} of ${length}, then ${JSON.stringify(second)}`)
+          }
+        }
+      }
+    }
+    expect(mismatches.slice(0, 5)).toEqual([])
+    expect(compared).toBeGreaterThan(30_000)
+  })
+
   it('finds the end of a head wherever it lies against the 16-byte blocks, past decoy line ends', () => {
     // Heads of 48 consecutive lengths, and heads with bare LFs, CR LF CR and LF CR LF in values
     // (each refused, but only once the true end is found), pipelined in every pair and cut at every

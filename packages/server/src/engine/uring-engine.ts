@@ -137,7 +137,7 @@ export class UringEngine implements Engine {
     try {
       this.bufferSize = Math.min(readBufferSize, MAX_RING_BUFFER_SIZE)
       const count = UringEngine.ringBuffers
-      this.provided = Math.min(UringEngine.minProvided, count)
+      this.provided = Math.max(1, Math.min(UringEngine.minProvided, count))
       this.buffers = new BufferRing(this.uring, { count, size: this.bufferSize, provided: this.provided })
       for (let id = count - 1; id >= this.provided; id--) this.spare.push(id)
     } catch (err) {
