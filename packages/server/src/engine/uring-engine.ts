@@ -92,8 +92,8 @@ export class UringEngine implements Engine {
    */
   static ringBuffers = 512
   /**
-   * Buffers left with the kernel after a batch, at first (see `recycle`); doubled, up to
-   * `ringBuffers`, after a batch in which a recv found none. @internal Lowered by tests.
+   * Ring buffers the kernel gets at first (see `recycle`); doubled, up to `ringBuffers`, after
+   * a batch in which a recv found none. @internal Lowered by tests.
    */
   static minProvided = 64
   readonly name = 'uring' as const
@@ -111,8 +111,6 @@ export class UringEngine implements Engine {
    * `recycle`): every buffer is the kernel's, in `toRecycle` or here.
    */
   private readonly spare: number[] = []
-  /** How many buffers the kernel is to hold after a batch. */
-  private provided: number
   /** A recv of this batch found no buffer (ENOBUFS). */
   private starved = false
   private readonly held = new HeldInput()
@@ -137,9 +135,9 @@ export class UringEngine implements Engine {
     try {
       this.bufferSize = Math.min(readBufferSize, MAX_RING_BUFFER_SIZE)
       const count = UringEngine.ringBuffers
-      this.provided = Math.max(1, Math.min(UringEngine.minProvided, count))
-      this.buffers = new BufferRing(this.uring, { count, size: this.bufferSize, provided: this.provided })
-      for (let id = count - 1; id >= this.provided; id--) this.spare.push(id)
+      const provided = Math.max(1, Math.min(UringEngine.minProvided, count))
+      this.buffers = new BufferRing(this.uring, { count, size: this.bufferSize, provided })
+      for (let id = count - 1; id >= provided; id--) this.spare.push(id)
     } catch (err) {
       this.uring.close()
       throw err
@@ -205,25 +203,20 @@ export class UringEngine implements Engine {
   }
 
   /**
-   * Gives the batch's buffers back, to the kernel or to `spare`. The kernel takes ring buffers
-   * in the order they were given, so with all of them in the ring every recv would land in the
-   * buffer used longest ago, out of cache. Only `provided` buffers are left with it, the ones
-   * just used first: recvs cycle through those few, and the rest wait in `spare` until a batch
-   * needs more (a recv got ENOBUFS, and is re-armed with its data still in the socket).
+   * Gives the batch's buffers back to the kernel. The kernel takes ring buffers in the order
+   * they were given, so with all of them in the ring every recv would land in the buffer used
+   * longest ago, out of cache. It gets a few at first (`minProvided`), and recvs cycle through
+   * those; the rest wait in `spare`. After a batch in which a recv found none (it got ENOBUFS,
+   * and is re-armed with its data still in the socket), the kernel gets as many again.
    */
   private recycle(): void {
     const { buffers, toRecycle, spare } = this
+    for (let i = 0; i < toRecycle.length; i++) buffers.recycle(toRecycle[i])
+    toRecycle.length = 0
     if (this.starved) {
       this.starved = false
-      this.provided = Math.min(this.provided * 2, buffers.count)
+      for (let more = buffers.count - spare.length; more > 0 && spare.length > 0; more--) buffers.recycle(spare.pop()!)
     }
-    const held = buffers.count - this.provided
-    for (let i = 0; i < toRecycle.length; i++) {
-      if (spare.length < held) spare.push(toRecycle[i])
-      else buffers.recycle(toRecycle[i])
-    }
-    toRecycle.length = 0
-    while (spare.length > held) buffers.recycle(spare.pop()!)
   }
 
   /**
