@@ -95,7 +95,7 @@ export class UringEngine implements Engine {
    * Ring buffers the kernel gets at first (see `recycle`); doubled, up to `ringBuffers`, after
    * a batch in which a recv found none. @internal Lowered by tests.
    */
-  static minProvided = 64
+  static minProvided = 16
   readonly name = 'uring' as const
   private readonly uring: Uring
   private readonly buffers: BufferRing
