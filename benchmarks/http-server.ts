@@ -35,7 +35,7 @@
 import { writeFileSync } from 'node:fs'
 import { barChart } from './lib/chart.js'
 import { cliArgs, listArg, loadRunArgs } from './lib/args.js'
-import { machine, markdownTable, provenance, resultsDir, revision, writeJson, writeSection, type Row } from './lib/report.js'
+import { machine, markdownTable, medianInterval, provenance, resultsDir, revision, writeJson, writeSection, type Row } from './lib/report.js'
 import { describeIdleMemory, idleMemoryComparison } from './lib/idle-connection-memory.js'
 import { benchBinary, bunBinary, bunServer, ioCli, ioServers, nativeServer, nodeServer, requirePrerequisites, startServers } from './lib/peer-specs.js'
 import { comparisonRow, failureNotes } from './lib/peer-table.js'
@@ -116,7 +116,7 @@ async function measure(load: HttpLoad, server: RunningServer, run: number): Prom
 // Throughput: every load against every server, side by side.
 const running = await startServers(wanted, serverCpu, unavailable)
 const throughputRows: Row[] = []
-/** Per @io/server row: the lowest and highest per-run ratio against each baseline. */
+/** Per @io/server row: where its median ratio to each baseline lies, with 95% confidence. */
 const spreadRows: Row[] = []
 const ours = wanted.filter((s) => s.name.startsWith('io-'))
 const failures: string[] = []
@@ -133,7 +133,7 @@ for (const load of loads) {
   for (const server of ours) {
     if (!Number.isFinite(samples.median(server.name, 'rate'))) continue
     const row: Row = { load: load.name, server: server.label }
-    for (const baseline of baselines) row[`vs ${baseline.label} (/s, /CPU-s)`] = samples.rangeCell(server.name, baseline.name, ['rate', 'perCpu'])
+    for (const baseline of baselines) row[`vs ${baseline.label} (/s, /CPU-s)`] = samples.intervalCell(server.name, baseline.name, ['rate', 'perCpu'])
     spreadRows.push(row)
   }
   for (const [figure, unit] of [['rate', '/s'], ['perCpu', '/CPU-s']]) {
@@ -154,7 +154,8 @@ const memory = await idleMemoryComparison(wanted, baselines.filter((s) => s.name
 
 const throughputTable = markdownTable(throughputRows)
 const spreadTable = spreadRows.length === 0 ? '' : markdownTable(spreadRows)
-if (spreadTable !== '') console.log(`\nlowest and highest per-run ratio\n${spreadTable}`)
+const interval = medianInterval(Array.from({ length: runs }, (_, i) => i), 0.95)
+if (spreadTable !== '') console.log(`\n95% intervals of the median ratios\n${spreadTable}`)
 const memoryTable = markdownTable(memory.rows)
 console.log(`\n${memoryTable}`)
 
@@ -202,11 +203,14 @@ ${provenance('http-server.ts', 'bash benchmarks/setup.sh && npm run build', note
 
 ${throughputTable}
 ${
-  spreadTable === '' || runs < 2
+  spreadTable === '' || interval === null
     ? ''
     : `
-The medians above hide how far single runs stray on this machine. The lowest and highest of
-the ${runs} per-run ratios, for each @io/server row:
+A run's ratio strays from run to run on this machine. With ${(interval.coverage * 100).toFixed(1)}% confidence, the median of
+a run's ratio lies between the ${orderPair(interval.low + 1)} of the ${runs} per-run ratios, shown for each @io/server row
+below (order statistics: whatever the distribution of a run's ratio, runs taken as independent
+of each other). Where an interval spans a figure, these runs do not tell which side of it the
+ratio is on.
 
 ${spreadTable}
 `
@@ -223,3 +227,11 @@ Raw runs: [http-benchmark.json](http-benchmark.json).`,
   out,
 )
 console.log(`\nresults written to ${out}${quick ? ' (a smoke run: docs/ left as it was)' : ''}`)
+
+/** "lowest and highest", "2nd lowest and 2nd highest"... */
+function orderPair(k: number): string {
+  if (k === 1) return 'lowest and highest'
+  const tens = k % 100
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][k % 10] ?? 'th')
+  return `${k}${suffix} lowest and ${k}${suffix} highest`
+}

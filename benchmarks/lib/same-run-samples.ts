@@ -4,7 +4,7 @@
  * taken within each run (so that drift on a shared machine, which hits servers measured
  * side by side alike, cancels) and then the median of those ratios.
  */
-import { median } from './report.js'
+import { median, medianInterval } from './report.js'
 import { untilQuiet } from './server-process.js'
 
 /** One scenario's samples: server -> figure -> run -> value. */
@@ -50,15 +50,15 @@ export class SameRunSamples {
   }
 
   /**
-   * The lowest and highest of the per-run ratios of several figures, for a table cell:
-   * "0.93-1.12x / 0.90-1.15x" (n/a where not taken). How far one run strays from the median.
+   * Where the median of the per-run ratios lies, with at least `confidence` (see
+   * {@link medianInterval}), for several figures, for a table cell: "0.93-1.12x / 0.90-1.15x";
+   * "n/a" where not taken or where there are too few runs for that confidence.
    */
-  rangeCell(server: string, baseline: string, figures: string[]): string {
+  intervalCell(server: string, baseline: string, figures: string[], confidence = 0.95): string {
     return figures
       .map((figure) => {
-        const ratios = this.ratios(server, baseline, figure)
-        if (ratios.length === 0) return 'n/a'
-        return `${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}x`
+        const interval = medianInterval(this.ratios(server, baseline, figure), confidence)
+        return interval === null ? 'n/a' : `${interval.low.toFixed(2)}-${interval.high.toFixed(2)}x`
       })
       .join(' / ')
   }
