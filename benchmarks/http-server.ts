@@ -206,11 +206,11 @@ ${
   spreadTable === '' || interval === null
     ? ''
     : `
-A run's ratio strays from run to run on this machine. With ${(interval.coverage * 100).toFixed(1)}% confidence, the median of
-a run's ratio lies between the ${orderPair(interval.low + 1)} of the ${runs} per-run ratios, shown for each @io/server row
-below (order statistics: whatever the distribution of a run's ratio, runs taken as independent
-of each other). Where an interval spans a figure, these runs do not tell which side of it the
-ratio is on.
+A run's ratio strays from run to run on this machine. With ${(interval.coverage * 100).toFixed(1)}% confidence, the
+median of a run's ratio lies between the ${orderPair(interval.low + 1)} of the ${runs}
+per-run ratios, shown for each @io/server row below (order statistics: whatever the
+distribution of a run's ratio, runs taken as independent of each other). Where an interval
+spans a figure, these runs do not tell which side of it the ratio is on.
 
 ${spreadTable}
 `
