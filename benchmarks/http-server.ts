@@ -35,7 +35,7 @@
 import { writeFileSync } from 'node:fs'
 import { barChart } from './lib/chart.js'
 import { cliArgs, listArg, loadRunArgs } from './lib/args.js'
-import { machine, markdownTable, medianInterval, provenance, resultsDir, revision, writeJson, writeSection, type Row } from './lib/report.js'
+import { machine, markdownTable, medianIntervalRank, provenance, resultsDir, revision, writeJson, writeSection, type Row } from './lib/report.js'
 import { describeIdleMemory, idleMemoryComparison } from './lib/idle-connection-memory.js'
 import { benchBinary, bunBinary, bunServer, ioCli, ioServers, nativeServer, nodeServer, requirePrerequisites, startServers } from './lib/peer-specs.js'
 import { comparisonRow, failureNotes } from './lib/peer-table.js'
@@ -154,7 +154,7 @@ const memory = await idleMemoryComparison(wanted, baselines.filter((s) => s.name
 
 const throughputTable = markdownTable(throughputRows)
 const spreadTable = spreadRows.length === 0 ? '' : markdownTable(spreadRows)
-const interval = medianInterval(Array.from({ length: runs }, (_, i) => i), 0.95)
+const interval = medianIntervalRank(runs, 0.95)
 if (spreadTable !== '') console.log(`\n95% intervals of the median ratios\n${spreadTable}`)
 const memoryTable = markdownTable(memory.rows)
 console.log(`\n${memoryTable}`)
@@ -207,7 +207,7 @@ ${
     ? ''
     : `
 A run's ratio strays from run to run on this machine. With ${(interval.coverage * 100).toFixed(1)}% confidence, the
-median of a run's ratio lies between the ${orderPair(interval.low + 1)} of the ${runs}
+median of a run's ratio lies between the ${orderPair(interval.k)} of the ${runs}
 per-run ratios, shown for each @io/server row below (order statistics: whatever the
 distribution of a run's ratio, runs taken as independent of each other). Where an interval
 spans a figure, these runs do not tell which side of it the ratio is on.

@@ -39,27 +39,32 @@ export function median(values: number[]): number {
 }
 
 /**
- * A distribution-free confidence interval for the median of whatever the values are samples
- * of, from their order statistics: the k-th lowest and k-th highest value, with k as large as
- * leaves the interval's coverage, 1 - 2 P(Binomial(n, 1/2) < k), at or above `confidence`. It
- * assumes only that the values are independent draws from one distribution. Null when even the
- * lowest and highest value together fall short (5 values or fewer for 95%).
+ * Which order statistics of n independent samples make a distribution-free confidence interval
+ * for their distribution's median: the k-th lowest and k-th highest, with k as large as leaves
+ * the interval's coverage, 1 - 2 P(Binomial(n, 1/2) < k), at or above `confidence`. Null when
+ * even the lowest and highest together fall short (n of 5 or fewer for 95%).
  */
-export function medianInterval(values: number[], confidence = 0.95): { low: number; high: number; coverage: number } | null {
-  const n = values.length
-  const sorted = [...values].sort((a, b) => a - b)
-  // P(Binomial(n, 1/2) = i) for i = 0, 1, ...: the chance that exactly i values fall below the median.
+export function medianIntervalRank(n: number, confidence = 0.95): { k: number; coverage: number } | null {
+  // P(Binomial(n, 1/2) = i) for i = 0, 1, ...: the chance that exactly i samples fall below the median.
   let term = 0.5 ** n
   let below = 0 // P(Binomial(n, 1/2) < k)
-  let best: { low: number; high: number; coverage: number } | null = null
+  let best: { k: number; coverage: number } | null = null
   for (let k = 1; 2 * k <= n; k++) {
     below += term
     term = (term * (n - (k - 1))) / k
     const coverage = 1 - 2 * below
     if (coverage < confidence) break
-    best = { low: sorted[k - 1], high: sorted[n - k], coverage }
+    best = { k, coverage }
   }
   return best
+}
+
+/** The interval of {@link medianIntervalRank} over `values`, or null. */
+export function medianInterval(values: number[], confidence = 0.95): { low: number; high: number; coverage: number } | null {
+  const rank = medianIntervalRank(values.length, confidence)
+  if (rank === null) return null
+  const sorted = [...values].sort((a, b) => a - b)
+  return { low: sorted[rank.k - 1], high: sorted[values.length - rank.k], coverage: rank.coverage }
 }
 
 /** A one-line description of the machine the numbers come from. */

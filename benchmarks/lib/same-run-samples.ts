@@ -50,7 +50,7 @@ export class SameRunSamples {
   }
 
   /**
-   * Where the median of the per-run ratios lies, with at least `confidence` (see
+   * Where the median of a run's ratio lies, with at least `confidence` (see
    * {@link medianInterval}), for several figures, for a table cell: "0.93-1.12x / 0.90-1.15x";
    * "n/a" where not taken or where there are too few runs for that confidence.
    */
