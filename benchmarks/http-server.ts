@@ -7,7 +7,7 @@
  *   bash benchmarks/setup.sh && npm run build     # once: peers, wrk, h2load, C tools, dist/
  *   npx tsx benchmarks/http-server.ts [--quick] [--seconds 5] [--warmup 1] [--runs 3]
  *       [--loads wrk,h2load] [--connections 100] [--pipeline 16]
- *       [--memory-connections 5000] [--memory-runs 3] [--memory-young-generation 1|default]
+ *       [--memory-connections 5000] [--memory-runs 3 (0: none)] [--memory-young-generation 1|default]
  *       [--servers c,io-epoll,io-epoll-et,io-uring,uws,bun,node,fastify]
  *       [--server-cpu 0] [--load-cpu 1]
  *
@@ -31,6 +31,10 @@
  * Writes docs/http-benchmark.json, docs/http-benchmark.svg and the "HTTP server" section of
  * docs/benchmarks.md; --quick (1 s runs, one of each, 500 connections) writes them into a
  * temporary folder instead.
+ *
+ * One ratio, more closely: two servers, one load, many short runs (measured back to back, in
+ * alternating order), no memory rounds, e.g.
+ *   npx tsx benchmarks/http-server.ts --quick --servers io-epoll,uws --loads wrk --seconds 2 --runs 20 --memory-runs 0
  */
 import { writeFileSync } from 'node:fs'
 import { barChart } from './lib/chart.js'
@@ -142,8 +146,8 @@ for (const load of loads) {
 }
 await Promise.all(running.map(stopServer))
 
-// Memory per idle keep-alive connection: fresh servers.
-const memory = await idleMemoryComparison(wanted, baselines.filter((s) => s.name === 'uws' || s.name === 'node'), unavailable, {
+// Memory per idle keep-alive connection: fresh servers (none with --memory-runs 0).
+const memory = memoryRuns === 0 ? null : await idleMemoryComparison(wanted, baselines.filter((s) => s.name === 'uws' || s.name === 'node'), unavailable, {
   serverCpu,
   loadCpu,
   runs: memoryRuns,
@@ -156,8 +160,8 @@ const throughputTable = markdownTable(throughputRows)
 const spreadTable = spreadRows.length === 0 ? '' : markdownTable(spreadRows)
 const interval = medianIntervalRank(runs, 0.95)
 if (spreadTable !== '') console.log(`\n95% intervals of the median ratios\n${spreadTable}`)
-const memoryTable = markdownTable(memory.rows)
-console.log(`\n${memoryTable}`)
+const memoryTable = memory === null ? '' : markdownTable(memory.rows)
+if (memoryTable !== '') console.log(`\n${memoryTable}`)
 
 const out = resultsDir(quick)
 const notes = [...[...unavailable].map(([name, why]) => `${SPECS.find((s) => s.name === name)!.label} was not measured: ${why}.`), ...failures]
@@ -169,7 +173,7 @@ writeJson(
     settings: { seconds, warmup, runs, connections, pipeline, memoryConnections, memoryRuns, serverCpu, loadCpu },
     unavailable: Object.fromEntries(unavailable),
     throughput: raw,
-    memory: memory.raw,
+    memory: memory?.raw ?? [],
   },
   out,
 )
@@ -217,13 +221,17 @@ ${spreadTable}
 }
 ![HTTP requests relative to uWebSockets.js](http-benchmark.svg)
 
-${describeIdleMemory('keep-alive connection', 'make one request', memoryConnections, memoryRuns, { youngGenerationMb: memoryYoungGenerationMb })} uWebSockets.js and
+${
+  memoryTable === ''
+    ? ''
+    : `${describeIdleMemory('keep-alive connection', 'make one request', memoryConnections, memoryRuns, { youngGenerationMb: memoryYoungGenerationMb })} uWebSockets.js and
 Bun.serve close idle keep-alive connections after 10 s; node:http and fastify were set to the
 same.
 
 ${memoryTable}
 
-Raw runs: [http-benchmark.json](http-benchmark.json).`,
+`
+}Raw runs: [http-benchmark.json](http-benchmark.json).`,
   out,
 )
 console.log(`\nresults written to ${out}${quick ? ' (a smoke run: docs/ left as it was)' : ''}`)
