@@ -139,18 +139,18 @@ function nativeBatch(buf: Uint8Array, start: number, end: number, limits: HttpHe
   return readBatch(out, parseHttpHeads(buf, start, end, out, limits, scanFrom))
 }
 
-/**
- * Both parsers over the whole of `buf`, batch after batch: after a hand-off the next batch
- * starts where that request ends (past its chunked body, decoded by the server's decoder, or
- * its Content-Length body), so every request of a stream is compared, not only the first
- * batch. Returns how many records were compared.
- */
 /** Both parsers over the whole of `bytes`: the TypeScript parser's batch, and whether the native one is the same. */
 function bothBatches(bytes: Uint8Array, limits: HttpLimits): { expected: Batch; same: boolean } {
   const expected = typescriptBatch(bytes, 0, bytes.length, limits)
   return { expected, same: JSON.stringify(nativeBatch(bytes, 0, bytes.length, limits)) === JSON.stringify(expected) }
 }
 
+/**
+ * Both parsers over the whole of `buf`, batch after batch: after a hand-off the next batch
+ * starts where that request ends (past its chunked body, decoded by the server's decoder, or
+ * its Content-Length body), so every request of a stream is compared, not only the first
+ * batch. Returns how many records were compared.
+ */
 function compareStream(buf: Uint8Array, limits: HttpLimits, where: string): number {
   let at = 0
   let compared = 0
